@@ -1,0 +1,235 @@
+#include "core/yaml_reader.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+namespace campus {
+namespace {
+
+std::string child_path(const std::string& parent, std::string_view key) {
+  if (parent.empty()) return std::string(key);
+  return parent + "." + std::string(key);
+}
+
+// Levenshtein distance, for "did you mean" on unknown keys.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+int line_of(const YAML::Node& node, int fallback) {
+  const auto mark = node.Mark();
+  return mark.is_null() ? fallback : mark.line + 1;
+}
+
+int column_of(const YAML::Node& node, int fallback) {
+  const auto mark = node.Mark();
+  return mark.is_null() ? fallback : mark.column + 1;
+}
+
+}  // namespace
+
+YamlValue::YamlValue(YAML::Node node, std::string path, const YamlSource* source, int line,
+                     int column)
+    : node_(std::move(node)),
+      path_(std::move(path)),
+      source_(source),
+      line_(line_of(node_, line)),
+      column_(column_of(node_, column)) {}
+
+std::optional<YamlValue> YamlValue::parse(std::string_view text, const YamlSource* source) {
+  try {
+    YAML::Node root = YAML::Load(std::string(text));
+    return YamlValue(root, "", source, 1, 1);
+  } catch (const YAML::Exception& e) {
+    source->diagnostics->error(source->file, e.mark.is_null() ? 0 : e.mark.line + 1,
+                               e.mark.is_null() ? 0 : e.mark.column + 1, "",
+                               "YAML syntax error: " + e.msg);
+    return std::nullopt;
+  }
+}
+
+void YamlValue::error(std::string_view message) const {
+  source_->diagnostics->error(source_->file, line_, column_, path_, message);
+}
+
+std::optional<std::string> YamlValue::string() const {
+  if (!node_.IsScalar()) {
+    error("expected a string");
+    return std::nullopt;
+  }
+  return node_.Scalar();
+}
+
+std::optional<std::string> YamlValue::text() const {
+  auto s = string();
+  if (s && s->find_first_not_of(" \t\r\n") == std::string::npos) {
+    error("must not be empty");
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::optional<std::int64_t> YamlValue::integer(std::int64_t min, std::int64_t max) const {
+  if (node_.IsScalar()) {
+    const std::string& s = node_.Scalar();
+    std::int64_t v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec == std::errc() && end == s.data() + s.size()) {
+      if (v < min || v > max) {
+        error("expected an integer from " + std::to_string(min) + " to " + std::to_string(max) +
+              ", got " + s);
+        return std::nullopt;
+      }
+      return v;
+    }
+  }
+  error("expected an integer");
+  return std::nullopt;
+}
+
+std::optional<double> YamlValue::number() const {
+  if (node_.IsScalar()) {
+    const std::string& s = node_.Scalar();
+    double v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec == std::errc() && end == s.data() + s.size() && std::isfinite(v)) return v;
+  }
+  error("expected a number");
+  return std::nullopt;
+}
+
+std::optional<bool> YamlValue::boolean() const {
+  if (node_.IsScalar()) {
+    const std::string& s = node_.Scalar();
+    if (s == "true") return true;
+    if (s == "false") return false;
+  }
+  error("expected true or false");
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> YamlValue::string_list() const {
+  if (!node_.IsSequence()) {
+    error("expected a list of strings");
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  bool ok = true;
+  for (const auto& item : items()) {
+    if (!item.is_scalar()) {
+      item.error("expected a string");
+      ok = false;
+      continue;
+    }
+    out.push_back(item.node().Scalar());
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::vector<YamlValue> YamlValue::items() const {
+  std::vector<YamlValue> out;
+  if (!node_.IsSequence()) {
+    error("expected a list");
+    return out;
+  }
+  std::size_t i = 0;
+  for (const auto& child : node_) {
+    out.emplace_back(child, path_ + "[" + std::to_string(i++) + "]", source_, line_, column_);
+  }
+  return out;
+}
+
+YamlMapReader YamlValue::map() const {
+  return YamlMapReader(*this);
+}
+
+YamlMapReader::YamlMapReader(const YamlValue& value) : self_(value) {
+  if (!value.is_map()) {
+    value.error("expected a mapping");
+    return;
+  }
+  valid_ = true;
+  for (const auto& kv : value.node()) {
+    const auto& key_node = kv.first;
+    if (!key_node.IsScalar()) {
+      YamlValue(key_node, value.path(), &value.source(), value.line(), value.column())
+          .error("keys must be strings");
+      continue;
+    }
+    std::string key = key_node.Scalar();
+    const int line = line_of(key_node, value.line());
+    const int column = column_of(key_node, value.column());
+    bool duplicate =
+        std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.key == key; });
+    YamlValue child(kv.second, child_path(value.path(), key), &value.source(), line, column);
+    if (duplicate) {
+      YamlValue(key_node, child.path(), &value.source(), line, column).error("duplicate key");
+      continue;
+    }
+    entries_.push_back(Entry{std::move(key), std::move(child), line, column});
+  }
+}
+
+std::optional<YamlValue> YamlMapReader::get(std::string_view key) {
+  asked_.emplace_back(key);
+  for (auto& e : entries_) {
+    if (e.key == key) {
+      e.used = true;
+      return e.value;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<YamlValue> YamlMapReader::required(std::string_view key) {
+  auto v = get(key);
+  if (!v && valid_) {
+    self_.source().diagnostics->error(self_.source().file, self_.line(), self_.column(),
+                                      child_path(self_.path(), key), "missing required key");
+  }
+  return v;
+}
+
+std::vector<std::pair<std::string, YamlValue>> YamlMapReader::entries() {
+  std::vector<std::pair<std::string, YamlValue>> out;
+  for (auto& e : entries_) {
+    e.used = true;
+    out.emplace_back(e.key, e.value);
+  }
+  return out;
+}
+
+void YamlMapReader::finish() {
+  for (const auto& e : entries_) {
+    if (e.used) continue;
+    std::string message = "unknown key '" + e.key + "'";
+    const std::string* best = nullptr;
+    std::size_t best_distance = 3;  // suggest only close matches
+    for (const auto& known : asked_) {
+      const std::size_t d = edit_distance(e.key, known);
+      if (d < best_distance) {
+        best_distance = d;
+        best = &known;
+      }
+    }
+    if (best) message += " (did you mean '" + *best + "'?)";
+    e.value.source().diagnostics->error(e.value.source().file, e.key_line, e.key_column,
+                                        e.value.path(), message);
+  }
+}
+
+}  // namespace campus

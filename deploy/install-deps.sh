@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages campus-probe needs, and only those missing; safe to run again.
+#   deploy/install-deps.sh build        compiler, libraries and tools to build the agent
+#   deploy/install-deps.sh build test   also the real servers the integration tests start
+# Server packages are installed with their system services kept from starting (policy-rc.d),
+# since the tests run their own instances on 127.0.0.1.
+set -euo pipefail
+
+build_packages=(
+  g++ cmake ninja-build pkg-config make
+  libcurl4-openssl-dev libboost-dev libssl-dev nlohmann-json3-dev prometheus-cpp-dev
+  libyaml-cpp-dev libldap-dev libcli11-dev
+)
+test_packages=(
+  doctest-dev
+)
+
+wanted=()
+for group in "$@"; do
+  case "$group" in
+    build) wanted+=("${build_packages[@]}") ;;
+    test) wanted+=("${test_packages[@]}") ;;
+    *) echo "install-deps.sh: unknown group '$group' (expected build or test)" >&2; exit 2 ;;
+  esac
+done
+[ "${#wanted[@]}" -gt 0 ] || { echo "usage: deploy/install-deps.sh build [test]" >&2; exit 2; }
+
+missing=()
+for package in "${wanted[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+[ "${#missing[@]}" -eq 0 ] && exit 0
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps.sh: run as root to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+
+# Keep any server package's system instance from starting; the tests start their own.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+  "${sudo[@]}" chmod 755 /usr/sbin/policy-rc.d
+fi
+
+echo "install-deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
