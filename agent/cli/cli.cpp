@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "catalog/catalog.h"
+#include "cli/agent_commands.h"
 #include "cli/indicators_command.h"
 #include "version.h"
 
@@ -32,6 +33,33 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   indicators->add_option("--format", format_name, "table (default) or json")
       ->check(CLI::IsMember({"table", "json"}));
 
+  // run
+  auto* run = app.add_subcommand("run", "Run the agent: schedule the checks, serve /metrics");
+  verbs.push_back(run);
+  std::string config_path;
+  std::string log_format = "text";
+  std::string log_level = "info";
+  run->add_option("--config,-c", config_path, "The campus config file (YAML or JSON)")->required();
+  run->add_option("--log-format", log_format, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  run->add_option("--log-level", log_level, "debug, info (default), warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+
+  // check-config
+  auto* check = app.add_subcommand("check-config", "Validate a campus config and summarise it");
+  verbs.push_back(check);
+  std::string check_path;
+  check->add_option("file", check_path, "The campus config file")->required();
+
+  // probe
+  auto* probe = app.add_subcommand("probe", "Run one check now and explain the result");
+  verbs.push_back(probe);
+  std::string probe_config, probe_check;
+  bool probe_debug = false;
+  probe->add_option("--config,-c", probe_config, "The campus config file")->required();
+  probe->add_option("check", probe_check, "The id of the check to run")->required();
+  probe->add_flag("--debug", probe_debug, "Show phases, evidence and the step log");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -56,6 +84,17 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                      format_name == "json" ? IndicatorFormat::json : IndicatorFormat::table, out);
     return kExitOk;
   }
+  if (run->parsed()) {
+    LogOptions options;
+    options.format = log_format == "json" ? LogFormat::json : LogFormat::text;
+    options.level = log_level == "debug"   ? LogLevel::debug
+                    : log_level == "warn"  ? LogLevel::warn
+                    : log_level == "error" ? LogLevel::error
+                                           : LogLevel::info;
+    return run_daemon(config_path, options, err);
+  }
+  if (check->parsed()) return check_config(check_path, out, err);
+  if (probe->parsed()) return probe_once(probe_config, probe_check, probe_debug, out, err);
   err << app.help();
   return kExitUsage;
 }

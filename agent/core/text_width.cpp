@@ -52,3 +52,32 @@ std::string pad_right(std::string_view text, std::size_t width) {
 }
 
 }  // namespace campus
+
+namespace campus {
+
+std::string utf8_excerpt(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = lead < 0x80           ? 1
+                         : (lead >> 5) == 0x6  ? 2
+                         : (lead >> 4) == 0xE  ? 3
+                         : (lead >> 3) == 0x1E ? 4
+                                               : 0;
+    bool valid = length > 0 && i + length <= text.size();
+    for (std::size_t k = 1; valid && k < length; ++k) {
+      valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    }
+    if (!valid) length = 1;
+    if (out.size() + length > max_bytes) break;
+    if (valid) {
+      out.append(text.substr(i, length));
+    } else {
+      out += '?';
+    }
+    i += length;
+  }
+  return out;
+}
+
+}  // namespace campus

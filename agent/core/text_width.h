@@ -15,3 +15,11 @@ std::size_t display_width(std::string_view text);
 std::string pad_right(std::string_view text, std::size_t width);
 
 }  // namespace campus
+
+namespace campus {
+
+/// At most `max_bytes` of `text`, cut at a character boundary, with invalid UTF-8 bytes replaced
+/// by '?', so that it can go into JSON evidence.
+std::string utf8_excerpt(std::string_view text, std::size_t max_bytes);
+
+}  // namespace campus

@@ -1,0 +1,96 @@
+#include "cli/agent_commands.h"
+
+#include <boost/asio/io_context.hpp>
+
+#include "catalog/catalog.h"
+#include "cli/cli.h"
+#include "config/config.h"
+#include "daemon/daemon.h"
+#include "daemon/probe_output.h"
+#include "net/curl_driver.h"
+#include "net/curl_handles.h"
+#include "probe/registry.h"
+#include "runtime/check_runner.h"
+#include "runtime/worker_pool.h"
+
+namespace campus {
+namespace {
+
+std::optional<Config> load_or_report(const std::string& path, const Catalog& catalog,
+                                     const ProbeRegistry& probes, std::ostream& err) {
+  Diagnostics diagnostics;
+  auto config = load_config_file(path, {catalog, probes}, diagnostics);
+  if (!config) {
+    err << diagnostics.str() << path << ": " << diagnostics.size() << " problem"
+        << (diagnostics.size() == 1 ? "" : "s") << "\n";
+  }
+  return config;
+}
+
+}  // namespace
+
+int run_daemon(const std::string& config_path, const LogOptions& log_options, std::ostream& err) {
+  const Catalog catalog = Catalog::builtin();
+  const ProbeRegistry probes = ProbeRegistry::builtin();
+  Logger log(log_options.level, log_options.format,
+             [&err](std::string_view line) { err << line << std::flush; });
+  Daemon daemon(catalog, probes, log, config_path);
+  if (!daemon.start()) return kExitUsage;
+  return daemon.run();
+}
+
+int check_config(const std::string& config_path, std::ostream& out, std::ostream& err) {
+  const Catalog catalog = Catalog::builtin();
+  const ProbeRegistry probes = ProbeRegistry::builtin();
+  auto config = load_or_report(config_path, catalog, probes, err);
+  if (!config) return kExitUsage;
+  out << config_path << ": ok, " << config_summary(*config, catalog) << "\n";
+  return kExitOk;
+}
+
+int probe_once(const std::string& config_path, const std::string& check_id, bool debug,
+               std::ostream& out, std::ostream& err) {
+  const Catalog catalog = Catalog::builtin();
+  const ProbeRegistry probes = ProbeRegistry::builtin();
+  auto config = load_or_report(config_path, catalog, probes, err);
+  if (!config) return kExitUsage;
+  std::shared_ptr<const CheckSpec> check;
+  for (const auto& c : config->checks) {
+    if (c->id == check_id) check = c;
+  }
+  if (!check) {
+    err << config_path << ": no check with id '" << check_id << "'\n";
+    return kExitUsage;
+  }
+  const Redactor redactor(config->secrets.values());
+  Logger log(LogLevel::warn, LogFormat::text,
+             [&err](std::string_view line) { err << line << std::flush; });
+  log.set_redactor(redactor);
+
+  boost::asio::io_context io;
+  CurlGlobal curl_global;
+  std::optional<RunRecord> record;
+  {
+    CurlDriver curl(io);
+    WorkerPool workers(std::size_t(config->agent.workers), 64);
+    CheckRunner runner(io, curl, workers, log);
+    runner.start(check, [&record](RunRecord r) { record = std::move(r); });
+    io.run();
+  }
+  if (!record) {
+    err << "internal error: the run did not complete\n";
+    return kExitUsage;
+  }
+  if (debug) {
+    out << describe_run(*record, redactor);
+  } else {
+    const auto& r = record->result;
+    out << check->id << ": " << to_string(r.verdict);
+    if (r.kind != FailureKind::none) out << " (" << to_string(r.kind) << ")";
+    out << " in " << int(to_seconds(r.duration) * 1000) << "ms: " << redactor.text(r.reason)
+        << "\n";
+  }
+  return record->result.verdict == Verdict::pass ? kExitOk : kExitCheckFailed;
+}
+
+}  // namespace campus

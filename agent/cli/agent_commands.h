@@ -1,0 +1,26 @@
+#pragma once
+// The verbs that work on a campus config: run (the daemon), check-config, probe.
+
+#include <ostream>
+#include <string>
+
+#include "core/logger.h"
+
+namespace campus {
+
+struct LogOptions {
+  LogLevel level = LogLevel::info;
+  LogFormat format = LogFormat::text;
+};
+
+/// `campus-probe run --config FILE`: the daemon, until SIGTERM/SIGINT.
+int run_daemon(const std::string& config_path, const LogOptions& log_options, std::ostream& err);
+
+/// `campus-probe check-config FILE`: every problem, or a one-line summary.
+int check_config(const std::string& config_path, std::ostream& out, std::ostream& err);
+
+/// `campus-probe probe --config FILE CHECK_ID [--debug]`: one run, explained.
+int probe_once(const std::string& config_path, const std::string& check_id, bool debug,
+               std::ostream& out, std::ostream& err);
+
+}  // namespace campus

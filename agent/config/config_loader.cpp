@@ -1,0 +1,483 @@
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "config/config.h"
+#include "core/hash.h"
+#include "probe/registry.h"
+
+namespace campus {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::regex& check_id_pattern() {
+  static const std::regex pattern("[a-z0-9_-]+");
+  return pattern;
+}
+
+const std::regex& label_name_pattern() {
+  static const std::regex pattern("[a-zA-Z_][a-zA-Z0-9_]*");
+  return pattern;
+}
+
+std::optional<Duration> read_duration(const YamlValue& value) {
+  auto text = value.string();
+  if (!text) return std::nullopt;
+  auto d = parse_duration(*text);
+  if (!d || d->count() <= 0) {
+    value.error("expected a duration like 500ms, 10s, 5m or 1h, got '" + *text + "'");
+    return std::nullopt;
+  }
+  return d;
+}
+
+// Reads the whole file at `path` (relative paths against `base`), recording an error at `where`.
+std::optional<std::string> read_secret_file(const YamlValue& where, const std::string& path,
+                                            const fs::path& base) {
+  fs::path p(path);
+  if (p.is_relative()) p = base / p;
+  std::ifstream in(p, std::ios::binary);
+  if (!in) {
+    where.error("cannot read file " + p.string());
+    return std::nullopt;
+  }
+  std::ostringstream content;
+  content << in.rdbuf();
+  std::string value = content.str();
+  // Files written with `echo` end in a newline that is not part of the secret.
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r'))
+    value.pop_back();
+  return value;
+}
+
+class ConfigParser {
+ public:
+  ConfigParser(const ConfigLoadOptions& options, const YamlSource& source, Config& config)
+      : options_(options), source_(source), config_(config) {
+    base_dir_ = fs::path(source.file).parent_path();
+  }
+
+  void parse(const YamlValue& root) {
+    auto reader = root.map();
+    if (!reader.valid()) return;
+    if (auto v = reader.get("agent")) parse_agent(*v);
+    if (auto v = reader.get("editions")) parse_editions(*v);
+    if (auto v = reader.get("secrets")) parse_secrets(*v);
+    if (auto v = reader.get("evidence")) parse_evidence(*v);
+    if (auto v = reader.get("push")) parse_push(*v);
+    if (auto v = reader.get("indicators")) parse_indicator_policies(*v);
+    if (auto v = reader.required("checks")) parse_checks(*v);
+    reader.finish();
+  }
+
+ private:
+  void parse_agent(const YamlValue& value) {
+    auto r = value.map();
+    auto& a = config_.agent;
+    if (auto v = r.get("listen")) {
+      if (auto s = v->string()) parse_listen(*v, *s);
+    }
+    if (auto v = r.get("concurrency")) a.concurrency = int(v->integer(1, 100000).value_or(64));
+    if (auto v = r.get("workers")) a.workers = int(v->integer(1, 256).value_or(4));
+    if (auto v = r.get("default_interval")) {
+      a.default_interval = read_duration(*v).value_or(a.default_interval);
+    }
+    if (auto v = r.get("default_timeout")) {
+      a.default_timeout = read_duration(*v).value_or(a.default_timeout);
+    }
+    if (auto v = r.get("shutdown_grace")) {
+      a.shutdown_grace = read_duration(*v).value_or(a.shutdown_grace);
+    }
+    if (auto v = r.get("plugin_dirs")) {
+      a.plugin_dirs = v->string_list().value_or(std::vector<std::string>{});
+    }
+    r.finish();
+  }
+
+  void parse_listen(const YamlValue& where, const std::string& text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+      where.error("expected host:port, e.g. 127.0.0.1:9877");
+      return;
+    }
+    std::string host = text.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+      host = host.substr(1, host.size() - 2);
+    }
+    const std::string port = text.substr(colon + 1);
+    char* end = nullptr;
+    const long n = std::strtol(port.c_str(), &end, 10);
+    if (port.empty() || *end != '\0' || n < 0 || n > 65535) {
+      where.error("expected host:port with a port from 0 to 65535, got '" + text + "'");
+      return;
+    }
+    config_.agent.listen_host = host;
+    config_.agent.listen_port = std::uint16_t(n);
+  }
+
+  void parse_editions(const YamlValue& value) {
+    auto names = value.string_list();
+    if (!names) return;
+    config_.editions.clear();
+    for (const auto& name : *names) {
+      auto e = parse_edition(name);
+      if (!e) {
+        value.error("unknown edition '" + name + "' (expected higher or secondary)");
+        continue;
+      }
+      if (std::find(config_.editions.begin(), config_.editions.end(), *e) ==
+          config_.editions.end()) {
+        config_.editions.push_back(*e);
+      }
+    }
+    if (config_.editions.empty() && names->empty()) value.error("must name at least one edition");
+  }
+
+  void parse_secrets(const YamlValue& value) {
+    auto r = value.map();
+    for (auto& [name, set_value] : r.entries()) {
+      SecretSet set;
+      set.name = name;
+      auto sr = set_value.map();
+      if (!sr.valid()) continue;
+      bool any = false;
+      if (auto v = sr.get("username")) {
+        set.username = v->string();
+        any = true;
+      }
+      auto read_field = [&](const std::string& field) -> std::optional<std::string> {
+        std::optional<std::string> out;
+        auto from_env = sr.get(field + "_env");
+        auto from_file = sr.get(field + "_file");
+        if (from_env && from_file) {
+          from_file->error("give either " + field + "_env or " + field + "_file, not both");
+          return std::nullopt;
+        }
+        if (from_env) {
+          if (auto var = from_env->text()) {
+            out = options_.env(*var);
+            if (!out) from_env->error("environment variable " + *var + " is not set");
+          }
+        } else if (from_file) {
+          if (auto path = from_file->text()) out = read_secret_file(*from_file, *path, base_dir_);
+        }
+        if (from_env || from_file) any = true;
+        return out;
+      };
+      if (auto u = read_field("username")) set.username = u;
+      if (auto p = read_field("password")) set.password = Secret(*p);
+      if (auto t = read_field("token")) set.token = Secret(*t);
+      if (auto s = read_field("secret")) set.secret = Secret(*s);
+      for (const char* inline_key : {"password", "token", "secret"}) {
+        if (auto v = sr.get(inline_key)) {
+          v->error(std::string("secrets are never written in the config: use ") + inline_key +
+                   "_env or " + inline_key + "_file");
+          any = true;
+        }
+      }
+      if (!any) {
+        set_value.error(
+            "a secret needs at least one of username, username_env, username_file, "
+            "password_env, password_file, token_env, token_file, secret_env, "
+            "secret_file");
+      }
+      sr.finish();
+      config_.secrets.add(std::move(set));
+    }
+  }
+
+  void parse_evidence(const YamlValue& value) {
+    auto r = value.map();
+    if (!r.valid()) return;
+    auto& e = config_.evidence;
+    e.enabled = true;
+    if (auto v = r.required("dir")) {
+      if (auto s = v->text()) {
+        fs::path p(*s);
+        e.dir = (p.is_relative() ? base_dir_ / p : p).string();
+      }
+    }
+    if (auto v = r.get("key_file")) {
+      if (auto s = v->text()) {
+        fs::path p(*s);
+        if (p.is_relative()) p = base_dir_ / p;
+        std::ifstream in(p);
+        if (!in) v->error("cannot read file " + p.string());
+        e.key_file = p.string();
+      }
+    }
+    if (auto v = r.get("fsync")) {
+      if (auto s = v->string()) {
+        if (*s == "always")
+          e.fsync = FsyncPolicy::always;
+        else if (*s == "interval")
+          e.fsync = FsyncPolicy::interval;
+        else if (*s == "never")
+          e.fsync = FsyncPolicy::never;
+        else
+          v->error("expected always, interval or never, got '" + *s + "'");
+      }
+    }
+    if (auto v = r.get("fsync_interval")) {
+      e.fsync_interval = read_duration(*v).value_or(e.fsync_interval);
+    }
+    if (auto v = r.get("retain")) e.retain = read_duration(*v);
+    if (auto v = r.get("segment_max_bytes")) {
+      e.segment_max_bytes = std::uint64_t(v->integer(4096, std::int64_t(1) << 40).value_or(0));
+    }
+    r.finish();
+  }
+
+  void parse_push(const YamlValue& value) {
+    auto r = value.map();
+    if (!r.valid()) return;
+    auto& p = config_.push;
+    p.enabled = true;
+    if (auto v = r.required("pushgateway")) {
+      if (auto s = v->text()) {
+        if (s->rfind("http://", 0) != 0 && s->rfind("https://", 0) != 0) {
+          v->error("expected an http:// or https:// URL");
+        }
+        p.url = *s;
+      }
+    }
+    if (auto v = r.get("job")) p.job = v->text().value_or(p.job);
+    if (auto v = r.get("interval")) p.interval = read_duration(*v).value_or(p.interval);
+    if (auto v = r.get("grouping")) p.grouping = read_labels(*v);
+    r.finish();
+  }
+
+  void parse_indicator_policies(const YamlValue& value) {
+    auto r = value.map();
+    for (auto& [id, entry] : r.entries()) {
+      if (!options_.catalog.find(id)) {
+        entry.error("unknown indicator '" + id + "'");
+        continue;
+      }
+      auto er = entry.map();
+      if (auto v = er.get("policy")) {
+        if (auto s = v->string()) {
+          if (*s == "all")
+            config_.indicator_policies[id] = IndicatorPolicy::all;
+          else if (*s == "any")
+            config_.indicator_policies[id] = IndicatorPolicy::any;
+          else
+            v->error("expected all or any, got '" + *s + "'");
+        }
+      }
+      er.finish();
+    }
+  }
+
+  std::map<std::string, std::string> read_labels(const YamlValue& value) {
+    std::map<std::string, std::string> out;
+    auto r = value.map();
+    for (auto& [name, v] : r.entries()) {
+      if (!std::regex_match(name, label_name_pattern())) {
+        v.error("label names must match [a-zA-Z_][a-zA-Z0-9_]*");
+        continue;
+      }
+      if (auto s = v.string()) out[name] = *s;
+    }
+    return out;
+  }
+
+  void parse_checks(const YamlValue& value) {
+    std::map<std::string, int> seen;
+    for (const auto& item : value.items()) {
+      auto check = parse_check(item);
+      if (!check) continue;
+      auto [it, inserted] = seen.emplace(check->id, check->line);
+      if (!inserted) {
+        item.error("duplicate check id '" + check->id + "' (first defined on line " +
+                   std::to_string(it->second) + ")");
+        continue;
+      }
+      config_.checks.push_back(std::move(check));
+    }
+  }
+
+  std::shared_ptr<CheckSpec> parse_check(const YamlValue& item) {
+    auto r = item.map();
+    if (!r.valid()) return nullptr;
+    auto check = std::make_shared<CheckSpec>();
+    check->line = item.line();
+    const std::size_t errors_before = source_.diagnostics->size();
+
+    if (auto v = r.required("id")) {
+      if (auto s = v->text()) {
+        if (!std::regex_match(*s, check_id_pattern())) {
+          v->error("check ids may use only a-z, 0-9, _ and -, got '" + *s + "'");
+        }
+        check->id = *s;
+      }
+    }
+    ProbeFactory factory = nullptr;
+    if (auto v = r.required("probe")) {
+      if (auto s = v->text()) {
+        check->probe_type = *s;
+        factory = options_.probes.find(*s);
+        if (!factory) {
+          std::string known;
+          for (const auto& name : options_.probes.names())
+            known += (known.empty() ? "" : ", ") + name;
+          v->error("unknown probe type '" + *s + "' (known: " + known + ")");
+        }
+      }
+    }
+    auto target = r.required("target");
+    if (target) check->target = target->text().value_or("");
+    check->interval = config_.agent.default_interval;
+    check->timeout = config_.agent.default_timeout;
+    auto interval = r.get("interval");
+    if (interval) check->interval = read_duration(*interval).value_or(check->interval);
+    auto timeout = r.get("timeout");
+    if (timeout) check->timeout = read_duration(*timeout).value_or(check->timeout);
+    if (check->timeout > check->interval) {
+      (timeout    ? *timeout
+       : interval ? *interval
+                  : r.self())
+          .error("timeout " + format_duration(check->timeout) + " is longer than the interval " +
+                 format_duration(check->interval));
+    }
+    if (auto v = r.get("labels")) check->labels = read_labels(*v);
+    if (auto v = r.get("indicators")) {
+      if (auto ids = v->string_list()) {
+        for (const auto& id : *ids) {
+          if (!options_.catalog.find(id)) {
+            v->error("unknown indicator '" + id + "' (see campus-probe indicators)");
+          } else if (std::find(check->indicators.begin(), check->indicators.end(), id) ==
+                     check->indicators.end()) {
+            check->indicators.push_back(id);
+          }
+        }
+      }
+    }
+    if (auto v = r.get("retries")) check->retries = int(v->integer(0, 10).value_or(0));
+    if (auto v = r.get("fail_after")) check->fail_after = int(v->integer(1, 100).value_or(1));
+    auto params = r.get("params");
+    if (params && !params->is_map()) params->error("expected a mapping");
+    r.finish();
+
+    if (factory && target && !check->target.empty()) {
+      ProbeSetup setup{check->id, check->target, *target, params, config_.secrets, check->timeout};
+      std::unique_ptr<Probe> probe;
+      try {
+        probe = factory(setup);
+      } catch (const std::exception& e) {
+        target->error(std::string("cannot set up the probe: ") + e.what());
+      }
+      if (!probe && source_.diagnostics->size() == errors_before) {
+        target->error("cannot set up the probe");
+      }
+      check->probe = std::move(probe);
+    }
+    if (source_.diagnostics->size() != errors_before) return nullptr;
+
+    // Anything that changes what a run does changes the fingerprint; reload keeps the state of
+    // checks whose fingerprint is unchanged.
+    std::string material = YAML::Dump(item.node());
+    for (const auto& secret : config_.secrets.values())
+      material += '\0' + secret;
+    check->fingerprint = sha256_hex(material);
+    return check;
+  }
+
+  const ConfigLoadOptions& options_;
+  const YamlSource& source_;
+  Config& config_;
+  fs::path base_dir_;
+};
+
+}  // namespace
+
+const std::string& CheckSpec::system() const {
+  static const std::string unknown = "unknown";
+  auto it = labels.find("system");
+  return it == labels.end() ? unknown : it->second;
+}
+
+const CheckSpec* Config::find_check(std::string_view id) const {
+  for (const auto& c : checks) {
+    if (c->id == id) return c.get();
+  }
+  return nullptr;
+}
+
+IndicatorPolicy Config::policy_of(const std::string& indicator_id) const {
+  auto it = indicator_policies.find(indicator_id);
+  return it == indicator_policies.end() ? IndicatorPolicy::all : it->second;
+}
+
+EnvLookup process_environment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (!value) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+std::optional<Config> load_config_text(const std::string& file_name, std::string_view text,
+                                       const ConfigLoadOptions& options, Diagnostics& diagnostics) {
+  Diagnostics local;
+  YamlSource source{file_name, &local};
+  Config config;
+  config.file = file_name;
+  if (auto root = YamlValue::parse(text, &source)) {
+    if (root->is_null()) {
+      local.error(file_name, 1, 1, "", "the config is empty");
+    } else {
+      ConfigParser(options, source, config).parse(*root);
+    }
+  }
+  if (!local.empty()) {
+    diagnostics.append(local);
+    return std::nullopt;
+  }
+  return config;
+}
+
+std::optional<Config> load_config_file(const std::string& path, const ConfigLoadOptions& options,
+                                       Diagnostics& diagnostics) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diagnostics.error(path, 0, 0, "", "cannot read the config file");
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_config_text(path, text.str(), options, diagnostics);
+}
+
+std::string config_summary(const Config& config, const Catalog& catalog) {
+  std::map<std::string, int> per_type;
+  std::set<std::string> covered;
+  for (const auto& c : config.checks) {
+    ++per_type[c->probe_type];
+    covered.insert(c->indicators.begin(), c->indicators.end());
+  }
+  std::string out = std::to_string(config.checks.size()) + " checks (";
+  bool first = true;
+  for (const auto& [type, n] : per_type) {
+    out += (first ? "" : ", ") + type + " " + std::to_string(n);
+    first = false;
+  }
+  out += "); indicators covered:";
+  for (Edition e : config.editions) {
+    const auto* edition = catalog.edition(e);
+    if (!edition) continue;
+    int n = 0;
+    for (const auto& i : edition->indicators)
+      n += covered.count(i.id) ? 1 : 0;
+    out += " " + std::string(to_string(e)) + " " + std::to_string(n) + "/" +
+           std::to_string(edition->indicators.size());
+  }
+  return out;
+}
+
+}  // namespace campus

@@ -1,0 +1,54 @@
+#pragma once
+// Credentials named in the config's `secrets:` section. Values come from environment variables
+// or files, never from the config text itself, and a Secret never prints its value.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace campus {
+
+/// A credential value. Printing or formatting it yields "<secret>"; only value() reveals it.
+class Secret {
+ public:
+  Secret() = default;
+  explicit Secret(std::string value) : value_(std::move(value)) {}
+  const std::string& value() const { return value_; }
+  bool empty() const { return value_.empty(); }
+
+ private:
+  std::string value_;
+};
+
+inline std::ostream& operator<<(std::ostream& out, const Secret&) {
+  return out << "<secret>";
+}
+
+/// One named credential set, e.g. a test account: any of username, password, token, secret.
+struct SecretSet {
+  std::string name;
+  std::optional<std::string> username;  ///< usernames are not secret, but may come from env too
+  std::optional<Secret> password;
+  std::optional<Secret> token;
+  std::optional<Secret> secret;  ///< e.g. a RADIUS shared secret or an app key
+};
+
+/// All secret sets of a config. Immutable after loading; safe to share between threads.
+class SecretStore {
+ public:
+  void add(SecretSet set) { sets_[set.name] = std::move(set); }
+  const SecretSet* find(std::string_view name) const;
+  std::vector<std::string> names() const;
+
+  /// Every secret value (passwords, tokens, secrets), for redaction of logs and evidence.
+  std::vector<std::string> values() const;
+
+ private:
+  std::map<std::string, SecretSet, std::less<>> sets_;
+};
+
+}  // namespace campus

@@ -1,0 +1,95 @@
+#pragma once
+// The running agent: one io_context that schedules the checks, publishes every result (metrics,
+// indicator state, recent results) and serves HTTP; reloads its config on SIGHUP or POST
+// /-/reload and stops cleanly on SIGTERM or SIGINT.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "catalog/catalog.h"
+#include "config/config.h"
+#include "core/logger.h"
+#include "core/redactor.h"
+#include "metrics/metrics.h"
+#include "net/curl_driver.h"
+#include "net/curl_handles.h"
+#include "probe/registry.h"
+#include "runtime/check_runner.h"
+#include "runtime/result_store.h"
+#include "runtime/scheduler.h"
+#include "runtime/worker_pool.h"
+
+namespace prometheus {
+class Gateway;
+}
+
+namespace campus {
+
+class HttpServer;
+
+class Daemon {
+ public:
+  Daemon(const Catalog& catalog, const ProbeRegistry& probes, Logger& log, std::string config_path);
+  ~Daemon();
+
+  /// Loads the config and binds the listener; on failure logs why and returns false.
+  bool start();
+  /// Runs until stopped; returns the process exit code.
+  int run();
+  /// Loads the config again; keeps the old one running when the new one is broken.
+  /// Returns the problems (empty on success).
+  std::string reload();
+  /// Begins a clean shutdown (as SIGTERM does).
+  void request_stop();
+
+  /// Runs one check now, outside the schedule and without publishing its result.
+  void run_now(std::shared_ptr<const CheckSpec> check, std::function<void(RunRecord)> done);
+
+  boost::asio::io_context& io() { return io_; }
+  std::uint16_t port() const;
+  bool ready() const { return ready_; }
+
+  const Catalog& catalog() const { return catalog_; }
+  std::shared_ptr<const Config> config() const { return config_; }
+  const ResultStore& results() const { return store_; }
+  const Metrics& metrics() const { return metrics_; }
+  const Redactor& redactor() const { return redactor_; }
+
+ private:
+  void apply(std::shared_ptr<const Config> config);
+  void publish(RunRecord record);
+  void watch_signals();
+  void schedule_push();
+  void push_now();
+  void finish_stop();
+
+  const Catalog& catalog_;
+  const ProbeRegistry& probes_;
+  Logger& log_;
+  std::string config_path_;
+
+  boost::asio::io_context io_;
+  CurlGlobal curl_global_;
+  CurlDriver curl_;
+  std::unique_ptr<WorkerPool> workers_;  // sized from the first config
+  std::unique_ptr<CheckRunner> runner_;
+  std::unique_ptr<Scheduler> scheduler_;
+  ResultStore store_;
+  Metrics metrics_;
+  Redactor redactor_;
+  std::shared_ptr<const Config> config_;
+  std::unique_ptr<HttpServer> server_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer push_timer_;
+  boost::asio::steady_timer stop_timer_;
+  std::shared_ptr<prometheus::Gateway> gateway_;
+  bool ready_ = false;
+  bool stopping_ = false;
+};
+
+}  // namespace campus

@@ -1,0 +1,200 @@
+#include "daemon/http_api.h"
+
+#include <cctype>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/logger.h"
+#include "daemon/daemon.h"
+#include "daemon/probe_output.h"
+#include "daemon/status_page.h"
+
+namespace campus {
+namespace {
+
+namespace http = boost::beast::http;
+
+// The value of query parameter `name` in `target` (percent-decoded), or nullopt.
+std::optional<std::string> query_param(std::string_view target, std::string_view name) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      std::string value;
+      std::string_view raw = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+      for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] == '+') {
+          value += ' ';
+        } else if (raw[i] == '%' && i + 2 < raw.size() && std::isxdigit(raw[i + 1]) &&
+                   std::isxdigit(raw[i + 2])) {
+          value += char(std::stoi(std::string(raw.substr(i + 1, 2)), nullptr, 16));
+          i += 2;
+        } else {
+          value += raw[i];
+        }
+      }
+      return value;
+    }
+    if (amp == std::string_view::npos) break;
+    query = query.substr(amp + 1);
+  }
+  return std::nullopt;
+}
+
+std::string_view path_of(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+HttpResponse text(const HttpRequest& req, http::status status, std::string body) {
+  return make_response(req, status, "text/plain; charset=utf-8", std::move(body));
+}
+
+HttpResponse json_response(const HttpRequest& req, const nlohmann::json& body) {
+  return make_response(req, http::status::ok, "application/json",
+                       body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
+nlohmann::json check_json(const Daemon& daemon, const CheckSpec& c) {
+  nlohmann::json j = {{"id", c.id},
+                      {"probe", c.probe_type},
+                      {"target", daemon.redactor().text(c.target)},
+                      {"interval", format_duration(c.interval)},
+                      {"timeout", format_duration(c.timeout)},
+                      {"labels", c.labels},
+                      {"indicators", c.indicators},
+                      {"retries", c.retries},
+                      {"fail_after", c.fail_after}};
+  const auto* state = daemon.results().state(c.id);
+  if (state && state->last) {
+    const auto& r = state->last->result;
+    j["last"] = {{"verdict", to_string(r.verdict)},
+                 {"kind", to_string(r.kind)},
+                 {"reason", daemon.redactor().text(r.reason)},
+                 {"time", rfc3339_utc(state->last->started)},
+                 {"duration_ms", to_seconds(r.duration) * 1000}};
+    j["runs"] = state->runs;
+    j["passes"] = state->passes;
+    const auto standing = state->standing(c.fail_after);
+    j["standing"] = standing == CheckStanding::passing   ? "passing"
+                    : standing == CheckStanding::failing ? "failing"
+                                                         : "pending";
+  } else {
+    j["last"] = nullptr;
+    j["standing"] = "pending";
+  }
+  return j;
+}
+
+nlohmann::json indicators_json(const Daemon& daemon, Edition edition) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& v : daemon.results().indicators(daemon.catalog(), edition)) {
+    const auto& i = *v.indicator;
+    out.push_back({{"edition", to_string(edition)},
+                   {"id", i.id},
+                   {"text", i.text},
+                   {"text_en", i.text_en},
+                   {"dimension", i.dimension},
+                   {"main_scene", i.main_scene},
+                   {"sub_scene", i.sub_scene},
+                   {"status", to_string(v.status)},
+                   {"policy", v.policy == IndicatorPolicy::all ? "all" : "any"},
+                   {"checks", v.checks},
+                   {"passing", v.passing},
+                   {"failing", v.failing},
+                   {"pending", v.pending}});
+  }
+  return out;
+}
+
+// Runs a check now and waits for its record.
+boost::asio::awaitable<RunRecord> run_check(Daemon& daemon,
+                                            std::shared_ptr<const CheckSpec> check) {
+  return boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(RunRecord)>(
+      [&daemon, check](auto handler) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        daemon.run_now(check, [shared](RunRecord record) { (*shared)(std::move(record)); });
+      },
+      boost::asio::use_awaitable);
+}
+
+}  // namespace
+
+boost::asio::awaitable<HttpResponse> handle_http(Daemon& daemon, const HttpRequest& req) {
+  const std::string_view target(req.target().data(), req.target().size());
+  const std::string_view path = path_of(target);
+  const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
+
+  if (path == "/-/reload") {
+    if (req.method() != http::verb::post && req.method() != http::verb::put) {
+      co_return text(req, http::status::method_not_allowed, "use POST to reload\n");
+    }
+    const std::string problems = daemon.reload();
+    if (problems.empty()) co_return text(req, http::status::ok, "reloaded\n");
+    co_return text(req, http::status::internal_server_error,
+                   "reload failed; the previous config keeps running:\n" + problems);
+  }
+  if (!get) co_return text(req, http::status::method_not_allowed, "method not allowed\n");
+
+  if (path == "/metrics") {
+    co_return make_response(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
+                            daemon.metrics().text());
+  }
+  if (path == "/-/healthy") co_return text(req, http::status::ok, "OK\n");
+  if (path == "/-/ready") {
+    if (daemon.ready()) co_return text(req, http::status::ok, "OK\n");
+    co_return text(req, http::status::service_unavailable, "not ready\n");
+  }
+  const auto config = daemon.config();
+  if (path == "/probe") {
+    const auto id = query_param(target, "check");
+    if (!id) co_return text(req, http::status::bad_request, "missing ?check=ID\n");
+    std::shared_ptr<const CheckSpec> check;
+    for (const auto& c : config->checks) {
+      if (c->id == *id) check = c;
+    }
+    if (!check) co_return text(req, http::status::not_found, "no check '" + *id + "'\n");
+    const RunRecord record = co_await run_check(daemon, check);
+    if (query_param(target, "debug").value_or("") == "true") {
+      co_return text(req, http::status::ok,
+                     describe_run(record, daemon.redactor()) +
+                         "\nMetrics that would have been returned:\n" + blackbox_metrics(record));
+    }
+    co_return make_response(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
+                            blackbox_metrics(record));
+  }
+  if (path == "/api/checks") {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& c : config->checks)
+      out.push_back(check_json(daemon, *c));
+    co_return json_response(req, out);
+  }
+  if (path == "/api/indicators") {
+    nlohmann::json out = nlohmann::json::array();
+    const auto edition_name = query_param(target, "edition");
+    std::optional<Edition> only;
+    if (edition_name) {
+      only = parse_edition(*edition_name);
+      if (!only) {
+        co_return text(req, http::status::bad_request, "edition must be higher or secondary\n");
+      }
+    }
+    for (Edition e : config->editions) {
+      if (only && e != *only) continue;
+      for (auto& item : indicators_json(daemon, e))
+        out.push_back(std::move(item));
+    }
+    co_return json_response(req, out);
+  }
+  if (path == "/") {
+    co_return make_response(req, http::status::ok, "text/html; charset=utf-8", status_page(daemon));
+  }
+  co_return text(req, http::status::not_found, "not found\n");
+}
+
+}  // namespace campus

@@ -1,0 +1,16 @@
+#pragma once
+// The status page at `/`: indicators per edition and the checks behind them, at a glance.
+
+#include <string>
+
+namespace campus {
+
+class Daemon;
+
+/// A self-contained HTML page (inline CSS, no scripts or external assets).
+std::string status_page(const Daemon& daemon);
+
+/// `text` with &, <, >, " and ' escaped for HTML.
+std::string html_escape(std::string_view text);
+
+}  // namespace campus

@@ -1,0 +1,31 @@
+#pragma once
+// What curl's answers mean for a probe: failure kinds, readable reasons, timing phases and the
+// peer certificate, shared by every curl-based probe.
+
+#include <optional>
+#include <string>
+
+#include <curl/curl.h>
+
+#include "probe/result.h"
+
+namespace campus {
+
+/// The failure kind of a curl error code.
+FailureKind failure_kind_of(CURLcode code);
+
+/// A reason a campus IT engineer reads: what failed, in words, then curl's own detail.
+std::string describe_curl_error(CURLcode code, const char* error_buffer);
+
+/// Adds dns, connect, tls, processing and transfer phases from curl's timers.
+void add_curl_phases(CURL* easy, ProbeResult& result);
+
+/// The peer's leaf certificate as seen on the live connection (call during the transfer, e.g. in
+/// the header callback): not-after as Unix time, and the negotiated TLS version.
+struct PeerTls {
+  std::optional<double> not_after;
+  std::string version;  ///< e.g. "TLSv1.3"
+};
+std::optional<PeerTls> peer_tls(CURL* easy);
+
+}  // namespace campus

@@ -1,0 +1,19 @@
+#include "probe/probe.h"
+
+namespace campus {
+
+std::chrono::milliseconds ProbeContext::remaining() const {
+  const auto left = deadline - std::chrono::steady_clock::now();
+  if (left <= std::chrono::steady_clock::duration::zero()) return std::chrono::milliseconds(0);
+  return std::chrono::ceil<std::chrono::milliseconds>(left);
+}
+
+const SecretSet* ProbeSetup::secret_set(const YamlValue& value) const {
+  auto name = value.string();
+  if (!name) return nullptr;
+  const SecretSet* set = secrets.find(*name);
+  if (!set) value.error("secret '" + *name + "' is not defined under secrets");
+  return set;
+}
+
+}  // namespace campus

@@ -1,0 +1,70 @@
+#pragma once
+// The probe interface. A probe type is a factory that validates a check's params once, and a
+// probe object that runs the check as often as asked. Probes return facts (ProbeResult); the
+// agent turns them into metrics, evidence and indicator state.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>  // boost/asio/awaitable.hpp in 1.74 uses std::exchange without it
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "config/secrets.h"
+#include "core/yaml_reader.h"
+#include "probe/cancel_signal.h"
+#include "probe/result.h"
+#include "probe/run_log.h"
+
+namespace campus {
+
+class CurlDriver;
+class WorkerPool;
+
+/// Everything one run may use. Owned by the runner and alive until run() completes, even after
+/// the deadline has passed. Single-threaded: touched only on `executor`.
+struct ProbeContext {
+  boost::asio::any_io_executor executor;
+  CurlDriver& curl;
+  WorkerPool& workers;
+  RunLog& log;
+  CancelSignal& cancel;
+  std::chrono::steady_clock::time_point deadline;
+
+  /// Time left until the deadline (zero when past it).
+  std::chrono::milliseconds remaining() const;
+};
+
+/// One configured check's probe. Immutable after creation; run() may be called again while an
+/// earlier run is still going (for example `/probe` during a scheduled run), so it keeps all
+/// per-run state in its own frame.
+class Probe {
+ public:
+  virtual ~Probe() = default;
+  /// Runs the check once. Network, authentication and protocol failures are results, not
+  /// exceptions; an exception escaping here is reported as an `internal` error. The probe should
+  /// give up by ctx.deadline and must stop promptly once ctx.cancel fires.
+  virtual boost::asio::awaitable<ProbeResult> run(ProbeContext& ctx) = 0;
+};
+
+/// What a factory gets to build a probe: the check's target and params (null when absent),
+/// and the config's secrets. Problems are recorded through the YamlValues, which name file,
+/// line and key path.
+struct ProbeSetup {
+  std::string check_id;
+  std::string target;
+  YamlValue target_value;  ///< for errors about the target
+  std::optional<YamlValue> params;
+  const SecretStore& secrets;
+  std::chrono::milliseconds timeout;
+
+  /// The secret set named by `value` (a string), recording an error if it is not defined.
+  const SecretSet* secret_set(const YamlValue& value) const;
+};
+
+/// Builds probes of one type. Returns nullptr after recording at least one error.
+using ProbeFactory = std::unique_ptr<Probe> (*)(ProbeSetup& setup);
+
+}  // namespace campus

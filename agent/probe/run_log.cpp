@@ -1,0 +1,27 @@
+#include "probe/run_log.h"
+
+#include <cstdio>
+
+namespace campus {
+
+void RunLog::add(std::string line) {
+  if (lines_.size() >= max_lines_) {
+    ++dropped_;
+    return;
+  }
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count();
+  char stamp[32];
+  std::snprintf(stamp, sizeof stamp, "%8.1fms  ", ms);
+  lines_.push_back(stamp + std::move(line));
+}
+
+std::string RunLog::text() const {
+  std::string out;
+  for (const auto& line : lines_)
+    out += line + '\n';
+  if (dropped_ > 0) out += "(" + std::to_string(dropped_) + " more lines dropped)\n";
+  return out;
+}
+
+}  // namespace campus

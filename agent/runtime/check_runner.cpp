@@ -1,0 +1,114 @@
+#include "runtime/check_runner.h"
+
+#include <utility>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/logger.h"
+#include "probe/probe.h"
+
+namespace campus {
+
+struct CheckRunner::Run {
+  Run(boost::asio::io_context& io, CurlDriver& curl, WorkerPool& workers,
+      std::shared_ptr<const CheckSpec> spec, Completion completion)
+      : check(std::move(spec)),
+        deadline(std::chrono::steady_clock::now() + check->timeout),
+        timer(io),
+        context{io.get_executor(), curl, workers, *log, cancel, deadline},
+        done(std::move(completion)) {}
+
+  std::shared_ptr<const CheckSpec> check;
+  std::shared_ptr<RunLog> log = std::make_shared<RunLog>();
+  CancelSignal cancel;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::chrono::system_clock::time_point started_wall = std::chrono::system_clock::now();
+  std::chrono::steady_clock::time_point deadline;
+  boost::asio::steady_timer timer;
+  ProbeContext context;
+  Completion done;
+  int attempts = 0;
+  bool finished = false;
+};
+
+bool is_retryable(FailureKind kind) {
+  return kind == FailureKind::resolve || kind == FailureKind::connect ||
+         kind == FailureKind::timeout;
+}
+
+CheckRunner::CheckRunner(boost::asio::io_context& io, CurlDriver& curl, WorkerPool& workers,
+                         Logger& log)
+    : io_(io), curl_(curl), workers_(workers), log_(log) {}
+
+CheckRunner::~CheckRunner() {
+  cancel_all();
+}
+
+void CheckRunner::start(std::shared_ptr<const CheckSpec> check, Completion done) {
+  auto run = std::make_shared<Run>(io_, curl_, workers_, std::move(check), std::move(done));
+  runs_.insert(run);
+  run->timer.expires_at(run->deadline);
+  run->timer.async_wait([this, run](const boost::system::error_code& ec) {
+    if (ec || run->finished) return;
+    run->log->add("deadline reached: cancelling");
+    finish(run, ProbeResult::fail(FailureKind::timeout,
+                                  "timeout after " + format_duration(run->check->timeout)));
+    run->cancel.cancel();
+  });
+  boost::asio::co_spawn(
+      io_, attempts(run), [this, run](std::exception_ptr error, ProbeResult result) {
+        if (error) {
+          try {
+            std::rethrow_exception(error);
+          } catch (const std::exception& e) {
+            result = ProbeResult::error(std::string("internal error in the probe: ") + e.what());
+          } catch (...) {
+            result = ProbeResult::error("internal error in the probe");
+          }
+          log_.error("check " + run->check->id + ": " + result.reason);
+        }
+        run->timer.cancel();
+        finish(run, std::move(result));
+        runs_.erase(run);
+      });
+}
+
+void CheckRunner::cancel_all() {
+  auto runs = runs_;
+  for (const auto& run : runs) {
+    if (!run->finished) {
+      finish(run, ProbeResult::fail(FailureKind::timeout, "cancelled: the agent is stopping"));
+    }
+    run->timer.cancel();
+    run->cancel.cancel();
+  }
+}
+
+void CheckRunner::finish(const std::shared_ptr<Run>& run, ProbeResult result) {
+  if (run->finished) return;
+  run->finished = true;
+  result.duration = std::chrono::steady_clock::now() - run->started;
+  RunRecord record{run->check, std::move(result), run->log, run->started_wall,
+                   std::max(run->attempts, 1)};
+  auto done = std::move(run->done);
+  done(std::move(record));
+}
+
+boost::asio::awaitable<ProbeResult> CheckRunner::attempts(std::shared_ptr<Run> run) {
+  const int max_attempts = 1 + run->check->retries;
+  for (;;) {
+    ++run->attempts;
+    if (max_attempts > 1) run->log->add("attempt " + std::to_string(run->attempts));
+    ProbeResult result = co_await run->check->probe->run(run->context);
+    const bool again = result.verdict == Verdict::fail && is_retryable(result.kind) &&
+                       run->attempts < max_attempts && !run->cancel.cancelled() &&
+                       run->context.remaining().count() > 0;
+    if (!again) co_return result;
+    run->log->add("attempt " + std::to_string(run->attempts) + " failed (" +
+                  std::string(to_string(result.kind)) + ": " + result.reason + "); retrying");
+  }
+}
+
+}  // namespace campus

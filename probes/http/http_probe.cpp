@@ -1,0 +1,312 @@
+// The `http` probe: one HTTP(S) request through libcurl's multi interface, with assertions on
+// status, body and JSON, and the timings and TLS facts of the exchange.
+
+#include <utility>
+
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/duration.h"
+#include "core/hash.h"
+#include "core/redactor.h"
+#include "core/text_width.h"
+#include "http_settings.h"
+#include "net/curl_driver.h"
+#include "net/curl_handles.h"
+#include "net/curl_result.h"
+#include "probe/registry.h"
+
+namespace campus {
+namespace {
+
+// Response headers worth keeping as evidence; credential-bearing ones are never kept.
+bool is_evidence_header(const std::string& lower_name) {
+  return lower_name == "content-type" || lower_name == "content-length" || lower_name == "server" ||
+         lower_name == "location" || lower_name == "cache-control" ||
+         lower_name == "www-authenticate";
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
+  return s;
+}
+
+std::string trim(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return "";
+  const auto e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+// Everything one transfer collects; lives in the coroutine frame.
+struct Exchange {
+  CurlEasy easy = make_curl_easy();
+  CurlList request_headers;
+  CurlList connect_to;  // for server_name
+  std::string body;
+  std::size_t max_body = 0;
+  std::size_t body_seen = 0;
+  bool truncated = false;
+  std::string status_line;
+  std::vector<std::pair<std::string, std::string>> headers;  // of the last response
+  std::optional<PeerTls> tls;
+  RunLog* log = nullptr;
+  char error[CURL_ERROR_SIZE] = {0};
+
+  static size_t on_body(char* data, size_t size, size_t count, void* self_ptr) {
+    auto* self = static_cast<Exchange*>(self_ptr);
+    const size_t n = size * count;
+    self->body_seen += n;
+    const size_t room = self->max_body - self->body.size();
+    if (n > room) {
+      // Keep what fits for inspection and stop: a huge body is never buffered whole.
+      self->body.append(data, room);
+      self->truncated = true;
+      return 0;
+    }
+    self->body.append(data, n);
+    return n;
+  }
+
+  static size_t on_header(char* data, size_t size, size_t count, void* self_ptr) {
+    auto* self = static_cast<Exchange*>(self_ptr);
+    const size_t n = size * count;
+    std::string_view line(data, n);
+    if (line.rfind("HTTP/", 0) == 0) {
+      self->status_line = trim(line);
+      self->headers.clear();
+      if (!self->tls) self->tls = peer_tls(self->easy.get());
+      self->log->add("< " + self->status_line);
+      return n;
+    }
+    const auto colon = line.find(':');
+    if (colon != std::string_view::npos) {
+      std::string name = trim(line.substr(0, colon));
+      std::string value = trim(line.substr(colon + 1));
+      self->log->add("< " + name + ": " +
+                     (Redactor::is_sensitive_name(name) ? std::string(kRedacted) : value));
+      self->headers.emplace_back(lower(std::move(name)), std::move(value));
+    }
+    return n;
+  }
+};
+
+class HttpProbe final : public Probe {
+ public:
+  explicit HttpProbe(HttpSettings settings) : s_(std::move(settings)) {}
+
+  boost::asio::awaitable<ProbeResult> run(ProbeContext& ctx) override {
+    Exchange x;
+    x.max_body = s_.max_body_bytes;
+    x.log = &ctx.log;
+    configure(x, ctx);
+    ctx.log.add("> " + s_.method + " " + s_.url);
+    const CURLcode rc =
+        co_await ctx.curl.async_perform(x.easy.get(), ctx.cancel, boost::asio::use_awaitable);
+    co_return judge(x, rc);
+  }
+
+ private:
+  void configure(Exchange& x, ProbeContext& ctx) const {
+    CURL* e = x.easy.get();
+    curl_easy_setopt(e, CURLOPT_URL, s_.url.c_str());
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x.error);
+    // A prober measures a fresh connection every time, as a user's first visit would.
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+    // The runner's deadline is authoritative; curl's own limit only guarantees it stops.
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, long(ctx.remaining().count()) + 1000L);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Exchange::on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &x);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Exchange::on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, &x);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "campus-probe");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, s_.follow_redirects ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, long(s_.max_redirects));
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    if (s_.method == "HEAD") {
+      curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    } else if (s_.method != "GET") {
+      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, s_.method.c_str());
+    }
+    if (s_.body) {
+      curl_easy_setopt(e, CURLOPT_POSTFIELDS, s_.body->c_str());
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, long(s_.body->size()));
+    }
+    for (const auto& [name, value] : s_.headers)
+      x.request_headers.append(name + ": " + value);
+    if (s_.auth == HttpSettings::Auth::bearer) {
+      x.request_headers.append("Authorization: Bearer " + s_.auth_secret.value());
+    } else if (s_.auth == HttpSettings::Auth::basic) {
+      curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+      curl_easy_setopt(e, CURLOPT_USERNAME, s_.auth_user.c_str());
+      curl_easy_setopt(e, CURLOPT_PASSWORD, s_.auth_secret.value().c_str());
+    }
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, x.request_headers.get());
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, s_.tls_verify ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, s_.tls_verify ? 2L : 0L);
+    if (s_.ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, s_.ca_file->c_str());
+    if (s_.cert_file) curl_easy_setopt(e, CURLOPT_SSLCERT, s_.cert_file->c_str());
+    if (s_.key_file) curl_easy_setopt(e, CURLOPT_SSLKEY, s_.key_file->c_str());
+    if (s_.tls_min_version) {
+      const long v = *s_.tls_min_version == "1.3"   ? CURL_SSLVERSION_TLSv1_3
+                     : *s_.tls_min_version == "1.2" ? CURL_SSLVERSION_TLSv1_2
+                     : *s_.tls_min_version == "1.1" ? CURL_SSLVERSION_TLSv1_1
+                                                    : CURL_SSLVERSION_TLSv1_0;
+      curl_easy_setopt(e, CURLOPT_SSLVERSION, v);
+    }
+    if (s_.proxy) curl_easy_setopt(e, CURLOPT_PROXY, s_.proxy->c_str());
+    if (s_.ip_version == 4) curl_easy_setopt(e, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V4);
+    if (s_.ip_version == 6) curl_easy_setopt(e, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V6);
+    if (s_.server_name) apply_server_name(x);
+  }
+
+  // TLS SNI and certificate name differ from the address: ask for the server name in the URL and
+  // connect to the configured address instead.
+  void apply_server_name(Exchange& x) const {
+    CURLU* url = curl_url();
+    char* host = nullptr;
+    if (curl_url_set(url, CURLUPART_URL, s_.url.c_str(), 0) == CURLUE_OK &&
+        curl_url_get(url, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+      const std::string original = host;
+      curl_free(host);
+      curl_url_set(url, CURLUPART_HOST, s_.server_name->c_str(), 0);
+      char* rewritten = nullptr;
+      if (curl_url_get(url, CURLUPART_URL, &rewritten, 0) == CURLUE_OK) {
+        curl_easy_setopt(x.easy.get(), CURLOPT_URL, rewritten);  // curl copies the string
+        curl_free(rewritten);
+        x.connect_to.append(*s_.server_name + "::" + original + ":");
+        curl_easy_setopt(x.easy.get(), CURLOPT_CONNECT_TO, x.connect_to.get());
+      }
+    }
+    curl_url_cleanup(url);
+  }
+
+  ProbeResult judge(Exchange& x, CURLcode rc) const {
+    CURL* e = x.easy.get();
+    const bool truncated_only = rc == CURLE_WRITE_ERROR && x.truncated;
+    long status = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    long redirects = 0;
+    curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
+    char* final_url = nullptr;
+    curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &final_url);
+
+    nlohmann::json evidence = {{"request", {{"method", s_.method}, {"url", s_.url}}}};
+    nlohmann::json response = nlohmann::json::object();
+    if (status > 0) {
+      response["status"] = status;
+      response["status_line"] = utf8_excerpt(x.status_line, 200);
+      nlohmann::json headers = nlohmann::json::object();
+      for (const auto& [name, value] : x.headers) {
+        if (is_evidence_header(name)) headers[name] = utf8_excerpt(value, 200);
+      }
+      response["headers"] = headers;
+      response["body_bytes"] = x.body_seen;
+      response["body_sha256"] = sha256_hex(x.body);
+      response["body_truncated"] = x.truncated;
+      response["excerpt"] = utf8_excerpt(x.body, 256);
+      if (final_url) response["final_url"] = final_url;
+      response["redirects"] = redirects;
+      evidence["response"] = response;
+    }
+
+    ProbeResult result = ProbeResult::pass("");
+    add_curl_phases(e, result);
+    if (x.tls) {
+      nlohmann::json tls = {{"version", x.tls->version}};
+      if (x.tls->not_after) {
+        result.measure("tls_cert_not_after_timestamp_seconds", *x.tls->not_after);
+        tls["cert_not_after"] = *x.tls->not_after;
+      }
+      result.measure("http_tls_version", x.tls->version == "TLSv1.3"   ? 13
+                                         : x.tls->version == "TLSv1.2" ? 12
+                                                                       : 0);
+      evidence["tls"] = tls;
+    }
+
+    auto fail = [&](FailureKind kind, std::string reason) {
+      ProbeResult r = ProbeResult::fail(kind, std::move(reason));
+      r.phases = std::move(result.phases);
+      r.measurements = std::move(result.measurements);
+      r.evidence = std::move(evidence);
+      return r;
+    };
+
+    if (rc != CURLE_OK && !truncated_only) {
+      ctx_log(x, "curl: " + describe_curl_error(rc, x.error));
+      return fail(failure_kind_of(rc), describe_curl_error(rc, x.error));
+    }
+    result.measure("http_status_code", double(status));
+    result.measure("http_content_length_bytes", double(x.body_seen));
+    result.measure("http_redirects", double(redirects));
+    if (x.truncated) ctx_log(x, "body truncated at " + std::to_string(x.max_body) + " bytes");
+
+    const bool status_ok = s_.valid_status.empty()
+                               ? status >= 200 && status <= 299
+                               : std::find(s_.valid_status.begin(), s_.valid_status.end(),
+                                           status) != s_.valid_status.end();
+    if (!status_ok) {
+      const std::string expected = s_.valid_status.empty() ? "2xx" : [&] {
+        std::string list;
+        for (int c : s_.valid_status)
+          list += (list.empty() ? "" : ", ") + std::to_string(c);
+        return list;
+      }();
+      const bool auth = (status == 401 || status == 403) && s_.auth != HttpSettings::Auth::none;
+      return fail(auth ? FailureKind::auth_rejected : FailureKind::bad_status,
+                  "expected status " + expected + ", got " + std::to_string(status));
+    }
+    for (const auto& re : s_.body_must_match) {
+      if (!re.search(x.body)) {
+        return fail(FailureKind::bad_content, "body does not match /" + re.pattern() + "/");
+      }
+    }
+    for (const auto& re : s_.body_must_not_match) {
+      if (re.search(x.body)) {
+        return fail(FailureKind::bad_content, "body matches /" + re.pattern() + "/");
+      }
+    }
+    if (!s_.json_assert.empty()) {
+      if (x.truncated) {
+        return fail(FailureKind::bad_content,
+                    "body is larger than max_body_bytes, so JSON assertions cannot be checked");
+      }
+      const auto doc = nlohmann::json::parse(x.body, nullptr, false);
+      if (doc.is_discarded()) return fail(FailureKind::bad_content, "body is not valid JSON");
+      for (const auto& a : s_.json_assert) {
+        if (auto problem = a.check(doc)) return fail(FailureKind::bad_content, *problem);
+      }
+    }
+    if (s_.max_duration) {
+      curl_off_t total = 0;
+      curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &total);
+      if (double(total) / 1000.0 > double(s_.max_duration->count())) {
+        return fail(FailureKind::timeout, "took " + std::to_string(total / 1000) +
+                                              "ms, more than max_duration " +
+                                              format_duration(*s_.max_duration));
+      }
+    }
+    result.reason = "HTTP " + std::to_string(status) +
+                    (redirects > 0 ? " after " + std::to_string(redirects) + " redirect(s)" : "");
+    result.evidence = std::move(evidence);
+    return result;
+  }
+
+  static void ctx_log(Exchange& x, std::string line) { x.log->add(std::move(line)); }
+
+  HttpSettings s_;
+};
+
+std::unique_ptr<Probe> make_http_probe(ProbeSetup& setup) {
+  auto settings = parse_http_settings(setup);
+  if (!settings) return nullptr;
+  return std::make_unique<HttpProbe>(std::move(*settings));
+}
+
+}  // namespace
+
+CAMPUS_REGISTER_PROBE("http", make_http_probe);
+
+}  // namespace campus

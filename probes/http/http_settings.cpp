@@ -1,0 +1,151 @@
+#include "http_settings.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/duration.h"
+
+namespace campus {
+namespace {
+
+std::vector<Regex> read_regexes(const YamlValue& value) {
+  std::vector<Regex> out;
+  auto patterns = value.is_scalar() ? std::optional(std::vector<std::string>{*value.string()})
+                                    : value.string_list();
+  if (!patterns) return out;
+  for (const auto& p : *patterns) {
+    std::string error;
+    if (auto r = Regex::compile(p, error)) {
+      out.push_back(std::move(*r));
+    } else {
+      value.error("bad regular expression /" + p + "/: " + error);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<HttpSettings> parse_http_settings(ProbeSetup& setup) {
+  HttpSettings s;
+  s.url = setup.target;
+  if (s.url.rfind("http://", 0) != 0 && s.url.rfind("https://", 0) != 0) {
+    setup.target_value.error("expected an http:// or https:// URL");
+    return std::nullopt;
+  }
+  if (!setup.params) return s;
+  const auto errors_before = setup.params->source().diagnostics->size();
+  auto r = setup.params->map();
+  if (auto v = r.get("method")) {
+    if (auto m = v->text()) {
+      s.method = *m;
+      std::transform(s.method.begin(), s.method.end(), s.method.begin(), ::toupper);
+    }
+  }
+  if (auto v = r.get("headers")) {
+    auto hr = v->map();
+    for (auto& [name, value] : hr.entries()) {
+      if (auto text = value.string()) s.headers.emplace_back(name, *text);
+    }
+  }
+  if (auto v = r.get("body")) s.body = v->string();
+  if (auto v = r.get("valid_status")) {
+    bool ok = v->is_list();
+    if (ok) {
+      for (const auto& item : v->items()) {
+        const auto& n = item.node();
+        int code = 0;
+        if (!n.IsScalar() || !YAML::convert<int>::decode(n, code) || code < 100 || code > 599) {
+          ok = false;
+          break;
+        }
+        s.valid_status.push_back(code);
+      }
+    }
+    if (!ok) v->error("expected a list of integers");
+  }
+  if (auto v = r.get("follow_redirects")) s.follow_redirects = v->boolean().value_or(true);
+  if (auto v = r.get("max_redirects")) s.max_redirects = int(v->integer(0, 50).value_or(10));
+  if (auto v = r.get("body_must_match")) s.body_must_match = read_regexes(*v);
+  if (auto v = r.get("body_must_not_match")) s.body_must_not_match = read_regexes(*v);
+  if (auto v = r.get("json_assert")) {
+    if (auto list = v->string_list()) {
+      for (const auto& text : *list) {
+        std::string error;
+        if (auto a = JsonAssertion::parse(text, error)) {
+          s.json_assert.push_back(std::move(*a));
+        } else {
+          v->error(error);
+        }
+      }
+    }
+  }
+  if (auto v = r.get("max_duration")) {
+    if (auto text = v->string()) {
+      s.max_duration = parse_duration(*text);
+      if (!s.max_duration) v->error("expected a duration like 500ms or 2s");
+    }
+  }
+  if (auto v = r.get("max_body_bytes")) {
+    s.max_body_bytes = std::size_t(v->integer(1, std::int64_t(1) << 30).value_or(1 << 20));
+  }
+  if (auto v = r.get("tls")) {
+    auto tr = v->map();
+    if (auto t = tr.get("verify")) s.tls_verify = t->boolean().value_or(true);
+    if (auto t = tr.get("ca_file")) s.ca_file = t->text();
+    if (auto t = tr.get("cert_file")) s.cert_file = t->text();
+    if (auto t = tr.get("key_file")) s.key_file = t->text();
+    if (auto t = tr.get("server_name")) s.server_name = t->text();
+    if (auto t = tr.get("min_version")) {
+      if (auto text = t->string()) {
+        if (*text == "1.0" || *text == "1.1" || *text == "1.2" || *text == "1.3") {
+          s.tls_min_version = *text;
+        } else {
+          t->error("expected 1.0, 1.1, 1.2 or 1.3");
+        }
+      }
+    }
+    tr.finish();
+  }
+  if (auto v = r.get("auth")) {
+    auto ar = v->map();
+    auto basic = ar.get("basic");
+    auto bearer = ar.get("bearer");
+    if (basic && bearer) {
+      v->error("give either basic or bearer, not both");
+    } else if (basic) {
+      if (const auto* set = setup.secret_set(*basic)) {
+        if (!set->username || !set->password) {
+          basic->error("basic auth needs a secret with username and password");
+        } else {
+          s.auth = HttpSettings::Auth::basic;
+          s.auth_user = *set->username;
+          s.auth_secret = *set->password;
+        }
+      }
+    } else if (bearer) {
+      if (const auto* set = setup.secret_set(*bearer)) {
+        if (!set->token) {
+          bearer->error("bearer auth needs a secret with a token");
+        } else {
+          s.auth = HttpSettings::Auth::bearer;
+          s.auth_secret = *set->token;
+        }
+      }
+    } else {
+      v->error("expected basic: SECRET or bearer: SECRET");
+    }
+    ar.finish();
+  }
+  if (auto v = r.get("proxy")) s.proxy = v->text();
+  if (auto v = r.get("ip_version")) {
+    const auto n = v->integer(0, 6).value_or(0);
+    if (n != 0 && n != 4 && n != 6) v->error("expected 4 or 6");
+    s.ip_version = int(n);
+  }
+  r.finish();
+  if (setup.params->source().diagnostics->size() != errors_before) return std::nullopt;
+  return s;
+}
+
+}  // namespace campus

@@ -1,0 +1,152 @@
+// The `tcp` probe: connect, optionally send a line, optionally expect a reply matching a regex
+// (a banner such as an SMTP greeting or a SIP2 answer).
+
+#include <utility>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "core/duration.h"
+#include "core/regex.h"
+#include "core/text_width.h"
+#include "net/host_port.h"
+#include "probe/registry.h"
+
+namespace campus {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+struct TcpSettings {
+  HostPort target;
+  std::optional<std::string> send;
+  std::optional<Regex> expect;
+  std::size_t max_read_bytes = 4096;
+};
+
+class TcpProbe final : public Probe {
+ public:
+  explicit TcpProbe(TcpSettings s) : s_(std::move(s)) {}
+
+  asio::awaitable<ProbeResult> run(ProbeContext& ctx) override {
+    tcp::resolver resolver(ctx.executor);
+    tcp::socket socket(ctx.executor);
+    auto scope = ctx.cancel.on_cancel([&] {
+      resolver.cancel();
+      boost::system::error_code ignored;
+      socket.close(ignored);
+    });
+    boost::system::error_code ec;
+    const auto t0 = std::chrono::steady_clock::now();
+    ctx.log.add("resolving " + s_.target.host);
+    auto endpoints = co_await resolver.async_resolve(s_.target.host, std::to_string(s_.target.port),
+                                                     asio::redirect_error(asio::use_awaitable, ec));
+    const auto t1 = std::chrono::steady_clock::now();
+    nlohmann::json evidence = {{"target", s_.target.str()}};
+    if (ec) {
+      co_return fail(FailureKind::resolve, "cannot resolve " + s_.target.host + ": " + ec.message(),
+                     evidence);
+    }
+    ctx.log.add("connecting to " + s_.target.str());
+    auto endpoint = co_await asio::async_connect(socket, endpoints,
+                                                 asio::redirect_error(asio::use_awaitable, ec));
+    const auto t2 = std::chrono::steady_clock::now();
+    if (ec) {
+      co_return fail(ctx.cancel.cancelled() ? FailureKind::timeout : FailureKind::connect,
+                     "cannot connect to " + s_.target.str() + ": " + ec.message(), evidence);
+    }
+    evidence["peer"] = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+    ctx.log.add("connected to " + evidence["peer"].get<std::string>());
+    ProbeResult result = ProbeResult::pass("connected to " + s_.target.str());
+    result.phase("dns", to_seconds(t1 - t0));
+    result.phase("connect", to_seconds(t2 - t1));
+
+    if (s_.send) {
+      co_await asio::async_write(socket, asio::buffer(*s_.send),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        co_return fail(FailureKind::protocol_error, "cannot send: " + ec.message(), evidence);
+      }
+      ctx.log.add("sent " + std::to_string(s_.send->size()) + " bytes");
+    }
+    if (s_.expect) {
+      std::string received;
+      char chunk[1024];
+      bool matched = false;
+      while (!matched && received.size() < s_.max_read_bytes) {
+        const std::size_t n = co_await socket.async_read_some(
+            asio::buffer(chunk, std::min(sizeof chunk, s_.max_read_bytes - received.size())),
+            asio::redirect_error(asio::use_awaitable, ec));
+        received.append(chunk, n);
+        matched = s_.expect->search(received);
+        if (ec) break;
+      }
+      const auto t3 = std::chrono::steady_clock::now();
+      result.phase("reply", to_seconds(t3 - t2));
+      evidence["received_bytes"] = received.size();
+      evidence["excerpt"] = utf8_excerpt(received, 256);
+      ctx.log.add("received " + std::to_string(received.size()) + " bytes");
+      if (!matched) {
+        if (ctx.cancel.cancelled())
+          co_return fail(FailureKind::timeout, "no matching reply", evidence);
+        const std::string why = ec == asio::error::eof ? "the server closed the connection"
+                                : ec                   ? ec.message()
+                                                       : "read limit reached";
+        co_return fail(FailureKind::bad_content,
+                       "reply does not match /" + s_.expect->pattern() + "/ (" + why + ")",
+                       evidence);
+      }
+      result.reason += ", reply matches /" + s_.expect->pattern() + "/";
+    }
+    result.evidence = std::move(evidence);
+    co_return result;
+  }
+
+ private:
+  static ProbeResult fail(FailureKind kind, std::string reason, const nlohmann::json& evidence) {
+    ProbeResult r = ProbeResult::fail(kind, std::move(reason));
+    r.evidence = evidence;
+    return r;
+  }
+
+  TcpSettings s_;
+};
+
+std::unique_ptr<Probe> make_tcp_probe(ProbeSetup& setup) {
+  TcpSettings s;
+  auto target = parse_host_port(setup.target);
+  if (!target) {
+    setup.target_value.error("expected host:port, e.g. 127.0.0.1:25 or [::1]:25");
+    return nullptr;
+  }
+  s.target = *target;
+  if (setup.params) {
+    const auto before = setup.params->source().diagnostics->size();
+    auto r = setup.params->map();
+    if (auto v = r.get("send")) s.send = v->string();
+    if (auto v = r.get("expect")) {
+      if (auto pattern = v->string()) {
+        std::string error;
+        s.expect = Regex::compile(*pattern, error);
+        if (!s.expect) v->error("bad regular expression: " + error);
+      }
+    }
+    if (auto v = r.get("max_read_bytes")) {
+      s.max_read_bytes = std::size_t(v->integer(1, 1 << 20).value_or(4096));
+    }
+    r.finish();
+    if (setup.params->source().diagnostics->size() != before) return nullptr;
+  }
+  return std::make_unique<TcpProbe>(std::move(s));
+}
+
+}  // namespace
+
+CAMPUS_REGISTER_PROBE("tcp", make_tcp_probe);
+
+}  // namespace campus

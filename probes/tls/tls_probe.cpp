@@ -1,0 +1,217 @@
+// The `tls` probe: a TLS handshake only. Reports whether the chain verifies (and why not), the
+// leaf's subject, issuer, names and expiry, and the protocol and cipher agreed.
+
+#include <ctime>
+#include <utility>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "core/duration.h"
+#include "net/host_port.h"
+#include "probe/registry.h"
+
+namespace campus {
+namespace {
+
+namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
+using asio::ip::tcp;
+
+struct TlsSettings {
+  HostPort target;
+  std::string server_name;
+  std::optional<std::string> ca_file;
+  bool verify = true;
+  int min_days_left = 14;
+  std::optional<std::string> min_version;
+};
+
+std::string name_of(X509_NAME* name) {
+  if (!name) return "";
+  char buffer[512];
+  X509_NAME_oneline(name, buffer, sizeof buffer);
+  return buffer;
+}
+
+std::vector<std::string> subject_alt_names(X509* cert) {
+  std::vector<std::string> out;
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  if (!names) return out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
+    if (n->type == GEN_DNS) {
+      out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(n->d.dNSName)),
+                       ASN1_STRING_length(n->d.dNSName));
+    } else if (n->type == GEN_IPADD) {
+      const auto* data = ASN1_STRING_get0_data(n->d.iPAddress);
+      const int length = ASN1_STRING_length(n->d.iPAddress);
+      if (length == 4) {
+        out.push_back(asio::ip::address_v4({data[0], data[1], data[2], data[3]}).to_string());
+      } else if (length == 16) {
+        asio::ip::address_v6::bytes_type bytes;
+        std::copy(data, data + 16, bytes.begin());
+        out.push_back(asio::ip::address_v6(bytes).to_string());
+      }
+    }
+  }
+  GENERAL_NAMES_free(names);
+  return out;
+}
+
+class TlsProbe final : public Probe {
+ public:
+  explicit TlsProbe(TlsSettings s) : s_(std::move(s)) {}
+
+  asio::awaitable<ProbeResult> run(ProbeContext& ctx) override {
+    ssl::context tls(ssl::context::tls_client);
+    if (s_.ca_file) {
+      tls.load_verify_file(*s_.ca_file);
+    } else {
+      tls.set_default_verify_paths();
+    }
+    if (s_.min_version) {
+      SSL_CTX_set_min_proto_version(tls.native_handle(), *s_.min_version == "1.3"   ? TLS1_3_VERSION
+                                                         : *s_.min_version == "1.2" ? TLS1_2_VERSION
+                                                         : *s_.min_version == "1.1" ? TLS1_1_VERSION
+                                                                                    : TLS1_VERSION);
+    }
+    // Verify, but finish the handshake either way so the certificate can be reported; the
+    // verification result is judged below.
+    tls.set_verify_mode(ssl::verify_none);
+    tcp::resolver resolver(ctx.executor);
+    ssl::stream<tcp::socket> stream(ctx.executor, tls);
+    auto scope = ctx.cancel.on_cancel([&] {
+      resolver.cancel();
+      boost::system::error_code ignored;
+      stream.lowest_layer().close(ignored);
+    });
+    SSL* native = stream.native_handle();
+    SSL_set_tlsext_host_name(native, s_.server_name.c_str());
+    SSL_set1_host(native, s_.server_name.c_str());
+
+    nlohmann::json evidence = {{"target", s_.target.str()}, {"server_name", s_.server_name}};
+    boost::system::error_code ec;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto endpoints = co_await resolver.async_resolve(s_.target.host, std::to_string(s_.target.port),
+                                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (ec)
+      co_return fail(FailureKind::resolve, "cannot resolve " + s_.target.host + ": " + ec.message(),
+                     evidence);
+    const auto t1 = std::chrono::steady_clock::now();
+    co_await asio::async_connect(stream.lowest_layer(), endpoints,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      co_return fail(ctx.cancel.cancelled() ? FailureKind::timeout : FailureKind::connect,
+                     "cannot connect to " + s_.target.str() + ": " + ec.message(), evidence);
+    }
+    const auto t2 = std::chrono::steady_clock::now();
+    ctx.log.add("connected; TLS handshake with server name " + s_.server_name);
+    co_await stream.async_handshake(ssl::stream_base::client,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+    const auto t3 = std::chrono::steady_clock::now();
+    if (ec) {
+      co_return fail(ctx.cancel.cancelled() ? FailureKind::timeout : FailureKind::tls,
+                     "TLS handshake failed: " + ec.message(), evidence);
+    }
+    ProbeResult result = ProbeResult::pass("");
+    result.phase("dns", to_seconds(t1 - t0));
+    result.phase("connect", to_seconds(t2 - t1));
+    result.phase("tls", to_seconds(t3 - t2));
+
+    const long verify = SSL_get_verify_result(native);
+    const std::string version = SSL_get_version(native);
+    const std::string cipher = SSL_get_cipher_name(native);
+    evidence["protocol"] = version;
+    evidence["cipher"] = cipher;
+    evidence["chain_verified"] = verify == X509_V_OK;
+    if (verify != X509_V_OK) evidence["verify_error"] = X509_verify_cert_error_string(verify);
+    result.measure("tls_chain_verified", verify == X509_V_OK ? 1 : 0);
+
+    X509* leaf = SSL_get0_peer_certificate(native);
+    if (!leaf) co_return fail(FailureKind::tls, "the server sent no certificate", evidence);
+    std::tm tm{};
+    double not_after = 0;
+    if (ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &tm) == 1) not_after = double(timegm(&tm));
+    const double days_left = (not_after - double(std::time(nullptr))) / 86400.0;
+    evidence["subject"] = name_of(X509_get_subject_name(leaf));
+    evidence["issuer"] = name_of(X509_get_issuer_name(leaf));
+    evidence["sans"] = subject_alt_names(leaf);
+    evidence["not_after"] = not_after;
+    evidence["days_left"] = days_left;
+    result.measure("tls_cert_not_after_timestamp_seconds", not_after);
+    result.measure("tls_cert_days_left", days_left);
+    ctx.log.add(version + " " + cipher + "; leaf " + evidence["subject"].get<std::string>() + ", " +
+                std::to_string(int(days_left)) + " days left; verify: " +
+                (verify == X509_V_OK ? "ok" : X509_verify_cert_error_string(verify)));
+
+    boost::system::error_code ignored;
+    stream.lowest_layer().close(ignored);
+    result.evidence = evidence;
+    if (s_.verify && verify != X509_V_OK) {
+      result.verdict = Verdict::fail;
+      result.kind = FailureKind::tls;
+      result.reason =
+          std::string("certificate not trusted: ") + X509_verify_cert_error_string(verify);
+    } else if (days_left < s_.min_days_left) {
+      result.verdict = Verdict::fail;
+      result.kind = FailureKind::tls;
+      result.reason = "certificate expires in " + std::to_string(int(days_left)) +
+                      " days, less than min_days_left " + std::to_string(s_.min_days_left);
+    } else {
+      result.reason =
+          version + ", certificate valid for " + std::to_string(int(days_left)) + " more days";
+    }
+    co_return result;
+  }
+
+ private:
+  static ProbeResult fail(FailureKind kind, std::string reason, const nlohmann::json& evidence) {
+    ProbeResult r = ProbeResult::fail(kind, std::move(reason));
+    r.evidence = evidence;
+    return r;
+  }
+  TlsSettings s_;
+};
+
+std::unique_ptr<Probe> make_tls_probe(ProbeSetup& setup) {
+  TlsSettings s;
+  auto target = parse_host_port(setup.target);
+  if (!target) {
+    setup.target_value.error("expected host:port, e.g. auth.example.edu.cn:443");
+    return nullptr;
+  }
+  s.target = *target;
+  s.server_name = target->host;
+  if (setup.params) {
+    const auto before = setup.params->source().diagnostics->size();
+    auto r = setup.params->map();
+    if (auto v = r.get("server_name")) s.server_name = v->text().value_or(s.server_name);
+    if (auto v = r.get("ca_file")) s.ca_file = v->text();
+    if (auto v = r.get("verify")) s.verify = v->boolean().value_or(true);
+    if (auto v = r.get("min_days_left")) s.min_days_left = int(v->integer(0, 3650).value_or(14));
+    if (auto v = r.get("min_version")) {
+      if (auto t = v->string()) {
+        if (*t == "1.0" || *t == "1.1" || *t == "1.2" || *t == "1.3")
+          s.min_version = *t;
+        else
+          v->error("expected 1.0, 1.1, 1.2 or 1.3");
+      }
+    }
+    r.finish();
+    if (setup.params->source().diagnostics->size() != before) return nullptr;
+  }
+  return std::make_unique<TlsProbe>(std::move(s));
+}
+
+}  // namespace
+
+CAMPUS_REGISTER_PROBE("tls", make_tls_probe);
+
+}  // namespace campus
