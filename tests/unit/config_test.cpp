@@ -1,0 +1,191 @@
+#include <map>
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include "catalog/catalog.h"
+#include "config/config.h"
+#include "probe/registry.h"
+
+using namespace campus;
+
+namespace {
+
+struct Fixture {
+  Catalog catalog = Catalog::builtin();
+  ProbeRegistry probes = ProbeRegistry::builtin();
+  std::map<std::string, std::string> env{{"SSO_USER", "student1"}, {"SSO_PASS", "s3cret-pw"}};
+
+  ConfigLoadOptions options() {
+    return {catalog, probes, [this](const std::string& name) -> std::optional<std::string> {
+              auto it = env.find(name);
+              if (it == env.end()) return std::nullopt;
+              return it->second;
+            }};
+  }
+
+  std::optional<Config> load(const std::string& text, Diagnostics& d) {
+    return load_config_text("campus.yaml", text, options(), d);
+  }
+
+  std::string errors(const std::string& text) {
+    Diagnostics d;
+    auto config = load(text, d);
+    CHECK_FALSE(config.has_value());
+    return d.str();
+  }
+};
+
+const char* const kValid = R"(agent:
+  listen: 127.0.0.1:0
+  concurrency: 8
+  default_interval: 30s
+  default_timeout: 5s
+editions: [higher, secondary]
+secrets:
+  sso_test: {username_env: SSO_USER, password_env: SSO_PASS}
+push: {pushgateway: "http://127.0.0.1:9091", job: campus, interval: 15s}
+indicators:
+  H-3.3.1.1: {policy: any}
+checks:
+  - id: portal-http
+    probe: http
+    target: https://portal.example.edu.cn/
+    params: {valid_status: [200, 302], auth: {basic: sso_test}}
+    labels: {system: website}
+    indicators: [H-3.4.3.1, S-3.4.3.1]
+  - id: sso-tls
+    probe: tls
+    target: auth.example.edu.cn:443
+    interval: 1h
+    timeout: 10s
+    retries: 2
+    fail_after: 3
+    labels: {system: sso}
+    indicators: [H-3.3.1.1, S-3.3.1.1]
+)";
+
+}  // namespace
+
+TEST_CASE_FIXTURE(Fixture, "a valid config loads with defaults applied") {
+  Diagnostics d;
+  auto config = load(kValid, d);
+  INFO(d.str());
+  REQUIRE(config.has_value());
+  CHECK(config->agent.concurrency == 8);
+  CHECK(config->agent.listen_port == 0);
+  CHECK(config->checks.size() == 2);
+  const auto* http = config->find_check("portal-http");
+  REQUIRE(http);
+  CHECK(http->interval == std::chrono::seconds(30));
+  CHECK(http->timeout == std::chrono::seconds(5));
+  CHECK(http->system() == "website");
+  CHECK(http->probe != nullptr);
+  const auto* tls = config->find_check("sso-tls");
+  CHECK(tls->interval == std::chrono::hours(1));
+  CHECK(tls->retries == 2);
+  CHECK(tls->fail_after == 3);
+  CHECK(config->policy_of("H-3.3.1.1") == IndicatorPolicy::any);
+  CHECK(config->policy_of("H-3.4.3.1") == IndicatorPolicy::all);
+  CHECK(config->push.enabled);
+  CHECK(config->secrets.find("sso_test")->password->value() == "s3cret-pw");
+  CHECK(config_summary(*config, catalog) ==
+        "2 checks (http 1, tls 1); indicators covered: higher 2/61 secondary 2/44");
+}
+
+TEST_CASE_FIXTURE(Fixture, "JSON configs are accepted") {
+  Diagnostics d;
+  auto config = load(R"({"agent": {"listen": "127.0.0.1:0"}, "checks": [
+      {"id": "x", "probe": "tcp", "target": "127.0.0.1:22", "indicators": ["H-4.1.1.1"]}]})",
+                     d);
+  INFO(d.str());
+  CHECK(config.has_value());
+}
+
+TEST_CASE_FIXTURE(Fixture, "broken configs name file, line, key path and what was expected") {
+  struct Case {
+    const char* name;
+    std::string config;
+    std::string expected;
+  };
+  const std::string check = "checks:\n  - id: a\n    probe: http\n    target: http://127.0.0.1/\n";
+  const Case cases[] = {
+      {"unknown top-level key", "agnet: {}\n" + check,
+       "campus.yaml:1:1: agnet: unknown key 'agnet' (did you mean 'agent'?)\n"},
+      {"missing checks", "agent: {}\n", "campus.yaml:1:1: checks: missing required key\n"},
+      {"wrong type", check + "    params: {valid_status: [ok]}\n",
+       "campus.yaml:5:28: checks[0].params.valid_status: expected a list of integers\n"},
+      {"duplicate ids", check + "  - id: a\n    probe: tcp\n    target: 127.0.0.1:1\n",
+       "campus.yaml:5:5: checks[1]: duplicate check id 'a' (first defined on line 2)\n"},
+      {"bad id", "checks:\n  - id: Portal Web\n    probe: tcp\n    target: 127.0.0.1:1\n",
+       "campus.yaml:2:9: checks[0].id: check ids may use only a-z, 0-9, _ and -, got 'Portal "
+       "Web'\n"},
+      {"unknown probe type",
+       "checks:\n  - id: a\n    probe: htp\n    target: http://127.0.0.1/\n",
+       "campus.yaml:3:12: checks[0].probe: unknown probe type 'htp' (known: dns, http, tcp, "
+       "tls)\n"},
+      {"unknown indicator", check + "    indicators: [H-9.9.9.9]\n",
+       "campus.yaml:5:17: checks[0].indicators: unknown indicator 'H-9.9.9.9' (see campus-probe "
+       "indicators)\n"},
+      {"timeout longer than interval", check + "    interval: 5s\n    timeout: 10s\n",
+       "campus.yaml:6:14: checks[0].timeout: timeout 10s is longer than the interval 5s\n"},
+      {"bad duration", check + "    interval: 5 minutes\n",
+       "campus.yaml:5:15: checks[0].interval: expected a duration like 500ms, 10s, 5m or 1h, got "
+       "'5 minutes'\n"},
+      {"undefined secret", check + "    params: {auth: {basic: nobody}}\n",
+       "campus.yaml:5:28: checks[0].params.auth.basic: secret 'nobody' is not defined under "
+       "secrets\n"},
+      {"unset environment variable",
+       "secrets:\n  t: {password_env: NOT_SET_ANYWHERE}\n" + check,
+       "campus.yaml:2:21: secrets.t.password_env: environment variable NOT_SET_ANYWHERE is not "
+       "set\n"},
+      {"unreadable secret file", "secrets:\n  t: {password_file: /nonexistent/pw}\n" + check,
+       "campus.yaml:2:22: secrets.t.password_file: cannot read file /nonexistent/pw\n"},
+      {"inline password", "secrets:\n  t: {username: u, password: hunter2}\n" + check,
+       "campus.yaml:2:30: secrets.t.password: secrets are never written in the config: use "
+       "password_env or password_file\n"},
+      {"bad target for the probe", "checks:\n  - id: a\n    probe: http\n    target: ftp://x/\n",
+       "campus.yaml:4:13: checks[0].target: expected an http:// or https:// URL\n"},
+      {"bad regex", check + "    params: {body_must_match: '(unclosed'}\n",
+       "campus.yaml:5:31: checks[0].params.body_must_match: bad regular expression /(unclosed/: "
+       "missing closing parenthesis at offset 9\n"},
+      {"bad listen address", "agent: {listen: localhost}\n" + check,
+       "campus.yaml:1:17: agent.listen: expected host:port, e.g. 127.0.0.1:9877\n"},
+      {"unknown edition", "editions: [tertiary]\n" + check,
+       "campus.yaml:1:11: editions: unknown edition 'tertiary' (expected higher or secondary)\n"},
+      {"empty file", "", "campus.yaml:1:1: the config is empty\n"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    CHECK(errors(c.config) == c.expected);
+  }
+}
+
+TEST_CASE_FIXTURE(Fixture, "all problems are reported at once") {
+  const auto text = std::string("agent: {concurrency: 0}\nchecks:\n") +
+                    "  - {id: a, probe: nope, target: x}\n" +
+                    "  - {id: b, probe: tcp, target: 'no-port', indicators: [X-1]}\n";
+  Diagnostics d;
+  CHECK_FALSE(load(text, d));
+  CHECK(d.size() == 4);
+}
+
+TEST_CASE_FIXTURE(Fixture, "a secret never appears in a fingerprint or summary") {
+  Diagnostics d;
+  auto config = load(kValid, d);
+  REQUIRE(config);
+  for (const auto& c : config->checks) CHECK(c->fingerprint.find("s3cret-pw") == std::string::npos);
+  CHECK(config_summary(*config, catalog).find("s3cret") == std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Fixture, "changing a check changes only its fingerprint") {
+  Diagnostics d;
+  auto a = load(kValid, d);
+  std::string changed = kValid;
+  changed.replace(changed.find("interval: 1h"), 12, "interval: 2h");
+  auto b = load(changed, d);
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(a->find_check("portal-http")->fingerprint == b->find_check("portal-http")->fingerprint);
+  CHECK(a->find_check("sso-tls")->fingerprint != b->find_check("sso-tls")->fingerprint);
+}

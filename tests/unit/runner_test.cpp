@@ -1,0 +1,193 @@
+// The runner and scheduler with fake probes on a real io_context: deadlines, retries, exceptions,
+// the concurrency limit and never overlapping a check with itself.
+
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <doctest/doctest.h>
+
+#include "core/logger.h"
+#include "net/curl_driver.h"
+#include "net/curl_handles.h"
+#include "runtime/check_runner.h"
+#include "runtime/scheduler.h"
+#include "runtime/worker_pool.h"
+
+using namespace campus;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+namespace {
+
+// Waits `delay` (or until cancelled), then returns the next scripted result.
+class FakeProbe final : public Probe {
+ public:
+  FakeProbe(std::chrono::milliseconds delay, std::vector<ProbeResult> script = {})
+      : delay_(delay), script_(std::move(script)) {}
+
+  asio::awaitable<ProbeResult> run(ProbeContext& ctx) override {
+    ++started;
+    ++in_flight;
+    max_in_flight = std::max(max_in_flight, in_flight);
+    asio::steady_timer timer(ctx.executor, delay_);
+    auto scope = ctx.cancel.on_cancel([&] { timer.cancel(); });
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    --in_flight;
+    ++finished;
+    if (ec) co_return ProbeResult::fail(FailureKind::timeout, "cancelled");
+    if (throws) throw std::runtime_error("boom");
+    if (script_.empty()) co_return ProbeResult::pass("ok");
+    ProbeResult next = script_.front();
+    if (script_.size() > 1) script_.erase(script_.begin());
+    co_return next;
+  }
+
+  int started = 0;
+  int finished = 0;
+  int in_flight = 0;
+  int max_in_flight = 0;
+  bool throws = false;
+
+ private:
+  std::chrono::milliseconds delay_;
+  std::vector<ProbeResult> script_;
+};
+
+std::shared_ptr<CheckSpec> make_check(std::string id, std::shared_ptr<Probe> probe,
+                                      std::chrono::milliseconds interval,
+                                      std::chrono::milliseconds timeout) {
+  auto c = std::make_shared<CheckSpec>();
+  c->id = std::move(id);
+  c->probe_type = "fake";
+  c->target = "nowhere";
+  c->interval = interval;
+  c->timeout = timeout;
+  c->fingerprint = c->id + std::to_string(interval.count());
+  c->probe = std::move(probe);
+  return c;
+}
+
+struct Harness {
+  asio::io_context io;
+  CurlGlobal curl_global;
+  CurlDriver curl{io};
+  WorkerPool workers{1, 8};
+  Logger log{LogLevel::error, LogFormat::text, [](std::string_view) {}};
+  CheckRunner runner{io, curl, workers, log};
+
+  // Runs the io_context until `done()` or the deadline.
+  template <typename Pred>
+  bool run_until(Pred done, std::chrono::seconds limit = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      io.run_for(10ms);
+      if (io.stopped()) io.restart();
+    }
+    return done();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a run that overruns its timeout is cancelled and judged a timeout") {
+  Harness h;
+  auto probe = std::make_shared<FakeProbe>(60s);
+  std::optional<RunRecord> record;
+  h.runner.start(make_check("slow", probe, 1s, 100ms), [&](RunRecord r) { record = r; });
+  REQUIRE(h.run_until([&] { return record.has_value() && probe->finished == 1; }));
+  CHECK(record->result.verdict == Verdict::fail);
+  CHECK(record->result.kind == FailureKind::timeout);
+  CHECK(record->result.reason == "timeout after 100ms");
+  CHECK(record->result.duration >= 100ms);
+  CHECK(h.runner.in_flight() == 0);
+}
+
+TEST_CASE("an exception from a probe becomes an internal error") {
+  Harness h;
+  auto probe = std::make_shared<FakeProbe>(1ms);
+  probe->throws = true;
+  std::optional<RunRecord> record;
+  h.runner.start(make_check("bug", probe, 1s, 1s), [&](RunRecord r) { record = r; });
+  REQUIRE(h.run_until([&] { return record.has_value(); }));
+  CHECK(record->result.verdict == Verdict::error);
+  CHECK(record->result.kind == FailureKind::internal);
+  CHECK(record->result.reason == "internal error in the probe: boom");
+}
+
+TEST_CASE("retries cure connect failures within one run, but not bad content") {
+  Harness h;
+  auto flaky = std::make_shared<FakeProbe>(
+      1ms, std::vector<ProbeResult>{ProbeResult::fail(FailureKind::connect, "refused"),
+                                    ProbeResult::fail(FailureKind::connect, "refused"),
+                                    ProbeResult::pass("ok")});
+  auto check = make_check("flaky", flaky, 1s, 1s);
+  check->retries = 2;
+  std::optional<RunRecord> record;
+  h.runner.start(check, [&](RunRecord r) { record = r; });
+  REQUIRE(h.run_until([&] { return record.has_value(); }));
+  CHECK(record->result.verdict == Verdict::pass);
+  CHECK(record->attempts == 3);
+
+  auto wrong = std::make_shared<FakeProbe>(
+      1ms, std::vector<ProbeResult>{ProbeResult::fail(FailureKind::bad_content, "no match")});
+  auto check2 = make_check("wrong", wrong, 1s, 1s);
+  check2->retries = 2;
+  record.reset();
+  h.runner.start(check2, [&](RunRecord r) { record = r; });
+  REQUIRE(h.run_until([&] { return record.has_value(); }));
+  CHECK(record->result.kind == FailureKind::bad_content);
+  CHECK(record->attempts == 1);
+}
+
+TEST_CASE("the scheduler keeps to the concurrency limit and runs every check") {
+  Harness h;
+  auto probe = std::make_shared<FakeProbe>(30ms);
+  std::map<std::string, int> runs;
+  Scheduler scheduler(h.io, h.runner, 2, [&](RunRecord r) { ++runs[r.check->id]; });
+  std::vector<std::shared_ptr<const CheckSpec>> checks;
+  for (int i = 0; i < 6; ++i) checks.push_back(make_check("c" + std::to_string(i), probe, 200ms, 100ms));
+  scheduler.set_checks(checks);
+  REQUIRE(h.run_until([&] {
+    if (runs.size() < 6) return false;
+    for (auto& [id, n] : runs) {
+      if (n < 2) return false;
+    }
+    return true;
+  }));
+  CHECK(probe->max_in_flight <= 2);
+  scheduler.stop();
+}
+
+TEST_CASE("a check never overlaps itself; the overdue run is skipped") {
+  Harness h;
+  auto probe = std::make_shared<FakeProbe>(250ms);
+  int results = 0, skipped = 0;
+  Scheduler scheduler(h.io, h.runner, 10, [&](RunRecord) { ++results; });
+  scheduler.on_skip([&](const CheckSpec&) { ++skipped; });
+  // Runs last 250 ms, the interval is 100 ms: the timeout (equal to the interval) ends each run.
+  scheduler.set_checks({make_check("long", probe, 100ms, 100ms)});
+  REQUIRE(h.run_until([&] { return results >= 3; }));
+  CHECK(probe->max_in_flight == 1);
+  scheduler.stop();
+}
+
+TEST_CASE("a removed check's late result is not reported, an unchanged one keeps running") {
+  Harness h;
+  auto probe = std::make_shared<FakeProbe>(20ms);
+  std::map<std::string, int> runs;
+  Scheduler scheduler(h.io, h.runner, 10, [&](RunRecord r) { ++runs[r.check->id]; });
+  auto keep = make_check("keep", probe, 100ms, 50ms);
+  auto drop = make_check("drop", probe, 100ms, 50ms);
+  scheduler.set_checks({keep, drop});
+  REQUIRE(h.run_until([&] { return runs["keep"] >= 1 && runs["drop"] >= 1; }));
+  scheduler.set_checks({keep});
+  const int dropped_runs = runs["drop"];
+  const int kept_runs = runs["keep"];
+  REQUIRE(h.run_until([&] { return runs["keep"] >= kept_runs + 3; }));
+  CHECK(runs["drop"] <= dropped_runs + 1);  // at most the run already in flight
+  scheduler.stop();
+}
