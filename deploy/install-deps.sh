@@ -12,7 +12,8 @@ build_packages=(
   libyaml-cpp-dev libldap-dev libcli11-dev libpcre2-dev
 )
 test_packages=(
-  doctest-dev
+  doctest-dev python3 curl openssl
+  nginx prometheus prometheus-pushgateway
 )
 
 wanted=()

@@ -36,6 +36,8 @@ Daemon::~Daemon() {
 }
 
 bool Daemon::start() {
+  // Signals first, so that a SIGTERM during start-up is a clean stop rather than a kill.
+  watch_signals();
   Diagnostics diagnostics;
   auto config = load_config_file(config_path_, {catalog_, probes_}, diagnostics);
   if (!config) {
@@ -66,7 +68,6 @@ bool Daemon::start() {
   }
   apply(shared);
   server_->start();
-  watch_signals();
   ready_ = true;
   log_.info("campus-probe " + std::string(kVersion) + " listening on http://" +
             shared->agent.listen_host + ":" + std::to_string(server_->port()) + " with " +

@@ -1,10 +1,11 @@
+#include "config/config.h"
+
 #include <map>
 #include <string>
 
 #include <doctest/doctest.h>
 
 #include "catalog/catalog.h"
-#include "config/config.h"
 #include "probe/registry.h"
 
 using namespace campus;
@@ -120,8 +121,7 @@ TEST_CASE_FIXTURE(Fixture, "broken configs name file, line, key path and what wa
       {"bad id", "checks:\n  - id: Portal Web\n    probe: tcp\n    target: 127.0.0.1:1\n",
        "campus.yaml:2:9: checks[0].id: check ids may use only a-z, 0-9, _ and -, got 'Portal "
        "Web'\n"},
-      {"unknown probe type",
-       "checks:\n  - id: a\n    probe: htp\n    target: http://127.0.0.1/\n",
+      {"unknown probe type", "checks:\n  - id: a\n    probe: htp\n    target: http://127.0.0.1/\n",
        "campus.yaml:3:12: checks[0].probe: unknown probe type 'htp' (known: dns, http, tcp, "
        "tls)\n"},
       {"unknown indicator", check + "    indicators: [H-9.9.9.9]\n",
@@ -135,8 +135,7 @@ TEST_CASE_FIXTURE(Fixture, "broken configs name file, line, key path and what wa
       {"undefined secret", check + "    params: {auth: {basic: nobody}}\n",
        "campus.yaml:5:28: checks[0].params.auth.basic: secret 'nobody' is not defined under "
        "secrets\n"},
-      {"unset environment variable",
-       "secrets:\n  t: {password_env: NOT_SET_ANYWHERE}\n" + check,
+      {"unset environment variable", "secrets:\n  t: {password_env: NOT_SET_ANYWHERE}\n" + check,
        "campus.yaml:2:21: secrets.t.password_env: environment variable NOT_SET_ANYWHERE is not "
        "set\n"},
       {"unreadable secret file", "secrets:\n  t: {password_file: /nonexistent/pw}\n" + check,
@@ -174,7 +173,8 @@ TEST_CASE_FIXTURE(Fixture, "a secret never appears in a fingerprint or summary")
   Diagnostics d;
   auto config = load(kValid, d);
   REQUIRE(config);
-  for (const auto& c : config->checks) CHECK(c->fingerprint.find("s3cret-pw") == std::string::npos);
+  for (const auto& c : config->checks)
+    CHECK(c->fingerprint.find("s3cret-pw") == std::string::npos);
   CHECK(config_summary(*config, catalog).find("s3cret") == std::string::npos);
 }
 

@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "core/duration.h"
+
+#include <doctest/doctest.h>
 
 using campus::format_duration;
 using campus::parse_duration;
@@ -17,7 +17,8 @@ TEST_CASE("durations parse in every unit and in combinations") {
 }
 
 TEST_CASE("malformed durations are refused") {
-  for (const char* bad : {"", "10", "s", "10 s", "-5s", "1.5s", "10sec", "5m10", "99999999999999d"}) {
+  for (const char* bad :
+       {"", "10", "s", "10 s", "-5s", "1.5s", "10sec", "5m10", "99999999999999d"}) {
     CAPTURE(bad);
     CHECK_FALSE(parse_duration(bad).has_value());
   }

@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "core/json_assertion.h"
+
+#include <doctest/doctest.h>
 
 using campus::JsonAssertion;
 
@@ -17,10 +17,10 @@ std::optional<std::string> check(const std::string& text) {
 }  // namespace
 
 TEST_CASE("JSON assertions that hold") {
-  for (const char* text : {"/status == ok", "/status == \"ok\"", "/version == 1", "/version >= 1",
-                           "/latency < 20", "/checks/db != down", "/items/0/n == a",
-                           "/checks exists", "/missing !exists", "/none == null",
-                           "/status matches ^o"}) {
+  for (const char* text :
+       {"/status == ok", "/status == \"ok\"", "/version == 1", "/version >= 1", "/latency < 20",
+        "/checks/db != down", "/items/0/n == a", "/checks exists", "/missing !exists",
+        "/none == null", "/status matches ^o"}) {
     CAPTURE(text);
     CHECK_FALSE(check(text).has_value());
   }

@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "core/redactor.h"
+
+#include <doctest/doctest.h>
 
 using campus::Redactor;
 

@@ -149,7 +149,8 @@ TEST_CASE("the scheduler keeps to the concurrency limit and runs every check") {
   std::map<std::string, int> runs;
   Scheduler scheduler(h.io, h.runner, 2, [&](RunRecord r) { ++runs[r.check->id]; });
   std::vector<std::shared_ptr<const CheckSpec>> checks;
-  for (int i = 0; i < 6; ++i) checks.push_back(make_check("c" + std::to_string(i), probe, 200ms, 100ms));
+  for (int i = 0; i < 6; ++i)
+    checks.push_back(make_check("c" + std::to_string(i), probe, 200ms, 100ms));
   scheduler.set_checks(checks);
   REQUIRE(h.run_until([&] {
     if (runs.size() < 6) return false;
@@ -162,7 +163,7 @@ TEST_CASE("the scheduler keeps to the concurrency limit and runs every check") {
   scheduler.stop();
 }
 
-TEST_CASE("a check never overlaps itself; the overdue run is skipped") {
+TEST_CASE("a check never overlaps itself, the overdue run is skipped") {
   Harness h;
   auto probe = std::make_shared<FakeProbe>(250ms);
   int results = 0, skipped = 0;
@@ -175,7 +176,7 @@ TEST_CASE("a check never overlaps itself; the overdue run is skipped") {
   scheduler.stop();
 }
 
-TEST_CASE("a removed check's late result is not reported, an unchanged one keeps running") {
+TEST_CASE("the late result of a removed check is not reported, an unchanged one keeps running") {
   Harness h;
   auto probe = std::make_shared<FakeProbe>(20ms);
   std::map<std::string, int> runs;

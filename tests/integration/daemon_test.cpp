@@ -1,0 +1,244 @@
+// The campus-probe daemon as a user runs it: a dozen checks against the real nginx and the
+// misbehaving targets, /metrics, /probe, /api, reload (good and broken), SIGHUP and SIGTERM.
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "support.h"
+
+using namespace campus::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t length = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+const char* const kPassword = "pr0be-Secret-9";
+
+std::string campus_config(int port, bool with_extra = false, bool without_refused = false) {
+  const std::string http = "http://127.0.0.1:" + server("NGINX_HTTP_PORT");
+  const std::string valid = "https://127.0.0.1:" + server("NGINX_TLS_VALID_PORT");
+  const std::string expired = "https://127.0.0.1:" + server("NGINX_TLS_EXPIRED_PORT");
+  const std::string ca = server("TEST_CA");
+  std::string c = "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+                  ", default_interval: 2s, default_timeout: 2s, shutdown_grace: 1s}\n"
+                  "editions: [higher, secondary]\n"
+                  "secrets:\n  web: {username: probe, password_env: CAMPUS_DAEMON_TEST_PASS}\n"
+                  "checks:\n";
+  auto check = [&](const std::string& id, const std::string& probe, const std::string& target,
+                   const std::string& system, const std::string& indicators,
+                   const std::string& extra = "") {
+    c += "  - id: " + id + "\n    probe: " + probe + "\n    target: \"" + target +
+         "\"\n    labels: {system: " + system + "}\n    indicators: [" + indicators + "]\n" + extra;
+  };
+  check("web-status", "http", http + "/status.json", "website", "H-3.4.3.1, S-3.4.3.1",
+        "    params: {json_assert: ['/status == ok']}\n");
+  check("web-500", "http", http + "/status/500", "repair", "H-3.5.1.1, S-3.5.1.1");
+  check("web-basic", "http", http + "/basic/", "portal", "H-3.4.2.1",
+        "    params: {auth: {basic: web}}\n");
+  check("web-redirect", "http", http + "/redirect", "website", "H-3.3.4.1");
+  check("https-valid", "http", valid + "/status.json", "sso", "H-3.3.1.1",
+        "    params: {tls: {ca_file: \"" + ca + "\"}}\n");
+  check("https-expired", "http", expired + "/", "sso", "H-3.3.1.1",
+        "    params: {tls: {ca_file: \"" + ca + "\"}}\n");
+  check("tls-valid", "tls", "127.0.0.1:" + server("NGINX_TLS_VALID_PORT"), "sso", "S-3.3.1.1",
+        "    params: {ca_file: \"" + ca + "\"}\n");
+  check("tcp-nginx", "tcp", "127.0.0.1:" + server("NGINX_HTTP_PORT"), "network", "H-4.1.1.1");
+  check("dns-localhost", "dns", "localhost", "network", "H-4.1.1.1");
+  check("silent", "http", "http://127.0.0.1:" + server("MISBEHAVE_SILENT_PORT") + "/", "security",
+        "H-4.1.1.3", "    timeout: 1500ms\n");
+  check("drip", "http", "http://127.0.0.1:" + server("MISBEHAVE_DRIP_PORT") + "/", "onecard",
+        "H-3.4.1.1");
+  if (!without_refused) check("refused", "tcp", "127.0.0.1:1", "access", "H-4.1.3.2");
+  if (with_extra) check("added-later", "dns", "localhost", "network", "S-4.1.1.1");
+  return c;
+}
+
+std::string metrics(int port) {
+  return http_request("http://127.0.0.1:" + std::to_string(port) + "/metrics").body;
+}
+
+std::optional<double> metric(int port, const std::string& series) {
+  return metric_value(metrics(port), series);
+}
+
+}  // namespace
+
+TEST_CASE("the daemon runs a dozen checks, serves metrics throughout, reloads and stops cleanly") {
+  TempDir dir;
+  const int port = free_port();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  const std::string config = dir.file("campus.yaml", campus_config(port));
+  setenv("CAMPUS_DAEMON_TEST_PASS", "probepw", 1);
+  Process agent({CAMPUS_PROBE_BIN, "run", "--config", config, "--log-level", "debug"},
+                dir.path() + "/agent.log");
+  REQUIRE_MESSAGE(wait_until([&] { return http_request(base + "/-/ready").status == 200; }),
+                  agent.output());
+
+  // Every check has run at least once.
+  const std::vector<std::string> ids{"web-status",    "web-500",       "web-basic", "web-redirect",
+                                     "https-valid",   "https-expired", "tls-valid", "tcp-nginx",
+                                     "dns-localhost", "silent",        "drip",      "refused"};
+  REQUIRE_MESSAGE(wait_until(
+                      [&] {
+                        const auto text = metrics(port);
+                        for (const auto& id : ids) {
+                          const auto prefix = "campus_probe_runs_total{check=\"" + id + "\"";
+                          double total = 0;
+                          for (const char* r : {"pass", "fail", "error"}) {
+                            total +=
+                                metric_value(text, prefix + ",result=\"" + r + "\"}").value_or(0);
+                          }
+                          if (total < 1) return false;
+                        }
+                        return true;
+                      },
+                      20s),
+                  agent.output());
+
+  const auto text = metrics(port);
+  auto success = [&](const std::string& id, const std::string& probe, const std::string& system) {
+    return metric_value(text, "campus_probe_success{check=\"" + id + "\",probe=\"" + probe +
+                                  "\",system=\"" + system + "\"}");
+  };
+  CHECK(success("web-status", "http", "website") == 1);
+  CHECK(success("web-500", "http", "repair") == 0);
+  CHECK(success("web-basic", "http", "portal") == 1);
+  CHECK(success("web-redirect", "http", "website") == 1);
+  CHECK(success("https-valid", "http", "sso") == 1);
+  CHECK(success("https-expired", "http", "sso") == 0);
+  CHECK(success("tls-valid", "tls", "sso") == 1);
+  CHECK(success("tcp-nginx", "tcp", "network") == 1);
+  CHECK(success("dns-localhost", "dns", "network") == 1);
+  CHECK(success("silent", "http", "security") == 0);
+  CHECK(success("drip", "http", "onecard") == 0);
+  CHECK(success("refused", "tcp", "access") == 0);
+  CHECK(metric_value(text, "campus_probe_failure_kind{check=\"web-500\",kind=\"bad_status\"}") ==
+        1);
+  CHECK(metric_value(text, "campus_probe_failure_kind{check=\"https-expired\",kind=\"tls\"}") == 1);
+  CHECK(metric_value(text, "campus_probe_failure_kind{check=\"silent\",kind=\"timeout\"}") == 1);
+  CHECK(metric_value(text, "campus_probe_failure_kind{check=\"refused\",kind=\"connect\"}") == 1);
+  CHECK(metric_value(text, "campus_probe_http_status_code{check=\"web-500\"}") == 500);
+  CHECK(metric_value(text,
+                     "campus_probe_tls_cert_not_after_timestamp_seconds{check=\"tls-valid\"}") > 0);
+  // Indicators: met when every mapped check passes, failing when one fails, else unverified.
+  auto indicator = [&](const std::string& edition, const std::string& id,
+                       const std::string& dimension, const std::string& scene) {
+    return metric_value(text, "campus_indicator_status{dimension=\"" + dimension + "\",edition=\"" +
+                                  edition + "\",indicator=\"" + id + "\",scene=\"" + scene + "\"}");
+  };
+  CHECK(indicator("higher", "H-3.4.3.1", "管理服务", "公共服务") == 1);
+  CHECK(indicator("higher", "H-3.3.1.1", "管理服务", "信息化管理") == 0);  // one of two fails
+  CHECK(indicator("secondary", "S-3.3.1.1", "管理服务", "信息化管理") == 1);
+  CHECK(indicator("higher", "H-1.1.1.1", "师生发展", "学生发展") == -1);
+  CHECK(metric_value(text, "campus_indicator_checks{edition=\"higher\",indicator=\"H-3.3.1.1\"}") ==
+        2);
+  CHECK(metric_value(text, "campus_build_info{version=\"" CAMPUS_PROBE_VERSION "\"}") == 1);
+  CHECK(metric_value(text, "campus_scheduler_lag_seconds_count") > 0);
+
+  // /metrics stays fast while slow checks hang.
+  for (int i = 0; i < 5; ++i) {
+    auto reply = http_request(base + "/metrics");
+    CHECK(reply.status == 200);
+    CHECK(reply.seconds < 0.5);
+  }
+
+  // /probe answers in blackbox_exporter's names; debug explains in words.
+  auto probe = http_request(base + "/probe?check=web-500");
+  CHECK(metric_value(probe.body, "probe_success") == 0);
+  CHECK(metric_value(probe.body, "probe_http_status_code") == 500);
+  auto debug = http_request(base + "/probe?check=web-basic&debug=true");
+  CHECK(debug.body.find("verdict:  pass") != std::string::npos);
+  CHECK(debug.body.find("step log:") != std::string::npos);
+  CHECK(http_request(base + "/probe?check=nope").status == 404);
+
+  auto checks = nlohmann::json::parse(http_request(base + "/api/checks").body);
+  CHECK(checks.size() == 12);
+  auto indicators =
+      nlohmann::json::parse(http_request(base + "/api/indicators?edition=secondary").body);
+  CHECK(indicators.size() == 44);
+  CHECK(http_request(base + "/").body.find("校内人员能通过统一身份认证与单点登录获取信息服务") !=
+        std::string::npos);
+
+  // No secret anywhere a user can look.
+  for (const auto& seen : {metrics(port), http_request(base + "/api/checks").body, debug.body,
+                           http_request(base + "/").body, agent.output()}) {
+    CHECK(seen.find("probepw") == std::string::npos);
+  }
+
+  // A broken config is refused and the running one keeps going.
+  dir.file("campus.yaml", "checks:\n  - id: broken\n    probe: nope\n");
+  auto refused = http_request(base + "/-/reload", "POST");
+  CHECK(refused.status == 500);
+  CHECK(refused.body.find("unknown probe type 'nope'") != std::string::npos);
+  CHECK(metric(port, "campus_config_last_reload_success") == 0);
+  CHECK(nlohmann::json::parse(http_request(base + "/api/checks").body).size() == 12);
+
+  // A good config swaps in: the removed check's series disappear.
+  dir.file("campus.yaml", campus_config(port, false, true));
+  CHECK(http_request(base + "/-/reload", "POST").status == 200);
+  CHECK(metric(port, "campus_config_last_reload_success") == 1);
+  CHECK(metrics(port).find("check=\"refused\"") == std::string::npos);
+  CHECK(metric(port,
+               "campus_probe_success{check=\"web-status\",probe=\"http\",system=\"website\"}") ==
+        1);
+
+  // SIGHUP reloads too.
+  dir.file("campus.yaml", campus_config(port, true, true));
+  agent.signal(SIGHUP);
+  CHECK(wait_until(
+      [&] { return nlohmann::json::parse(http_request(base + "/api/checks").body).size() == 12; }));
+  CHECK(wait_until([&] {
+    return metric(port,
+                  "campus_probe_success{check=\"added-later\",probe=\"dns\",system=\"network\"}") ==
+           1;
+  }));
+
+  // SIGTERM: drain (up to shutdown_grace) and exit 0.
+  agent.signal(SIGTERM);
+  CHECK(agent.wait(5s) == 0);
+  CHECK(agent.output().find("stopped") != std::string::npos);
+  CHECK(agent.output().find("probepw") == std::string::npos);
+}
+
+TEST_CASE("check-config and probe explain problems in words, with exit codes") {
+  TempDir dir;
+  const std::string good = dir.file("good.yaml", campus_config(free_port()));
+  setenv("CAMPUS_DAEMON_TEST_PASS", "probepw", 1);
+  Process check({CAMPUS_PROBE_BIN, "check-config", good}, dir.path() + "/check.log");
+  CHECK(check.wait(10s) == 0);
+  CHECK(check.output().find("ok, 12 checks (dns 1, http 8, tcp 2, tls 1); indicators covered: "
+                            "higher 9/61 secondary 3/44") != std::string::npos);
+
+  const std::string bad = dir.file(
+      "bad.yaml", "checks:\n  - id: a\n    probe: http\n    target: http://x/\n    interval: 5x\n");
+  Process broken({CAMPUS_PROBE_BIN, "check-config", bad}, dir.path() + "/broken.log");
+  CHECK(broken.wait(10s) == 2);
+  CHECK(broken.output().find(bad + ":5:15: checks[0].interval: expected a duration") !=
+        std::string::npos);
+
+  Process failing({CAMPUS_PROBE_BIN, "probe", "--config", good, "https-expired", "--debug"},
+                  dir.path() + "/probe.log");
+  CHECK(failing.wait(10s) == 1);
+  CHECK(failing.output().find("verdict:  fail (tls)") != std::string::npos);
+  CHECK(failing.output().find("certificate has expired") != std::string::npos);
+
+  Process passing({CAMPUS_PROBE_BIN, "probe", "--config", good, "web-status"},
+                  dir.path() + "/ok.log");
+  CHECK(passing.wait(10s) == 0);
+}
