@@ -85,7 +85,8 @@ int main(int argc, char **argv) {
     int wait_ms = 1000;
     if (t < seconds) {
       const double next = (double)(started + 1) / rate - t;
-      wait_ms = next > 0 ? (int)(next * 1000.0) : 0;
+      /* Round up: spinning on a zero timeout would cost more CPU than the requests. */
+      wait_ms = next > 0 ? (int)(next * 1000.0) + 1 : 0;
     }
     curl_multi_poll(multi, NULL, 0, wait_ms, NULL);
   }

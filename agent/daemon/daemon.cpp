@@ -132,19 +132,16 @@ std::string Daemon::reload() {
   return "";
 }
 
-void Daemon::publish(RunRecord record) {
+void Daemon::publish(RunRecord run) {
+  auto record = std::make_shared<const RunRecord>(std::move(run));
   store_.record(record);
-  metrics_.record(record, store_);
-  const auto& r = record.result;
-  const std::string line =
-      "check " + record.check->id + " " + std::string(to_string(r.verdict)) +
-      (r.kind != FailureKind::none ? " (" + std::string(to_string(r.kind)) + ")" : "") + " in " +
-      std::to_string(int(to_seconds(r.duration) * 1000)) + "ms: " + r.reason;
-  if (r.verdict == Verdict::pass) {
-    log_.debug(line);
-  } else {
-    log_.warn(line);
-  }
+  metrics_.record(*record, store_);
+  const auto& r = record->result;
+  const LogLevel level = r.verdict == Verdict::pass ? LogLevel::debug : LogLevel::warn;
+  if (!log_.enabled(level)) return;
+  log_.log(level, "check " + record->check->id + " " + std::string(to_string(r.verdict)) +
+                      (r.kind != FailureKind::none ? " (" + std::string(to_string(r.kind)) + ")" : "") +
+                      " in " + std::to_string(int(to_seconds(r.duration) * 1000)) + "ms: " + r.reason);
 }
 
 void Daemon::run_now(std::shared_ptr<const CheckSpec> check, std::function<void(RunRecord)> done) {

@@ -36,6 +36,34 @@ std::string measurement_help(const std::string& name) {
 
 }  // namespace
 
+namespace {
+double value_of(const Phase& p) { return p.seconds; }
+double value_of(const Measurement& m) { return m.value; }
+}  // namespace
+
+template <typename Items, typename FamilyOf, typename LabelsOf>
+void Metrics::update_named(std::map<std::string, prometheus::Gauge*>& series, const Items& items,
+                           FamilyOf family_of, LabelsOf labels_of) {
+  for (const auto& item : items) {
+    auto it = series.find(item.name);
+    if (it == series.end()) {
+      it = series.emplace(item.name, &family_of(item.name).Add(labels_of(item.name))).first;
+    }
+    it->second->Set(value_of(item));
+  }
+  if (series.size() == items.size()) return;  // the same names as last time
+  for (auto it = series.begin(); it != series.end();) {
+    const bool present = std::any_of(items.begin(), items.end(),
+                                     [&](const auto& item) { return item.name == it->first; });
+    if (present) {
+      ++it;
+    } else {
+      family_of(it->first).Remove(it->second);
+      it = series.erase(it);
+    }
+  }
+}
+
 std::string measurement_metric_name(const std::string& measurement) {
   return "campus_probe_" + measurement;
 }
@@ -164,7 +192,9 @@ void Metrics::observe_scheduler_lag(double seconds) {
 }
 
 void Metrics::count_skipped(const CheckSpec& check) {
-  series_for(check).skipped->Increment();
+  auto& s = series_for(check);
+  if (!s.skipped) s.skipped = &skipped_.Add({{"check", check.id}});
+  s.skipped->Increment();
 }
 
 Metrics::CheckSeries& Metrics::series_for(const CheckSpec& check) {
@@ -176,10 +206,6 @@ Metrics::CheckSeries& Metrics::series_for(const CheckSpec& check) {
   s.success = &success_.Add(labels);
   s.duration = &duration_.Add(labels);
   s.last_run = &last_run_.Add({{"check", check.id}});
-  for (const char* result : {"pass", "fail", "error"}) {
-    s.runs[result] = &runs_.Add({{"check", check.id}, {"result", result}});
-  }
-  s.skipped = &skipped_.Add({{"check", check.id}});
   return checks_.emplace(check.id, std::move(s)).first->second;
 }
 
@@ -192,7 +218,7 @@ void Metrics::remove_series(const std::string& check_id) {
   last_run_.Remove(s.last_run);
   for (auto& [result, counter] : s.runs)
     runs_.Remove(counter);
-  skipped_.Remove(s.skipped);
+  if (s.skipped) skipped_.Remove(s.skipped);
   if (s.failure_kind) failure_kind_.Remove(s.failure_kind);
   for (auto& [phase, gauge] : s.phases)
     phase_duration_.Remove(gauge);
@@ -219,7 +245,10 @@ void Metrics::record(const RunRecord& record, const ResultStore& store) {
   s.success->Set(result.verdict == Verdict::pass ? 1 : 0);
   s.duration->Set(to_seconds(result.duration));
   s.last_run->Set(now_seconds());
-  s.runs[std::string(to_string(result.verdict))]->Increment();
+  const std::string verdict(to_string(result.verdict));
+  auto& runs = s.runs[verdict];
+  if (!runs) runs = &runs_.Add({{"check", check.id}, {"result", verdict}});
+  runs->Increment();
 
   if (result.kind != s.current_kind) {
     if (s.failure_kind) failure_kind_.Remove(s.failure_kind);
@@ -232,34 +261,17 @@ void Metrics::record(const RunRecord& record, const ResultStore& store) {
     s.current_kind = result.kind;
   }
 
-  // Phases and measurements of this run replace those of the last one.
-  std::map<std::string, prometheus::Gauge*> phases;
-  for (const auto& phase : result.phases) {
-    auto it = s.phases.find(phase.name);
-    prometheus::Gauge* g = it != s.phases.end()
-                               ? it->second
-                               : &phase_duration_.Add({{"check", check.id}, {"phase", phase.name}});
-    if (it != s.phases.end()) s.phases.erase(it);
-    g->Set(phase.seconds);
-    phases[phase.name] = g;
-  }
-  for (auto& [name, gauge] : s.phases)
-    phase_duration_.Remove(gauge);
-  s.phases = std::move(phases);
-
-  std::map<std::string, prometheus::Gauge*> measurements;
-  for (const auto& m : result.measurements) {
-    auto& family = measurement_family(m.name);
-    auto it = s.measurements.find(m.name);
-    prometheus::Gauge* g =
-        it != s.measurements.end() ? it->second : &family.Add({{"check", check.id}});
-    if (it != s.measurements.end()) s.measurements.erase(it);
-    g->Set(m.value);
-    measurements[m.name] = g;
-  }
-  for (auto& [name, gauge] : s.measurements)
-    measurement_family(name).Remove(gauge);
-  s.measurements = std::move(measurements);
+  // Phases and measurements of this run replace those of the last one; the names are usually
+  // the same every run, so the series are updated in place.
+  update_named(
+      s.phases, result.phases, [&](const std::string&) -> auto& { return phase_duration_; },
+      [&](const std::string& name) {
+        return prometheus::Labels{{"check", check.id}, {"phase", name}};
+      });
+  update_named(
+      s.measurements, result.measurements,
+      [&](const std::string& name) -> auto& { return measurement_family(name); },
+      [&](const std::string&) { return prometheus::Labels{{"check", check.id}}; });
 
   for (const auto& id : check.indicators) {
     if (const auto* indicator = catalog_.find(id)) update_indicator(*indicator, store);

@@ -50,6 +50,10 @@ class Metrics {
     prometheus::Gauge* success = nullptr;
     prometheus::Gauge* duration = nullptr;
     prometheus::Gauge* last_run = nullptr;
+    // Created on first use: most checks only ever pass, and at 10,000 checks every series
+    // costs memory and scrape time.
+    // Created on first use: most checks only ever pass, and at 10,000 checks every series
+    // costs memory and scrape time.
     std::map<std::string, prometheus::Counter*> runs;  // by result
     prometheus::Counter* skipped = nullptr;
     prometheus::Gauge* failure_kind = nullptr;
@@ -59,6 +63,11 @@ class Metrics {
   };
 
   CheckSeries& series_for(const CheckSpec& check);
+  /// Sets one gauge per named item (phases, measurements), adding and removing series as the
+  /// names change between runs.
+  template <typename Items, typename FamilyOf, typename LabelsOf>
+  void update_named(std::map<std::string, prometheus::Gauge*>& series, const Items& items,
+                    FamilyOf family_of, LabelsOf labels_of);
   void remove_series(const std::string& check_id);
   prometheus::Family<prometheus::Gauge>& measurement_family(const std::string& name);
   void update_indicator(const Indicator& indicator, const ResultStore& store);

@@ -9,17 +9,17 @@ void RunLog::add(std::string line) {
     ++dropped_;
     return;
   }
-  const double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count();
-  char stamp[32];
-  std::snprintf(stamp, sizeof stamp, "%8.1fms  ", ms);
-  lines_.push_back(stamp + std::move(line));
+  lines_.emplace_back(std::chrono::steady_clock::now() - start_, std::move(line));
 }
 
 std::string RunLog::text() const {
   std::string out;
-  for (const auto& line : lines_)
-    out += line + '\n';
+  for (const auto& [elapsed, line] : lines_) {
+    char stamp[32];
+    std::snprintf(stamp, sizeof stamp, "%8.1fms  ",
+                  std::chrono::duration<double, std::milli>(elapsed).count());
+    out += stamp + line + '\n';
+  }
   if (dropped_ > 0) out += "(" + std::to_string(dropped_) + " more lines dropped)\n";
   return out;
 }

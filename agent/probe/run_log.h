@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace campus {
@@ -15,7 +16,7 @@ class RunLog {
 
   /// Adds one line, stamped with the time since the run started.
   void add(std::string line);
-  const std::vector<std::string>& lines() const { return lines_; }
+  std::size_t size() const { return lines_.size(); }
   std::size_t dropped() const { return dropped_; }
   /// All lines joined with newlines, and a note if some were dropped.
   std::string text() const;
@@ -24,7 +25,8 @@ class RunLog {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::size_t max_lines_;
   std::size_t dropped_ = 0;
-  std::vector<std::string> lines_;
+  // Stamps are formatted only when the log is shown: most runs' logs never are.
+  std::vector<std::pair<std::chrono::steady_clock::duration, std::string>> lines_;
 };
 
 }  // namespace campus

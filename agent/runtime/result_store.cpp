@@ -65,17 +65,18 @@ void ResultStore::set_config(std::shared_ptr<const Config> config) {
     for (const auto& id : check->indicators)
       by_indicator_[id].push_back(check);
   }
-  auto forget = [&](std::deque<RunRecord>& records) {
-    std::erase_if(records, [&](const RunRecord& r) { return !config_->find_check(r.check->id); });
+  auto forget = [&](std::deque<std::shared_ptr<const RunRecord>>& records) {
+    std::erase_if(records, [&](const auto& r) { return !config_->find_check(r->check->id); });
   };
   forget(recent_failures_);
   forget(recent_successes_);
 }
 
-void ResultStore::record(const RunRecord& record) {
-  auto& state = states_[record.check->id];
+void ResultStore::record(std::shared_ptr<const RunRecord> record) {
+  auto& state = states_[record->check->id];
   ++state.runs;
-  if (record.result.verdict == Verdict::pass) {
+  const bool passed = record->result.verdict == Verdict::pass;
+  if (passed) {
     ++state.passes;
     state.consecutive_failures = 0;
     state.ever_passed = true;
@@ -83,8 +84,8 @@ void ResultStore::record(const RunRecord& record) {
     ++state.consecutive_failures;
   }
   state.last = record;
-  auto& recent = record.result.verdict == Verdict::pass ? recent_successes_ : recent_failures_;
-  recent.push_front(record);
+  auto& recent = passed ? recent_successes_ : recent_failures_;
+  recent.push_front(std::move(record));
   if (recent.size() > recent_limit_) recent.pop_back();
 }
 

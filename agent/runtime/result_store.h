@@ -21,7 +21,7 @@ namespace campus {
 enum class CheckStanding { pending, passing, failing };
 
 struct CheckState {
-  std::optional<RunRecord> last;
+  std::shared_ptr<const RunRecord> last;
   int consecutive_failures = 0;
   bool ever_passed = false;
   std::uint64_t runs = 0;
@@ -52,7 +52,7 @@ class ResultStore {
 
   /// Keeps the state of checks still in `config`, forgets the rest.
   void set_config(std::shared_ptr<const Config> config);
-  void record(const RunRecord& record);
+  void record(std::shared_ptr<const RunRecord> record);
 
   const CheckState* state(const std::string& check_id) const;
   /// Every indicator of `edition`, in catalog order.
@@ -60,16 +60,20 @@ class ResultStore {
   /// One indicator; costs only as much as the checks mapped to it.
   IndicatorView view(const Indicator& indicator) const;
 
-  const std::deque<RunRecord>& recent_failures() const { return recent_failures_; }
-  const std::deque<RunRecord>& recent_successes() const { return recent_successes_; }
+  const std::deque<std::shared_ptr<const RunRecord>>& recent_failures() const {
+    return recent_failures_;
+  }
+  const std::deque<std::shared_ptr<const RunRecord>>& recent_successes() const {
+    return recent_successes_;
+  }
 
  private:
   std::shared_ptr<const Config> config_;
   std::map<std::string, CheckState> states_;
   std::map<std::string, std::vector<std::shared_ptr<const CheckSpec>>> by_indicator_;
   std::size_t recent_limit_;
-  std::deque<RunRecord> recent_failures_;
-  std::deque<RunRecord> recent_successes_;
+  std::deque<std::shared_ptr<const RunRecord>> recent_failures_;
+  std::deque<std::shared_ptr<const RunRecord>> recent_successes_;
 };
 
 /// The indicator rule on its own, for testing: `standings` are those of the mapped checks.

@@ -21,8 +21,10 @@ TEST_CASE("policy any: met when at least one mapped check passes") {
 
 TEST_CASE("fail_after keeps one blip from flipping a check") {
   CheckState state;
-  RunRecord pass{nullptr, ProbeResult::pass("ok"), nullptr, {}, 1};
-  RunRecord fail{nullptr, ProbeResult::fail(FailureKind::connect, "down"), nullptr, {}, 1};
+  auto pass = std::make_shared<const RunRecord>(
+      RunRecord{nullptr, ProbeResult::pass("ok"), nullptr, {}, 1});
+  auto fail = std::make_shared<const RunRecord>(
+      RunRecord{nullptr, ProbeResult::fail(FailureKind::connect, "down"), nullptr, {}, 1});
   CHECK(state.standing(3) == S::pending);
   state.last = pass;
   state.ever_passed = true;
