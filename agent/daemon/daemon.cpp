@@ -113,6 +113,7 @@ void Daemon::apply(std::shared_ptr<const Config> config) {
     prometheus::Labels grouping(config_->push.grouping.begin(), config_->push.grouping.end());
     gateway_ = std::make_shared<prometheus::Gateway>(host, port, config_->push.job, grouping);
     gateway_->RegisterCollectable(metrics_.registry());
+    gateway_->RegisterCollectable(metrics_.checks());
     schedule_push();
   }
 }
@@ -139,9 +140,10 @@ void Daemon::publish(RunRecord run) {
   const auto& r = record->result;
   const LogLevel level = r.verdict == Verdict::pass ? LogLevel::debug : LogLevel::warn;
   if (!log_.enabled(level)) return;
-  log_.log(level, "check " + record->check->id + " " + std::string(to_string(r.verdict)) +
-                      (r.kind != FailureKind::none ? " (" + std::string(to_string(r.kind)) + ")" : "") +
-                      " in " + std::to_string(int(to_seconds(r.duration) * 1000)) + "ms: " + r.reason);
+  log_.log(level,
+           "check " + record->check->id + " " + std::string(to_string(r.verdict)) +
+               (r.kind != FailureKind::none ? " (" + std::string(to_string(r.kind)) + ")" : "") +
+               " in " + std::to_string(int(to_seconds(r.duration) * 1000)) + "ms: " + r.reason);
 }
 
 void Daemon::run_now(std::shared_ptr<const CheckSpec> check, std::function<void(RunRecord)> done) {

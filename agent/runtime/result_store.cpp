@@ -83,7 +83,18 @@ void ResultStore::record(std::shared_ptr<const RunRecord> record) {
   } else {
     ++state.consecutive_failures;
   }
-  state.last = record;
+  // The state keeps a summary of the latest run; full records (evidence, phases, step log) are
+  // kept for the most recent runs only, so memory does not grow with the number of checks times
+  // the size of their evidence.
+  RunRecord summary;
+  summary.check = record->check;
+  summary.started = record->started;
+  summary.attempts = record->attempts;
+  summary.result.verdict = record->result.verdict;
+  summary.result.kind = record->result.kind;
+  summary.result.reason = record->result.reason;
+  summary.result.duration = record->result.duration;
+  state.last = std::make_shared<const RunRecord>(std::move(summary));
   auto& recent = passed ? recent_successes_ : recent_failures_;
   recent.push_front(std::move(record));
   if (recent.size() > recent_limit_) recent.pop_back();

@@ -21,7 +21,7 @@ namespace campus {
 enum class CheckStanding { pending, passing, failing };
 
 struct CheckState {
-  std::shared_ptr<const RunRecord> last;
+  std::shared_ptr<const RunRecord> last;  ///< verdict, kind, reason, duration and time only
   int consecutive_failures = 0;
   bool ever_passed = false;
   std::uint64_t runs = 0;

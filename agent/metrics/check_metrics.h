@@ -1,0 +1,61 @@
+#pragma once
+// The per-check metrics (campus_probe_*), kept compactly: one row per check instead of a dozen
+// prometheus-cpp series with their label maps, which at 10,000 checks costs most of the agent's
+// memory. Rows are written straight into the text exposition, and offered to the Pushgateway as
+// a prometheus-cpp Collectable.
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/metric_type.h>
+
+#include "config/config.h"
+#include "probe/result.h"
+
+namespace campus {
+
+/// Thread-safe: runs are recorded on the io_context thread while a push may collect elsewhere.
+class CheckMetrics final : public prometheus::Collectable {
+ public:
+  /// Publishes one run of `check`.
+  void record(const CheckSpec& check, const ProbeResult& result, double now_seconds);
+  void count_skipped(const CheckSpec& check);
+  /// Forgets the checks that are gone from `config` or changed their labels.
+  void retain(const Config& config);
+
+  /// Appends the text exposition of every per-check family to `out`.
+  void write_text(std::string& out) const;
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+  /// The metric name of a probe measurement: campus_probe_<name>.
+  static std::string metric_name(const std::string& measurement);
+
+ private:
+  struct Row {
+    std::string probe;
+    std::string system;
+    double success = 0;
+    double duration = 0;
+    double last_run = 0;
+    double runs[3] = {0, 0, 0};  // pass, fail, error
+    double skipped = 0;
+    bool ran = false;
+    FailureKind kind = FailureKind::none;
+    std::vector<std::pair<std::string, double>> phases;
+    std::vector<std::pair<std::string, double>> measurements;
+  };
+  // One sample: a metric name's labels (after `check`) and value, in exposition order.
+  struct Sample;
+  template <typename Emit>
+  void for_each_family(Emit emit) const;
+
+  mutable std::mutex mutex_;
+  std::map<std::string, Row> rows_;  // by check id, so the output is sorted and stable
+};
+
+}  // namespace campus
