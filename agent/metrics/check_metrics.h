@@ -49,10 +49,8 @@ class CheckMetrics final : public prometheus::Collectable {
     std::vector<std::pair<std::string, double>> phases;
     std::vector<std::pair<std::string, double>> measurements;
   };
-  // One sample: a metric name's labels (after `check`) and value, in exposition order.
-  struct Sample;
-  template <typename Emit>
-  void for_each_family(Emit emit) const;
+  template <typename Sink>
+  void for_each_family(Sink& sink) const;
 
   mutable std::mutex mutex_;
   std::map<std::string, Row> rows_;  // by check id, so the output is sorted and stable

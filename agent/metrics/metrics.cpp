@@ -124,9 +124,8 @@ void Metrics::update_indicator(const Indicator& indicator, const ResultStore& st
 }
 
 std::string Metrics::text() const {
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, registry_->Collect());
-  std::string text = out.str();
+  // The agent-wide families are few; the per-check ones are written straight after them.
+  std::string text = prometheus::TextSerializer().Serialize(registry_->Collect());
   checks_->write_text(text);
   return text;
 }

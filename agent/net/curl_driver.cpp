@@ -84,15 +84,48 @@ int CurlDriver::on_socket(CURL*, curl_socket_t fd, int what, void* self_ptr, voi
 int CurlDriver::on_timer(CURLM*, long timeout_ms, void* self_ptr) {
   auto* self = static_cast<CurlDriver*>(self_ptr);
   if (timeout_ms < 0) {
-    self->timer_.cancel();
+    // No transfer needs a wake-up: cancel it, so that an io_context with nothing else to do can
+    // return from run() (the one-shot `probe` command relies on that).
+    self->wanted_.reset();
+    if (self->armed_) {
+      self->armed_.reset();
+      self->timer_.cancel();
+    }
     return 0;
   }
-  // curl must not be re-entered from its own callback, so even "now" goes through the timer.
-  self->timer_.expires_after(std::chrono::milliseconds(timeout_ms));
-  self->timer_.async_wait([self](const boost::system::error_code& ec) {
-    if (!ec) self->on_timeout();
-  });
+  const auto now = std::chrono::steady_clock::now();
+  self->wanted_ = now + std::chrono::milliseconds(timeout_ms);
+  if (timeout_ms == 0) {
+    // curl must not be re-entered from its own callback, so "now" is a posted call.
+    if (!self->timeout_posted_) {
+      self->timeout_posted_ = true;
+      boost::asio::post(self->io_, [self] {
+        self->timeout_posted_ = false;
+        if (self->wanted_ && *self->wanted_ <= std::chrono::steady_clock::now()) self->on_timeout();
+      });
+    }
+    return 0;
+  }
+  if (!self->armed_ || *self->wanted_ < *self->armed_) self->arm_timer(*self->wanted_);
   return 0;
+}
+
+void CurlDriver::arm_timer(std::chrono::steady_clock::time_point when) {
+  armed_ = when;
+  timer_.expires_at(when);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) on_timer_fired();
+  });
+}
+
+void CurlDriver::on_timer_fired() {
+  armed_.reset();
+  if (!wanted_) return;
+  if (*wanted_ > std::chrono::steady_clock::now()) {
+    arm_timer(*wanted_);  // curl moved its timeout later since the timer was set
+    return;
+  }
+  on_timeout();
 }
 
 void CurlDriver::watch(const std::shared_ptr<Socket>& socket) {
@@ -125,6 +158,7 @@ void CurlDriver::on_ready(const std::shared_ptr<Socket>& socket, bool readable) 
 }
 
 void CurlDriver::on_timeout() {
+  wanted_.reset();  // curl sets a new one from within socket_action if it needs one
   int running = 0;
   curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
   collect_finished();

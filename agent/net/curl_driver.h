@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include <boost/asio/async_result.hpp>
@@ -66,6 +67,8 @@ class CurlDriver {
 
   static int on_socket(CURL* easy, curl_socket_t fd, int what, void* self, void* socket_data);
   static int on_timer(CURLM* multi, long timeout_ms, void* self);
+  void arm_timer(std::chrono::steady_clock::time_point when);
+  void on_timer_fired();
   void watch(const std::shared_ptr<Socket>& socket);
   void on_ready(const std::shared_ptr<Socket>& socket, bool readable);
   void on_timeout();
@@ -73,7 +76,13 @@ class CurlDriver {
 
   boost::asio::io_context& io_;
   CURLM* multi_;
+  // curl moves its timeout many times per transfer. Re-arming an Asio timer each time costs a
+  // timerfd update in the kernel, so the timer is moved only when curl wants to wake earlier;
+  // when it wants to wake later, the early wake-up re-arms for `wanted_` instead.
   boost::asio::steady_timer timer_;
+  std::optional<std::chrono::steady_clock::time_point> wanted_;  // when curl wants a timeout
+  std::optional<std::chrono::steady_clock::time_point> armed_;   // when the timer fires
+  bool timeout_posted_ = false;
   std::unordered_map<curl_socket_t, std::shared_ptr<Socket>> sockets_;
   std::unordered_map<TransferId, Transfer> transfers_;
   TransferId next_id_ = 1;
