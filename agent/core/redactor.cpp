@@ -7,13 +7,6 @@
 namespace campus {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return char(std::tolower(c)); });
-  return out;
-}
-
 // CAS tickets (ST-, PT-, TGT-, PGT-), credential headers up to the end of the line, and
 // credential-like query or form parameters. Each alternative keeps its lead-in in a group so one
 // replacement format serves all.
@@ -49,10 +42,16 @@ std::string Redactor::text(std::string_view input) const {
 }
 
 bool Redactor::is_sensitive_name(std::string_view name) {
-  const std::string n = lower(name);
-  for (const char* word : {"password", "passwd", "pwd", "token", "ticket", "secret", "cookie",
-                           "authorization", "credential", "session", "api_key", "apikey"}) {
-    if (n.find(word) != std::string::npos) return true;
+  // Called for every header of every run: lower-case on the stack, no allocation.
+  char buffer[128];
+  const std::size_t n = std::min(name.size(), sizeof buffer);
+  for (std::size_t i = 0; i < n; ++i) {
+    buffer[i] = char(std::tolower(static_cast<unsigned char>(name[i])));
+  }
+  const std::string_view lowered(buffer, n);
+  for (std::string_view word : {"password", "passwd", "pwd", "token", "ticket", "secret", "cookie",
+                                "authorization", "credential", "session", "api_key", "apikey"}) {
+    if (lowered.find(word) != std::string_view::npos) return true;
   }
   return false;
 }

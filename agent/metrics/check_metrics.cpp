@@ -48,14 +48,14 @@ const char* const kResults[] = {"pass", "fail", "error"};
 // Copies named values into `out`, reusing its strings when the names are those of the last run
 // (the usual case), so that a run allocates nothing here.
 template <typename Items, typename ValueOf>
-void assign(std::vector<std::pair<std::string, double>>& out, const Items& items, ValueOf value_of) {
+void assign(std::vector<std::pair<std::string, double>>& out, const Items& items,
+            ValueOf value_of) {
   if (out.size() != items.size()) out.resize(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (out[i].first != items[i].name) out[i].first = items[i].name;
     out[i].second = value_of(items[i]);
   }
 }
-
 
 using Labels = std::initializer_list<std::pair<const char*, std::string_view>>;
 
@@ -116,7 +116,8 @@ struct FamilySink {
     auto& family = families.back();
     prometheus::ClientMetric metric;
     metric.label.push_back({"check", check});
-    for (const auto& [label, v] : labels) metric.label.push_back({label, std::string(v)});
+    for (const auto& [label, v] : labels)
+      metric.label.push_back({label, std::string(v)});
     if (family.type == prometheus::MetricType::Counter) {
       metric.counter.value = value;
     } else {
@@ -170,7 +171,8 @@ void CheckMetrics::retain(const Config& config) {
 template <typename Sink>
 void CheckMetrics::for_each_family(Sink& sink) const {
   using prometheus::MetricType;
-  sink.family("campus_probe_success", "1 if the check's last run passed, else 0", MetricType::Gauge);
+  sink.family("campus_probe_success", "1 if the check's last run passed, else 0",
+              MetricType::Gauge);
   for (const auto& [id, r] : rows_) {
     if (r.ran) sink.sample(id, {{"probe", r.probe}, {"system", r.system}}, r.success);
   }
@@ -182,7 +184,8 @@ void CheckMetrics::for_each_family(Sink& sink) const {
   sink.family("campus_probe_phase_duration_seconds",
               "Duration of each phase of the check's last run", MetricType::Gauge);
   for (const auto& [id, r] : rows_) {
-    for (const auto& [phase, v] : r.phases) sink.sample(id, {{"phase", phase}}, v);
+    for (const auto& [phase, v] : r.phases)
+      sink.sample(id, {{"phase", phase}}, v);
   }
   sink.family("campus_probe_runs_total", "Runs of the check by result (pass, fail, error)",
               MetricType::Counter);
@@ -209,7 +212,8 @@ void CheckMetrics::for_each_family(Sink& sink) const {
   }
   std::set<std::string> names;
   for (const auto& [id, row] : rows_) {
-    for (const auto& [name, v] : row.measurements) names.insert(name);
+    for (const auto& [name, v] : row.measurements)
+      names.insert(name);
   }
   for (const auto& name : names) {
     const std::string metric = metric_name(name);

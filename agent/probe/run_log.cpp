@@ -4,21 +4,15 @@
 
 namespace campus {
 
-void RunLog::add(std::string line) {
-  if (lines_.size() >= max_lines_) {
-    ++dropped_;
-    return;
-  }
-  lines_.emplace_back(std::chrono::steady_clock::now() - start_, std::move(line));
-}
-
 std::string RunLog::text() const {
   std::string out;
-  for (const auto& [elapsed, line] : lines_) {
+  for (std::size_t i = 0; i < lines_.size(); ++i) {
+    const std::size_t end = i + 1 < lines_.size() ? lines_[i + 1].offset : text_.size();
     char stamp[32];
     std::snprintf(stamp, sizeof stamp, "%8.1fms  ",
-                  std::chrono::duration<double, std::milli>(elapsed).count());
-    out += stamp + line + '\n';
+                  std::chrono::duration<double, std::milli>(lines_[i].elapsed).count());
+    out += stamp;
+    out.append(text_, lines_[i].offset, end - lines_[i].offset);
   }
   if (dropped_ > 0) out += "(" + std::to_string(dropped_) + " more lines dropped)\n";
   return out;

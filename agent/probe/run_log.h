@@ -1,11 +1,12 @@
 #pragma once
 // The step log of one run: what the probe did, in words, shown by `probe --debug` and
-// `/probe?debug=true`. Bounded so a chatty probe cannot grow memory.
+// `/probe?debug=true`. Bounded so a chatty probe cannot grow memory, and kept in one buffer so
+// that logging a line costs no allocation in the common case: most runs' logs are never shown.
 
 #include <chrono>
 #include <cstddef>
 #include <string>
-#include <utility>
+#include <string_view>
 #include <vector>
 
 namespace campus {
@@ -14,19 +15,34 @@ class RunLog {
  public:
   explicit RunLog(std::size_t max_lines = 200) : max_lines_(max_lines) {}
 
-  /// Adds one line, stamped with the time since the run started.
-  void add(std::string line);
+  /// Adds one line made of `parts` (anything convertible to std::string_view), stamped with the
+  /// time since the run started.
+  template <typename... Parts>
+  void add(const Parts&... parts) {
+    if (lines_.size() >= max_lines_) {
+      ++dropped_;
+      return;
+    }
+    lines_.push_back({std::chrono::steady_clock::now() - start_, text_.size()});
+    (text_.append(std::string_view(parts)), ...);
+    text_ += '\n';
+  }
+
   std::size_t size() const { return lines_.size(); }
   std::size_t dropped() const { return dropped_; }
-  /// All lines joined with newlines, and a note if some were dropped.
+  /// All lines with their stamps, and a note if some were dropped.
   std::string text() const;
 
  private:
+  struct Line {
+    std::chrono::steady_clock::duration elapsed;
+    std::size_t offset;  // into text_
+  };
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::size_t max_lines_;
   std::size_t dropped_ = 0;
-  // Stamps are formatted only when the log is shown: most runs' logs never are.
-  std::vector<std::pair<std::chrono::steady_clock::duration, std::string>> lines_;
+  std::vector<Line> lines_;
+  std::string text_;  // the lines' text, each ending in '\n'
 };
 
 }  // namespace campus

@@ -19,10 +19,15 @@ namespace campus {
 namespace {
 
 // Response headers worth keeping as evidence; credential-bearing ones are never kept.
-bool is_evidence_header(const std::string& lower_name) {
-  return lower_name == "content-type" || lower_name == "content-length" || lower_name == "server" ||
-         lower_name == "location" || lower_name == "cache-control" ||
-         lower_name == "www-authenticate";
+bool is_evidence_header(std::string_view name) {
+  auto is = [&](std::string_view wanted) {
+    return name.size() == wanted.size() &&
+           std::equal(name.begin(), name.end(), wanted.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
+  };
+  return is("content-type") || is("content-length") || is("server") || is("location") ||
+         is("cache-control") || is("www-authenticate");
 }
 
 std::string lower(std::string s) {
@@ -31,11 +36,15 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string trim(std::string_view s) {
+std::string_view trim_view(std::string_view s) {
   const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return "";
+  if (b == std::string_view::npos) return {};
   const auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
+  return s.substr(b, e - b + 1);
+}
+
+std::string trim(std::string_view s) {
+  return std::string(trim_view(s));
 }
 
 // Everything one transfer collects; lives in the coroutine frame.
@@ -76,16 +85,16 @@ struct Exchange {
       self->status_line = trim(line);
       self->headers.clear();
       if (!self->tls) self->tls = peer_tls(self->easy.get());
-      self->log->add("< " + self->status_line);
+      self->log->add("< ", self->status_line);
       return n;
     }
     const auto colon = line.find(':');
     if (colon != std::string_view::npos) {
-      std::string name = trim(line.substr(0, colon));
-      std::string value = trim(line.substr(colon + 1));
-      self->log->add("< " + name + ": " +
-                     (Redactor::is_sensitive_name(name) ? std::string(kRedacted) : value));
-      self->headers.emplace_back(lower(std::move(name)), std::move(value));
+      const std::string_view name = trim_view(line.substr(0, colon));
+      const std::string_view value = trim_view(line.substr(colon + 1));
+      self->log->add("< ", name, ": ", Redactor::is_sensitive_name(name) ? kRedacted : value);
+      // Only the headers kept as evidence are stored.
+      if (is_evidence_header(name)) self->headers.emplace_back(lower(std::string(name)), value);
     }
     return n;
   }
@@ -100,7 +109,7 @@ class HttpProbe final : public Probe {
     x.max_body = s_.max_body_bytes;
     x.log = &ctx.log;
     configure(x, ctx);
-    ctx.log.add("> " + s_.method + " " + s_.url);
+    ctx.log.add("> ", s_.method, " ", s_.url);
     const CURLcode rc =
         co_await ctx.curl.async_perform(x.easy.get(), ctx.cancel, boost::asio::use_awaitable);
     co_return judge(x, rc);
@@ -200,7 +209,7 @@ class HttpProbe final : public Probe {
       response["status_line"] = utf8_excerpt(x.status_line, 200);
       nlohmann::json headers = nlohmann::json::object();
       for (const auto& [name, value] : x.headers) {
-        if (is_evidence_header(name)) headers[name] = utf8_excerpt(value, 200);
+        headers[name] = utf8_excerpt(value, 200);  // only evidence headers were kept
       }
       response["headers"] = headers;
       response["body_bytes"] = x.body_seen;
