@@ -20,26 +20,34 @@ bool is_combining(char32_t c) {
 
 }  // namespace
 
+std::optional<Utf8Char> decode_utf8(std::string_view text, std::size_t at) {
+  const auto lead = static_cast<unsigned char>(text[at]);
+  const std::size_t length = lead < 0x80           ? 1
+                             : (lead >> 5) == 0x6  ? 2
+                             : (lead >> 4) == 0xE  ? 3
+                             : (lead >> 3) == 0x1E ? 4
+                                                   : 0;
+  if (length == 0 || at + length > text.size()) return std::nullopt;
+  char32_t c = length == 1 ? lead : lead & (0x7F >> length);
+  for (std::size_t k = 1; k < length; ++k) {
+    const auto next = static_cast<unsigned char>(text[at + k]);
+    if ((next & 0xC0) != 0x80) return std::nullopt;
+    c = (c << 6) | (next & 0x3F);
+  }
+  return Utf8Char{c, length};
+}
+
 std::size_t display_width(std::string_view text) {
   std::size_t width = 0;
   for (std::size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = lead < 0x80           ? 1
-                         : (lead >> 5) == 0x6  ? 2
-                         : (lead >> 4) == 0xE  ? 3
-                         : (lead >> 3) == 0x1E ? 4
-                                               : 0;
-    if (length == 0 || i + length > text.size()) {
-      ++width;  // stray byte
+    const auto c = decode_utf8(text, i);
+    if (!c) {
+      ++width;  // a stray byte
       ++i;
       continue;
     }
-    char32_t c = length == 1 ? lead : lead & (0x7F >> length);
-    for (std::size_t k = 1; k < length; ++k) {
-      c = (c << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
-    }
-    i += length;
-    width += is_combining(c) ? 0 : is_wide(c) ? 2 : 1;
+    i += c->length;
+    width += is_combining(c->code) ? 0 : is_wide(c->code) ? 2 : 1;
   }
   return width;
 }
@@ -51,26 +59,13 @@ std::string pad_right(std::string_view text, std::size_t width) {
   return out;
 }
 
-}  // namespace campus
-
-namespace campus {
-
 std::string utf8_excerpt(std::string_view text, std::size_t max_bytes) {
   std::string out;
   for (std::size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = lead < 0x80           ? 1
-                         : (lead >> 5) == 0x6  ? 2
-                         : (lead >> 4) == 0xE  ? 3
-                         : (lead >> 3) == 0x1E ? 4
-                                               : 0;
-    bool valid = length > 0 && i + length <= text.size();
-    for (std::size_t k = 1; valid && k < length; ++k) {
-      valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-    }
-    if (!valid) length = 1;
+    const auto c = decode_utf8(text, i);
+    const std::size_t length = c ? c->length : 1;
     if (out.size() + length > max_bytes) break;
-    if (valid) {
+    if (c) {
       out.append(text.substr(i, length));
     } else {
       out += '?';

@@ -67,6 +67,12 @@ ProbeResult ProbeResult::fail(FailureKind kind, std::string reason) {
   return r;
 }
 
+ProbeResult ProbeResult::fail(FailureKind kind, std::string reason, nlohmann::json evidence) {
+  ProbeResult r = fail(kind, std::move(reason));
+  r.evidence = std::move(evidence);
+  return r;
+}
+
 ProbeResult ProbeResult::error(std::string reason) {
   ProbeResult r;
   r.verdict = Verdict::error;

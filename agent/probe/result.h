@@ -58,6 +58,7 @@ struct ProbeResult {
 
   static ProbeResult pass(std::string reason);
   static ProbeResult fail(FailureKind kind, std::string reason);
+  static ProbeResult fail(FailureKind kind, std::string reason, nlohmann::json evidence);
   static ProbeResult error(std::string reason);
 
   void measure(std::string name, double value) { measurements.push_back({std::move(name), value}); }

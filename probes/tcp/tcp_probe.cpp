@@ -14,6 +14,7 @@
 #include "core/regex.h"
 #include "core/text_width.h"
 #include "net/host_port.h"
+#include "net/tcp_connect.h"
 #include "probe/registry.h"
 
 namespace campus {
@@ -34,45 +35,27 @@ class TcpProbe final : public Probe {
   explicit TcpProbe(TcpSettings s) : s_(std::move(s)) {}
 
   asio::awaitable<ProbeResult> run(ProbeContext& ctx) override {
-    tcp::resolver resolver(ctx.executor);
     tcp::socket socket(ctx.executor);
     auto scope = ctx.cancel.on_cancel([&] {
-      resolver.cancel();
       boost::system::error_code ignored;
       socket.close(ignored);
     });
-    boost::system::error_code ec;
-    const auto t0 = std::chrono::steady_clock::now();
-    ctx.log.add("resolving " + s_.target.host);
-    auto endpoints = co_await resolver.async_resolve(s_.target.host, std::to_string(s_.target.port),
-                                                     asio::redirect_error(asio::use_awaitable, ec));
-    const auto t1 = std::chrono::steady_clock::now();
     nlohmann::json evidence = {{"target", s_.target.str()}};
-    if (ec) {
-      co_return fail(FailureKind::resolve, "cannot resolve " + s_.target.host + ": " + ec.message(),
-                     evidence);
-    }
-    ctx.log.add("connecting to " + s_.target.str());
-    auto endpoint = co_await asio::async_connect(socket, endpoints,
-                                                 asio::redirect_error(asio::use_awaitable, ec));
-    const auto t2 = std::chrono::steady_clock::now();
-    if (ec) {
-      co_return fail(ctx.cancel.cancelled() ? FailureKind::timeout : FailureKind::connect,
-                     "cannot connect to " + s_.target.str() + ": " + ec.message(), evidence);
-    }
-    evidence["peer"] = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-    ctx.log.add("connected to " + evidence["peer"].get<std::string>());
     ProbeResult result = ProbeResult::pass("connected to " + s_.target.str());
-    result.phase("dns", to_seconds(t1 - t0));
-    result.phase("connect", to_seconds(t2 - t1));
+    if (auto failed = co_await resolve_and_connect(ctx, socket, s_.target, evidence, result)) {
+      co_return std::move(*failed);
+    }
+    const auto t2 = std::chrono::steady_clock::now();
+    boost::system::error_code ec;
 
     if (s_.send) {
       co_await asio::async_write(socket, asio::buffer(*s_.send),
                                  asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
-        co_return fail(FailureKind::protocol_error, "cannot send: " + ec.message(), evidence);
+        co_return ProbeResult::fail(FailureKind::protocol_error, "cannot send: " + ec.message(),
+                                    evidence);
       }
-      ctx.log.add("sent " + std::to_string(s_.send->size()) + " bytes");
+      ctx.log.add("sent ", std::to_string(s_.send->size()), " bytes");
     }
     if (s_.expect) {
       std::string received;
@@ -90,16 +73,16 @@ class TcpProbe final : public Probe {
       result.phase("reply", to_seconds(t3 - t2));
       evidence["received_bytes"] = received.size();
       evidence["excerpt"] = utf8_excerpt(received, 256);
-      ctx.log.add("received " + std::to_string(received.size()) + " bytes");
+      ctx.log.add("received ", std::to_string(received.size()), " bytes");
       if (!matched) {
         if (ctx.cancel.cancelled())
-          co_return fail(FailureKind::timeout, "no matching reply", evidence);
+          co_return ProbeResult::fail(FailureKind::timeout, "no matching reply", evidence);
         const std::string why = ec == asio::error::eof ? "the server closed the connection"
                                 : ec                   ? ec.message()
                                                        : "read limit reached";
-        co_return fail(FailureKind::bad_content,
-                       "reply does not match /" + s_.expect->pattern() + "/ (" + why + ")",
-                       evidence);
+        co_return ProbeResult::fail(
+            FailureKind::bad_content,
+            "reply does not match /" + s_.expect->pattern() + "/ (" + why + ")", evidence);
       }
       result.reason += ", reply matches /" + s_.expect->pattern() + "/";
     }
@@ -108,12 +91,6 @@ class TcpProbe final : public Probe {
   }
 
  private:
-  static ProbeResult fail(FailureKind kind, std::string reason, const nlohmann::json& evidence) {
-    ProbeResult r = ProbeResult::fail(kind, std::move(reason));
-    r.evidence = evidence;
-    return r;
-  }
-
   TcpSettings s_;
 };
 

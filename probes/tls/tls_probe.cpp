@@ -14,6 +14,7 @@
 
 #include "core/duration.h"
 #include "net/host_port.h"
+#include "net/tcp_connect.h"
 #include "probe/registry.h"
 
 namespace campus {
@@ -85,10 +86,8 @@ class TlsProbe final : public Probe {
     // Verify, but finish the handshake either way so the certificate can be reported; the
     // verification result is judged below.
     tls.set_verify_mode(ssl::verify_none);
-    tcp::resolver resolver(ctx.executor);
     ssl::stream<tcp::socket> stream(ctx.executor, tls);
     auto scope = ctx.cancel.on_cancel([&] {
-      resolver.cancel();
       boost::system::error_code ignored;
       stream.lowest_layer().close(ignored);
     });
@@ -97,32 +96,21 @@ class TlsProbe final : public Probe {
     SSL_set1_host(native, s_.server_name.c_str());
 
     nlohmann::json evidence = {{"target", s_.target.str()}, {"server_name", s_.server_name}};
-    boost::system::error_code ec;
-    const auto t0 = std::chrono::steady_clock::now();
-    auto endpoints = co_await resolver.async_resolve(s_.target.host, std::to_string(s_.target.port),
-                                                     asio::redirect_error(asio::use_awaitable, ec));
-    if (ec)
-      co_return fail(FailureKind::resolve, "cannot resolve " + s_.target.host + ": " + ec.message(),
-                     evidence);
-    const auto t1 = std::chrono::steady_clock::now();
-    co_await asio::async_connect(stream.lowest_layer(), endpoints,
-                                 asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      co_return fail(ctx.cancel.cancelled() ? FailureKind::timeout : FailureKind::connect,
-                     "cannot connect to " + s_.target.str() + ": " + ec.message(), evidence);
+    ProbeResult result = ProbeResult::pass("");
+    if (auto failed =
+            co_await resolve_and_connect(ctx, stream.next_layer(), s_.target, evidence, result)) {
+      co_return std::move(*failed);
     }
+    boost::system::error_code ec;
     const auto t2 = std::chrono::steady_clock::now();
-    ctx.log.add("connected; TLS handshake with server name " + s_.server_name);
+    ctx.log.add("TLS handshake with server name ", s_.server_name);
     co_await stream.async_handshake(ssl::stream_base::client,
                                     asio::redirect_error(asio::use_awaitable, ec));
     const auto t3 = std::chrono::steady_clock::now();
     if (ec) {
-      co_return fail(ctx.cancel.cancelled() ? FailureKind::timeout : FailureKind::tls,
-                     "TLS handshake failed: " + ec.message(), evidence);
+      co_return ProbeResult::fail(ctx.cancel.cancelled() ? FailureKind::timeout : FailureKind::tls,
+                                  "TLS handshake failed: " + ec.message(), evidence);
     }
-    ProbeResult result = ProbeResult::pass("");
-    result.phase("dns", to_seconds(t1 - t0));
-    result.phase("connect", to_seconds(t2 - t1));
     result.phase("tls", to_seconds(t3 - t2));
 
     const long verify = SSL_get_verify_result(native);
@@ -135,7 +123,8 @@ class TlsProbe final : public Probe {
     result.measure("tls_chain_verified", verify == X509_V_OK ? 1 : 0);
 
     X509* leaf = SSL_get0_peer_certificate(native);
-    if (!leaf) co_return fail(FailureKind::tls, "the server sent no certificate", evidence);
+    if (!leaf)
+      co_return ProbeResult::fail(FailureKind::tls, "the server sent no certificate", evidence);
     std::tm tm{};
     double not_after = 0;
     if (ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &tm) == 1) not_after = double(timegm(&tm));
@@ -172,11 +161,6 @@ class TlsProbe final : public Probe {
   }
 
  private:
-  static ProbeResult fail(FailureKind kind, std::string reason, const nlohmann::json& evidence) {
-    ProbeResult r = ProbeResult::fail(kind, std::move(reason));
-    r.evidence = evidence;
-    return r;
-  }
   TlsSettings s_;
 };
 

@@ -16,18 +16,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t length = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 std::string config(int port, const std::string& instance) {
   return "agent: {listen: 127.0.0.1:" + std::to_string(port) +
          ", default_interval: 1s, default_timeout: 1s}\n"

@@ -60,6 +60,9 @@ struct HttpReply {
 HttpReply http_request(const std::string& url, const std::string& method = "GET",
                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+int free_port();
+
 /// Polls `done` every 50 ms until it holds or `limit` passes.
 bool wait_until(const std::function<bool()>& done,
                 std::chrono::milliseconds limit = std::chrono::seconds(15));
