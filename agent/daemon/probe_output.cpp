@@ -45,11 +45,20 @@ std::string blackbox_metrics(const RunRecord& record) {
           "{kind=\"" + std::string(to_string(r.kind)) + "\"}");
   }
   if (!r.phases.empty()) {
-    out +=
-        "# HELP probe_phase_duration_seconds Duration of each phase of the probe\n"
-        "# TYPE probe_phase_duration_seconds gauge\n";
+    // blackbox_exporter's http prober names its phases probe_http_duration_seconds{phase}, with
+    // "resolve" for the DNS lookup; dashboards built for it then work unchanged.
+    const bool http = record.check->probe_type == "http";
+    const std::string name = http ? "probe_http_duration_seconds" : "probe_phase_duration_seconds";
+    out += "# HELP " + name + " Duration of each phase of the probe\n# TYPE " + name + " gauge\n";
     for (const auto& p : r.phases) {
-      out += "probe_phase_duration_seconds{phase=\"" + p.name + "\"} " + number(p.seconds) + "\n";
+      const std::string phase = http && p.name == "dns" ? "resolve" : p.name;
+      out += name + "{phase=\"" + phase + "\"} " + number(p.seconds) + "\n";
+    }
+    for (const auto& p : r.phases) {
+      if (p.name == "dns") {
+        gauge(out, "probe_dns_lookup_time_seconds",
+              "Returns the time taken for probe dns lookup in seconds", p.seconds);
+      }
     }
   }
   for (const auto& m : r.measurements) {

@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 
@@ -46,7 +47,12 @@ asio::awaitable<void> HttpServer::accept_loop() {
     tcp::socket socket =
         co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (!*alive || !acceptor_.is_open()) co_return;
-    if (ec) continue;  // e.g. too many open files: keep serving what we can
+    if (ec) {
+      // e.g. too many open files: pause briefly rather than spin, then keep serving.
+      asio::steady_timer pause(io_, std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
     asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
   }
 }

@@ -150,6 +150,8 @@ TEST_CASE("the daemon runs a dozen checks, serves metrics throughout, reloads an
   auto probe = http_request(base + "/probe?check=web-500");
   CHECK(metric_value(probe.body, "probe_success") == 0);
   CHECK(metric_value(probe.body, "probe_http_status_code") == 500);
+  CHECK(metric_value(probe.body, "probe_http_duration_seconds{phase=\"connect\"}").has_value());
+  CHECK(metric_value(probe.body, "probe_http_duration_seconds{phase=\"resolve\"}").has_value());
   auto debug = http_request(base + "/probe?check=web-basic&debug=true");
   CHECK(debug.body.find("verdict:  pass") != std::string::npos);
   CHECK(debug.body.find("step log:") != std::string::npos);
