@@ -7,6 +7,8 @@
 #include "config/config.h"
 #include "daemon/daemon.h"
 #include "daemon/probe_output.h"
+#include "evidence/evidence_log.h"
+#include "evidence/verify.h"
 #include "net/curl_driver.h"
 #include "net/curl_handles.h"
 #include "probe/registry.h"
@@ -91,6 +93,22 @@ int probe_once(const std::string& config_path, const std::string& check_id, bool
         << "\n";
   }
   return record->result.verdict == Verdict::pass ? kExitOk : kExitCheckFailed;
+}
+
+int verify_evidence_command(const std::string& dir, const std::string& key_file, std::ostream& out,
+                            std::ostream& err) {
+  std::optional<std::string> key;
+  if (!key_file.empty()) {
+    try {
+      key = load_evidence_key(key_file);
+    } catch (const EvidenceError& e) {
+      err << "campus-probe: " << e.what() << "\n";
+      return kExitUsage;
+    }
+  }
+  const auto result = verify_evidence(dir, key);
+  (result.intact ? out : err) << result.summary() << "\n";
+  return result.intact ? kExitOk : kExitCheckFailed;
 }
 
 }  // namespace campus

@@ -23,4 +23,8 @@ int check_config(const std::string& config_path, std::ostream& out, std::ostream
 int probe_once(const std::string& config_path, const std::string& check_id, bool debug,
                std::ostream& out, std::ostream& err);
 
+/// `campus-probe evidence verify DIR [--key FILE]`: 0 intact, 1 broken, 2 unusable key.
+int verify_evidence_command(const std::string& dir, const std::string& key_file, std::ostream& out,
+                            std::ostream& err);
+
 }  // namespace campus

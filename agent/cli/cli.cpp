@@ -60,6 +60,15 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   probe->add_option("check", probe_check, "The id of the check to run")->required();
   probe->add_flag("--debug", probe_debug, "Show phases, evidence and the step log");
 
+  // evidence verify
+  auto* evidence = app.add_subcommand("evidence", "Work with the evidence log");
+  verbs.push_back(evidence);
+  evidence->require_subcommand(1);
+  auto* verify = evidence->add_subcommand("verify", "Check every hash, link, seal and MAC");
+  std::string evidence_dir, evidence_key;
+  verify->add_option("dir", evidence_dir, "The evidence directory")->required();
+  verify->add_option("--key", evidence_key, "The HMAC key file, to check the MACs too");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -95,6 +104,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   }
   if (check->parsed()) return check_config(check_path, out, err);
   if (probe->parsed()) return probe_once(probe_config, probe_check, probe_debug, out, err);
+  if (verify->parsed()) return verify_evidence_command(evidence_dir, evidence_key, out, err);
   err << app.help();
   return kExitUsage;
 }

@@ -5,6 +5,7 @@
 #include <prometheus/gateway.h>
 
 #include "daemon/http_api.h"
+#include "evidence/run_record.h"
 #include "http/http_server.h"
 #include "version.h"
 
@@ -57,6 +58,20 @@ bool Daemon::start() {
     metrics_.count_skipped(c);
     log_.warn("check " + c.id + ": previous run still going; skipped this one");
   });
+  if (shared->evidence.enabled) {
+    try {
+      EvidenceLog::Options options;
+      options.dir = shared->evidence.dir;
+      if (shared->evidence.key_file) options.key = load_evidence_key(*shared->evidence.key_file);
+      options.fsync = shared->evidence.fsync;
+      options.fsync_interval = shared->evidence.fsync_interval;
+      options.segment_max_bytes = shared->evidence.segment_max_bytes;
+      evidence_ = std::make_unique<EvidenceLog>(options, *metrics_.registry(), log_);
+    } catch (const std::exception& e) {
+      log_.error(std::string("evidence: ") + e.what() + "; not starting");
+      return false;
+    }
+  }
   try {
     server_ = std::make_unique<HttpServer>(
         io_, shared->agent.listen_host, shared->agent.listen_port,
@@ -137,6 +152,7 @@ void Daemon::publish(RunRecord run) {
   auto record = std::make_shared<const RunRecord>(std::move(run));
   store_.record(record);
   metrics_.record(*record, store_);
+  if (evidence_) evidence_->append(make_run_record(*record, redactor_));
   const auto& r = record->result;
   const LogLevel level = r.verdict == Verdict::pass ? LogLevel::debug : LogLevel::warn;
   if (!log_.enabled(level)) return;
@@ -201,6 +217,7 @@ void Daemon::request_stop() {
 
 void Daemon::finish_stop() {
   if (gateway_) push_now();  // last push so the gateway holds the final state
+  if (evidence_) evidence_->flush();
   server_.reset();
   // Let pending completions run, then leave io_context::run().
   stop_timer_.expires_after(std::chrono::milliseconds(10));

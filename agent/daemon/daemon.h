@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "core/logger.h"
 #include "core/redactor.h"
+#include "evidence/evidence_log.h"
 #include "metrics/metrics.h"
 #include "net/curl_driver.h"
 #include "net/curl_handles.h"
@@ -88,6 +89,7 @@ class Daemon {
   boost::asio::steady_timer push_timer_;
   boost::asio::steady_timer stop_timer_;
   std::shared_ptr<prometheus::Gateway> gateway_;
+  std::unique_ptr<EvidenceLog> evidence_;
   bool ready_ = false;
   bool stopping_ = false;
 };

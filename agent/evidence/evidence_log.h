@@ -1,0 +1,106 @@
+#pragma once
+// The tamper-evident evidence log: one JSON line per probe run, hash-chained across segment
+// files, optionally MACed, written by its own thread so that disk latency never reaches the
+// event loop. docs/evidence-format.md describes the files.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include "config/config.h"
+#include "core/logger.h"
+
+namespace campus {
+
+/// Why the log cannot be opened (unwritable directory, unusable key file, ...).
+class EvidenceError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Reads an HMAC key file; refuses one that others can read or that is shorter than 32 bytes.
+std::string load_evidence_key(const std::string& path);
+
+/// The file name of segment `number` of day `yyyymmdd`: evidence-YYYYMMDD-NNNN.jsonl.
+std::string segment_name(const std::string& yyyymmdd, int number);
+
+/// Thread-safe: append() may be called from any thread.
+class EvidenceLog {
+ public:
+  struct Options {
+    std::string dir;
+    std::optional<std::string> key;
+    FsyncPolicy fsync = FsyncPolicy::interval;
+    Duration fsync_interval = std::chrono::seconds(1);
+    std::uint64_t segment_max_bytes = 64ull << 20;
+    std::size_t queue_capacity = 1 << 16;
+  };
+
+  /// Opens the log in options.dir, continuing the chain of what is there. A torn last line
+  /// (from a crash mid-write) is moved to `<segment>.torn` and a `repair` record says so.
+  /// Throws EvidenceError when the directory or its last segment cannot be used.
+  EvidenceLog(Options options, prometheus::Registry& registry, Logger& log);
+  /// Writes what is queued, then stops the writer.
+  ~EvidenceLog();
+  EvidenceLog(const EvidenceLog&) = delete;
+  EvidenceLog& operator=(const EvidenceLog&) = delete;
+
+  /// Queues a record: any members but seq, prev, hash and mac (set by the writer); `time` is
+  /// set now if absent. Returns false, counting a drop, when the queue is full: the disk cannot
+  /// keep up.
+  bool append(nlohmann::json record);
+  /// Waits until everything queued before the call is written (and synced per the policy).
+  void flush();
+
+ private:
+  void recover();
+  void open_segment(const std::string& day, int number, const std::string& reason);
+  void write_record(nlohmann::json record);
+  void flush_buffer();
+  void sync();
+  void writer_loop();
+  void rotate_if_needed(const std::string& day);
+
+  Options options_;
+  Logger& log_;
+  prometheus::Counter& records_;
+  prometheus::Counter& write_errors_;
+  prometheus::Counter& dropped_;
+  prometheus::Gauge& segment_bytes_;
+
+  // Writer state: touched by the writer thread only (and the constructor before it starts).
+  int fd_ = -1;
+  std::string segment_;
+  std::string segment_day_;
+  int segment_number_ = 0;
+  std::uint64_t segment_size_ = 0;
+  std::uint64_t segment_records_ = 0;
+  std::uint64_t next_seq_ = 0;
+  std::string prev_hash_ = std::string(64, '0');
+  std::string buffer_;
+  std::chrono::steady_clock::time_point last_sync_ = std::chrono::steady_clock::now();
+  bool dirty_ = false;
+
+  // Shared with appenders.
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable written_;
+  std::deque<nlohmann::json> queue_;
+  std::uint64_t queued_total_ = 0;
+  std::uint64_t written_total_ = 0;
+  bool stopping_ = false;
+  std::thread writer_;
+};
+
+}  // namespace campus

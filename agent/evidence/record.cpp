@@ -1,0 +1,43 @@
+#include "evidence/record.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "core/hash.h"
+
+namespace campus {
+
+std::string canonical_bytes(const nlohmann::json& record) {
+  nlohmann::json copy = record;
+  copy.erase("hash");
+  copy.erase("mac");
+  // nlohmann::json keeps object members in a std::map, so keys come out sorted by bytes.
+  return copy.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string record_hash(const nlohmann::json& record) {
+  return sha256_hex(canonical_bytes(record));
+}
+
+std::string record_mac(const nlohmann::json& record, std::string_view key) {
+  const std::string bytes = canonical_bytes(record);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), int(key.size()),
+       reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), mac, &length);
+  return to_hex(std::string_view(reinterpret_cast<const char*>(mac), length));
+}
+
+void seal_record(nlohmann::json& record, const std::optional<std::string>& key) {
+  const std::string bytes = canonical_bytes(record);
+  record["hash"] = sha256_hex(bytes);
+  if (key) {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), key->data(), int(key->size()),
+         reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), mac, &length);
+    record["mac"] = to_hex(std::string_view(reinterpret_cast<const char*>(mac), length));
+  }
+}
+
+}  // namespace campus

@@ -1,0 +1,30 @@
+#pragma once
+// Evidence records and their integrity: the canonical serialisation that `hash` and `mac` cover.
+// docs/evidence-format.md defines the format for auditors who verify it with their own tools.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace campus {
+
+/// 64 zeros: `prev` of the very first record of a log.
+inline const std::string kGenesisPrev(64, '0');
+
+/// The bytes `hash` and `mac` cover: the record without its `hash` and `mac` members, as JSON
+/// with object keys sorted by their UTF-8 bytes, no insignificant white space, non-ASCII text as
+/// UTF-8 (not \u escapes), and integers as integers.
+std::string canonical_bytes(const nlohmann::json& record);
+
+/// SHA-256 of canonical_bytes(record), lowercase hex.
+std::string record_hash(const nlohmann::json& record);
+
+/// HMAC-SHA256 of canonical_bytes(record) with `key`, lowercase hex.
+std::string record_mac(const nlohmann::json& record, std::string_view key);
+
+/// Fills in `hash` (and `mac` when a key is given) of a record whose other members are set.
+void seal_record(nlohmann::json& record, const std::optional<std::string>& key);
+
+}  // namespace campus

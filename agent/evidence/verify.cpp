@@ -1,0 +1,164 @@
+#include "evidence/verify.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "evidence/record.h"
+
+namespace campus {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string place(const std::string& segment, std::uint64_t line, const nlohmann::json* record) {
+  std::string out = segment + " line " + std::to_string(line);
+  if (record && record->contains("seq") && (*record)["seq"].is_number_unsigned()) {
+    out += " (seq " + std::to_string((*record)["seq"].get<std::uint64_t>()) + ")";
+  }
+  return out + ": ";
+}
+
+}  // namespace
+
+std::string EvidenceVerification::summary() const {
+  if (!intact) return "BROKEN: " + problem;
+  std::string out = "intact: " + std::to_string(segments) + " segment(s), " +
+                    std::to_string(records) + " records (" + std::to_string(runs) +
+                    " probe runs of " + std::to_string(checks.size()) + " checks)";
+  if (!first_time.empty()) out += ", " + first_time + " to " + last_time;
+  out += macs_checked ? "; every MAC verified" : "; MACs not checked (no --key)";
+  return out;
+}
+
+EvidenceVerification verify_evidence(const std::string& dir,
+                                     const std::optional<std::string>& key) {
+  EvidenceVerification v;
+  v.macs_checked = key.has_value();
+  std::vector<std::string> segments;
+  std::error_code ec;
+  static const std::regex pattern(R"(evidence-\d{8}-\d{4}\.jsonl)");
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (std::regex_match(name, pattern)) segments.push_back(name);
+  }
+  if (ec) {
+    v.problem = dir + ": " + ec.message();
+    return v;
+  }
+  std::sort(segments.begin(), segments.end());
+  if (segments.empty()) {
+    v.problem = dir + ": no evidence segments (evidence-YYYYMMDD-NNNN.jsonl)";
+    return v;
+  }
+  std::string prev = kGenesisPrev;
+  std::uint64_t expected_seq = 0;
+  for (std::size_t s = 0; s < segments.size(); ++s) {
+    const std::string& segment = segments[s];
+    std::ifstream in(dir + "/" + segment, std::ios::binary);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);)
+      lines.push_back(std::move(line));
+    std::uint64_t number = 0;
+    std::uint64_t in_segment = 0;
+    bool sealed = false;
+    for (const auto& line : lines) {
+      ++number;
+      const auto record = nlohmann::json::parse(line, nullptr, false);
+      if (record.is_discarded() || !record.is_object()) {
+        v.problem = place(segment, number, nullptr) + "not a JSON record — damaged";
+        return v;
+      }
+      const std::string where = place(segment, number, &record);
+      if (sealed) {
+        v.problem = where + "record after the segment's seal — records appended or segments joined";
+        return v;
+      }
+      if (!record.contains("hash") || !record["hash"].is_string() ||
+          record["hash"].get<std::string>() != record_hash(record)) {
+        v.problem = where + "hash mismatch — record altered";
+        return v;
+      }
+      if (key) {
+        if (!record.contains("mac")) {
+          v.problem = where + "no MAC — record forged (or written without a key)";
+          return v;
+        }
+        if (record["mac"] != record_mac(record, *key)) {
+          v.problem = where + "MAC mismatch — record forged (or the key is wrong)";
+          return v;
+        }
+      }
+      const auto seq = record.value("seq", std::uint64_t(0));
+      const std::string type = record.value("type", "");
+      if (in_segment == 0 && (type != "open" || record.value("segment", "") != segment)) {
+        v.problem = where +
+                    "the segment does not begin with its own open record — segment "
+                    "truncated at the start, renamed or swapped";
+        return v;
+      }
+      if (record.value("prev", "") != prev || seq != expected_seq) {
+        if (type == "open") {
+          v.problem = where + "the segment does not continue the previous one (seq " +
+                      std::to_string(seq) + " where " + std::to_string(expected_seq) +
+                      " was due) — a segment was deleted, truncated or swapped";
+        } else if (seq > expected_seq) {
+          // The missing record further on means the order changed; nowhere means it is gone.
+          const bool later = std::any_of(
+              lines.begin() + std::ptrdiff_t(number), lines.end(), [&](const std::string& l) {
+                const auto r = nlohmann::json::parse(l, nullptr, false);
+                return r.is_object() && r.value("seq", std::uint64_t(0)) == expected_seq;
+              });
+          v.problem = where + "seq " + std::to_string(seq) + " where " +
+                      std::to_string(expected_seq) + " was due — " +
+                      (later ? "records reordered" : "record(s) deleted");
+        } else if (seq < expected_seq) {
+          v.problem = where + "seq " + std::to_string(seq) + " where " +
+                      std::to_string(expected_seq) + " was due — records reordered or duplicated";
+        } else {
+          v.problem = where +
+                      "prev does not match the previous record's hash — records reordered "
+                      "or replaced";
+        }
+        return v;
+      }
+      if (type == "seal") {
+        if (record.value("records", std::uint64_t(0)) != in_segment ||
+            record.value("last", "") != prev) {
+          v.problem = where + "the seal does not match the segment's records — records deleted";
+          return v;
+        }
+        sealed = true;
+      }
+      if (type == "run") {
+        ++v.runs;
+        v.checks.insert(record.value("check", ""));
+      }
+      const std::string time = record.value("time", "");
+      if (v.first_time.empty()) v.first_time = time;
+      v.last_time = time;
+      prev = record["hash"].get<std::string>();
+      expected_seq = seq + 1;
+      ++in_segment;
+      ++v.records;
+    }
+    if (in_segment == 0) {
+      v.problem = segment + ": empty segment — truncated";
+      return v;
+    }
+    if (!sealed && s + 1 < segments.size()) {
+      v.problem = segment + " line " + std::to_string(number) +
+                  ": the segment ends without a seal — truncated or records deleted at its end";
+      return v;
+    }
+    ++v.segments;
+  }
+  v.intact = true;
+  return v;
+}
+
+}  // namespace campus
