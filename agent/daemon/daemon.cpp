@@ -66,6 +66,7 @@ bool Daemon::start() {
       options.fsync = shared->evidence.fsync;
       options.fsync_interval = shared->evidence.fsync_interval;
       options.segment_max_bytes = shared->evidence.segment_max_bytes;
+      options.retain = shared->evidence.retain;
       evidence_ = std::make_unique<EvidenceLog>(options, *metrics_.registry(), log_);
     } catch (const std::exception& e) {
       log_.error(std::string("evidence: ") + e.what() + "; not starting");

@@ -121,7 +121,7 @@ void EvidenceLog::recover() {
     if (std::regex_match(name, segment_pattern())) segments.push_back(name);
   }
   std::sort(segments.begin(), segments.end());
-  const std::string today = utc_day(std::chrono::system_clock::now());
+  const std::string today = utc_day(options_.clock());
   if (segments.empty()) {
     open_segment(today, 1, "new log");
     return;
@@ -184,6 +184,46 @@ void EvidenceLog::recover() {
   }
   if (repair) write_record(std::move(*repair));
   rotate_if_needed(today);
+  apply_retention();
+}
+
+// Deletes the oldest segments whose day ended more than `retain` ago, never the one being
+// written, and records what went so that verification still accepts what remains.
+void EvidenceLog::apply_retention() {
+  if (!options_.retain) return;
+  const std::string cutoff = utc_day(options_.clock() - *options_.retain - std::chrono::hours(24));
+  std::vector<std::string> segments;
+  for (const auto& entry : fs::directory_iterator(options_.dir)) {
+    const std::string name = entry.path().filename().string();
+    if (std::regex_match(name, segment_pattern())) segments.push_back(name);
+  }
+  std::sort(segments.begin(), segments.end());
+  nlohmann::json deleted = nlohmann::json::array();
+  for (const auto& name : segments) {
+    std::smatch m;
+    std::regex_match(name, m, segment_pattern());
+    if (name == segment_ || m[1].str() > cutoff) break;  // only a prefix, so the chain stays whole
+    std::ifstream in(options_.dir + "/" + name, std::ios::binary);
+    std::string line, last;
+    while (std::getline(in, line)) {
+      if (!line.empty()) last = line;
+    }
+    const auto record = nlohmann::json::parse(last, nullptr, false);
+    if (record.is_discarded() || !record.contains("hash") || !record.contains("seq")) break;
+    std::error_code ec;
+    fs::remove(options_.dir + "/" + name, ec);
+    if (ec) {
+      log_.error("evidence: cannot delete expired " + name + ": " + ec.message());
+      break;
+    }
+    deleted.push_back(
+        {{"segment", name}, {"last_hash", record["hash"]}, {"last_seq", record["seq"]}});
+  }
+  if (deleted.empty()) return;
+  log_.info("evidence: retention deleted " + std::to_string(deleted.size()) +
+            " segment(s) older than " + format_duration(*options_.retain));
+  write_record(
+      {{"type", "retention"}, {"retain", format_duration(*options_.retain)}, {"deleted", deleted}});
 }
 
 void EvidenceLog::open_segment(const std::string& day, int number, const std::string& reason) {
@@ -212,16 +252,17 @@ void EvidenceLog::open_segment(const std::string& day, int number, const std::st
 void EvidenceLog::rotate_if_needed(const std::string& day) {
   if (day == segment_day_ && segment_size_ + buffer_.size() < options_.segment_max_bytes) return;
   // The seal names the segment's count and last hash, so a truncated or swapped segment shows.
+  const bool new_day = day != segment_day_;
   write_record({{"type", "seal"},
                 {"segment", segment_},
                 {"records", segment_records_},
                 {"last", prev_hash_}});
-  open_segment(day, day == segment_day_ ? segment_number_ + 1 : 1,
-               day == segment_day_ ? "size limit" : "new day");
+  open_segment(day, new_day ? 1 : segment_number_ + 1, new_day ? "new day" : "size limit");
+  if (new_day) apply_retention();
 }
 
 void EvidenceLog::write_record(nlohmann::json record) {
-  if (!record.contains("time")) record["time"] = rfc3339_utc(std::chrono::system_clock::now());
+  if (!record.contains("time")) record["time"] = rfc3339_utc(options_.clock());
   record["seq"] = next_seq_;
   record["prev"] = prev_hash_;
   seal_record(record, options_.key);
@@ -264,7 +305,7 @@ void EvidenceLog::sync() {
 }
 
 bool EvidenceLog::append(nlohmann::json record) {
-  if (!record.contains("time")) record["time"] = rfc3339_utc(std::chrono::system_clock::now());
+  if (!record.contains("time")) record["time"] = rfc3339_utc(options_.clock());
   {
     std::lock_guard lock(mutex_);
     if (queue_.size() >= options_.queue_capacity) {
@@ -301,7 +342,7 @@ void EvidenceLog::writer_loop() {
     }
     const std::size_t count = batch.size();
     for (auto& record : batch) {
-      rotate_if_needed(utc_day(std::chrono::system_clock::now()));
+      rotate_if_needed(utc_day(options_.clock()));
       write_record(std::move(record));
     }
     batch.clear();

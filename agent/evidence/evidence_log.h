@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -45,6 +46,13 @@ class EvidenceLog {
     Duration fsync_interval = std::chrono::seconds(1);
     std::uint64_t segment_max_bytes = 64ull << 20;
     std::size_t queue_capacity = 1 << 16;
+    /// Segments whose every record is older than this are deleted, oldest first, and a
+    /// `retention` record names them.
+    std::optional<Duration> retain;
+    /// The wall clock; replaceable in tests.
+    std::function<std::chrono::system_clock::time_point()> clock = [] {
+      return std::chrono::system_clock::now();
+    };
   };
 
   /// Opens the log in options.dir, continuing the chain of what is there. A torn last line
@@ -71,6 +79,7 @@ class EvidenceLog {
   void sync();
   void writer_loop();
   void rotate_if_needed(const std::string& day);
+  void apply_retention();
 
   Options options_;
   Logger& log_;

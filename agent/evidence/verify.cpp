@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <vector>
 
@@ -31,6 +32,9 @@ std::string EvidenceVerification::summary() const {
                     std::to_string(records) + " records (" + std::to_string(runs) +
                     " probe runs of " + std::to_string(checks.size()) + " checks)";
   if (!first_time.empty()) out += ", " + first_time + " to " + last_time;
+  if (segments_removed > 0) {
+    out += "; " + std::to_string(segments_removed) + " older segment(s) removed by retention";
+  }
   out += macs_checked ? "; every MAC verified" : "; MACs not checked (no --key)";
   return out;
 }
@@ -55,8 +59,41 @@ EvidenceVerification verify_evidence(const std::string& dir,
     v.problem = dir + ": no evidence segments (evidence-YYYYMMDD-NNNN.jsonl)";
     return v;
   }
+  // Segments deleted by retention are named, with their last hash and seq, in `retention`
+  // records further on; the oldest remaining segment may continue from one of those.
+  std::map<std::string, std::uint64_t> retained_ends;
+  for (const auto& segment : segments) {
+    std::ifstream in(dir + "/" + segment, std::ios::binary);
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("\"type\":\"retention\"") == std::string::npos) continue;
+      const auto record = nlohmann::json::parse(line, nullptr, false);
+      if (record.is_discarded() || !record.contains("deleted")) continue;
+      for (const auto& d : record["deleted"]) {
+        retained_ends[d.value("last_hash", "")] = d.value("last_seq", std::uint64_t(0));
+        ++v.segments_removed;
+      }
+    }
+  }
   std::string prev = kGenesisPrev;
   std::uint64_t expected_seq = 0;
+  {
+    std::ifstream in(dir + "/" + segments.front(), std::ios::binary);
+    std::string line;
+    std::getline(in, line);
+    const auto first = nlohmann::json::parse(line, nullptr, false);
+    if (first.is_object() && first.value("prev", kGenesisPrev) != kGenesisPrev) {
+      auto it = retained_ends.find(first.value("prev", ""));
+      if (it == retained_ends.end() || it->second + 1 != first.value("seq", std::uint64_t(0))) {
+        v.problem = segments.front() +
+                    " line 1: the log does not start at its beginning and no "
+                    "retention record names the segments before it — segments "
+                    "deleted";
+        return v;
+      }
+      prev = it->first;
+      expected_seq = it->second + 1;
+    }
+  }
   for (std::size_t s = 0; s < segments.size(); ++s) {
     const std::string& segment = segments[s];
     std::ifstream in(dir + "/" + segment, std::ios::binary);

@@ -16,6 +16,7 @@ struct EvidenceVerification {
   std::uint64_t segments = 0;
   std::uint64_t records = 0;
   std::uint64_t runs = 0;
+  std::uint64_t segments_removed = 0;  ///< named by retention records
   std::string first_time;
   std::string last_time;
   std::set<std::string> checks;

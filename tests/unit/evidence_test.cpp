@@ -179,6 +179,13 @@ TEST_CASE("every kind of tampering is named at its first broken place") {
     // the key stops.
     CHECK(broken(lines).find("MAC mismatch — record forged") != std::string::npos);
   }
+  SUBCASE("the oldest segment deleted without a retention record") {
+    fs::rename(files[0], files[0] + ".bak");
+    auto v = verify_evidence(scratch.dir, kKey);
+    fs::rename(files[0] + ".bak", files[0]);
+    CHECK_FALSE(v.intact);
+    CHECK(v.problem.find("no retention record names the segments before it") != std::string::npos);
+  }
   SUBCASE("a deleted segment") {
     fs::rename(second, second + ".bak");
     auto v = verify_evidence(scratch.dir, kKey);
@@ -219,4 +226,38 @@ TEST_CASE("a key file that others can read, or that is short, is refused") {
   CHECK(load_evidence_key(path) == kKey);
   std::ofstream(path, std::ios::trunc) << "short\n";
   CHECK_THROWS_WITH_AS(load_evidence_key(path), doctest::Contains("at least 32"), EvidenceError);
+}
+
+TEST_CASE("retention deletes whole expired segments, says so, and the rest still verifies") {
+  Scratch scratch;
+  prometheus::Registry registry;
+  Logger log{LogLevel::error, LogFormat::text, [](std::string_view) {}};
+  using namespace std::chrono;
+  const auto long_ago = sys_days{year{2025} / 1 / 1} + hours(12);
+  const auto now = sys_days{year{2026} / 11 / 28} + hours(12);
+  auto write = [&](system_clock::time_point when, int runs) {
+    EvidenceLog::Options options;
+    options.dir = scratch.dir;
+    options.key = kKey;
+    options.segment_max_bytes = 4096;
+    options.fsync = FsyncPolicy::never;
+    options.retain = hours(24 * 400);
+    options.clock = [when] { return when; };
+    EvidenceLog evidence(options, registry, log);
+    for (int i = 0; i < runs; ++i)
+      evidence.append({{"type", "run"}, {"check", "c"}, {"n", i}});
+    evidence.flush();
+  };
+  write(long_ago, 60);
+  const auto old_segments = segments(scratch.dir).size();
+  CHECK(old_segments > 1);
+  write(now, 5);
+  const auto files = segments(scratch.dir);
+  CHECK(files.size() == 1);  // every 2025 segment expired
+  CHECK(fs::path(files[0]).filename().string().rfind("evidence-20261128-", 0) == 0);
+  const auto v = verify_evidence(scratch.dir, kKey);
+  INFO(v.summary());
+  CHECK(v.intact);
+  CHECK(v.segments_removed == old_segments);
+  CHECK(v.summary().find("removed by retention") != std::string::npos);
 }
