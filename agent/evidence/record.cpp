@@ -19,8 +19,7 @@ std::string record_hash(const nlohmann::json& record) {
   return sha256_hex(canonical_bytes(record));
 }
 
-std::string record_mac(const nlohmann::json& record, std::string_view key) {
-  const std::string bytes = canonical_bytes(record);
+std::string mac_of_bytes(std::string_view bytes, std::string_view key) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   HMAC(EVP_sha256(), key.data(), int(key.size()),
@@ -28,16 +27,14 @@ std::string record_mac(const nlohmann::json& record, std::string_view key) {
   return to_hex(std::string_view(reinterpret_cast<const char*>(mac), length));
 }
 
+std::string record_mac(const nlohmann::json& record, std::string_view key) {
+  return mac_of_bytes(canonical_bytes(record), key);
+}
+
 void seal_record(nlohmann::json& record, const std::optional<std::string>& key) {
   const std::string bytes = canonical_bytes(record);
   record["hash"] = sha256_hex(bytes);
-  if (key) {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    HMAC(EVP_sha256(), key->data(), int(key->size()),
-         reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), mac, &length);
-    record["mac"] = to_hex(std::string_view(reinterpret_cast<const char*>(mac), length));
-  }
+  if (key) record["mac"] = mac_of_bytes(bytes, *key);
 }
 
 }  // namespace campus

@@ -24,6 +24,9 @@ std::string record_hash(const nlohmann::json& record);
 /// HMAC-SHA256 of canonical_bytes(record) with `key`, lowercase hex.
 std::string record_mac(const nlohmann::json& record, std::string_view key);
 
+/// HMAC-SHA256 of already canonical bytes with `key`, lowercase hex.
+std::string mac_of_bytes(std::string_view bytes, std::string_view key);
+
 /// Fills in `hash` (and `mac` when a key is given) of a record whose other members are set.
 void seal_record(nlohmann::json& record, const std::optional<std::string>& key);
 

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/hash.h"
 #include "evidence/record.h"
 
 namespace campus {
@@ -105,7 +106,7 @@ EvidenceVerification verify_evidence(const std::string& dir,
     bool sealed = false;
     for (const auto& line : lines) {
       ++number;
-      const auto record = nlohmann::json::parse(line, nullptr, false);
+      auto record = nlohmann::json::parse(line, nullptr, false);
       if (record.is_discarded() || !record.is_object()) {
         v.problem = place(segment, number, nullptr) + "not a JSON record — damaged";
         return v;
@@ -115,17 +116,24 @@ EvidenceVerification verify_evidence(const std::string& dir,
         v.problem = where + "record after the segment's seal — records appended or segments joined";
         return v;
       }
-      if (!record.contains("hash") || !record["hash"].is_string() ||
-          record["hash"].get<std::string>() != record_hash(record)) {
+      // The canonical bytes once, for the hash and the MAC: take hash and mac out of the parsed
+      // record (no copy of it) and serialise what is left.
+      nlohmann::json hash = record.contains("hash") ? std::move(record["hash"]) : nlohmann::json();
+      nlohmann::json mac = record.contains("mac") ? std::move(record["mac"]) : nlohmann::json();
+      record.erase("hash");
+      record.erase("mac");
+      const std::string bytes =
+          record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      if (!hash.is_string() || hash.get<std::string>() != sha256_hex(bytes)) {
         v.problem = where + "hash mismatch — record altered";
         return v;
       }
       if (key) {
-        if (!record.contains("mac")) {
+        if (mac.is_null()) {
           v.problem = where + "no MAC — record forged (or written without a key)";
           return v;
         }
-        if (record["mac"] != record_mac(record, *key)) {
+        if (mac != mac_of_bytes(bytes, *key)) {
           v.problem = where + "MAC mismatch — record forged (or the key is wrong)";
           return v;
         }
@@ -178,7 +186,7 @@ EvidenceVerification verify_evidence(const std::string& dir,
       const std::string time = record.value("time", "");
       if (v.first_time.empty()) v.first_time = time;
       v.last_time = time;
-      prev = record["hash"].get<std::string>();
+      prev = hash.get<std::string>();
       expected_seq = seq + 1;
       ++in_segment;
       ++v.records;
