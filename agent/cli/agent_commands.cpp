@@ -1,5 +1,8 @@
 #include "cli/agent_commands.h"
 
+#include <fstream>
+#include <tuple>
+
 #include <boost/asio/io_context.hpp>
 
 #include "catalog/catalog.h"
@@ -12,6 +15,7 @@
 #include "net/curl_driver.h"
 #include "net/curl_handles.h"
 #include "probe/registry.h"
+#include "report/compliance_report.h"
 #include "runtime/check_runner.h"
 #include "runtime/worker_pool.h"
 
@@ -109,6 +113,76 @@ int verify_evidence_command(const std::string& dir, const std::string& key_file,
   const auto result = verify_evidence(dir, key);
   (result.intact ? out : err) << result.summary() << "\n";
   return result.intact ? kExitOk : kExitCheckFailed;
+}
+
+int report_command(const ReportOptions& options, std::ostream& out, std::ostream& err) {
+  const Catalog catalog = Catalog::builtin();
+  ReportRequest request;
+  request.evidence_dir = options.evidence_dir;
+  request.edition = *parse_edition(options.edition);
+  std::optional<Config> config;
+  if (!options.config.empty()) {
+    const ProbeRegistry probes = ProbeRegistry::builtin();
+    config = load_or_report(options.config, catalog, probes, err);
+    if (!config) return kExitUsage;
+    request.config = &*config;
+  }
+  try {
+    if (!options.key_file.empty()) {
+      request.key = load_evidence_key(options.key_file);
+    } else if (config && config->evidence.key_file) {
+      request.key = load_evidence_key(*config->evidence.key_file);
+    }
+  } catch (const EvidenceError& e) {
+    err << "campus-probe: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  const auto now = std::chrono::system_clock::now();
+  request.to = now;
+  request.from = now - std::chrono::hours(24 * 30);
+  if (!options.since.empty()) {
+    auto since = parse_duration(options.since);
+    if (!since) {
+      err << "campus-probe: --since: expected a duration like 7d or 12h, got '" << options.since
+          << "'\n";
+      return kExitUsage;
+    }
+    request.from = now - *since;
+  }
+  for (auto [text, target, name] : {std::tuple{&options.from, &request.from, "--from"},
+                                    std::tuple{&options.to, &request.to, "--to"}}) {
+    if (text->empty()) continue;
+    auto t = parse_utc_time(*text);
+    if (!t) {
+      err << "campus-probe: " << name << ": expected a UTC time like 2026-11-01T00:00:00Z, got '"
+          << *text << "'\n";
+      return kExitUsage;
+    }
+    *target = *t;
+  }
+  const auto report = build_report(request, catalog);
+  std::string text;
+  if (options.format == "json") {
+    text = report_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  } else if (options.format == "md") {
+    text = report_markdown(report);
+  } else if (options.format == "csv") {
+    text = report_csv(report);
+  } else {
+    text = report_html(report);
+  }
+  if (options.output.empty()) {
+    out << text;
+  } else {
+    std::ofstream file(options.output, std::ios::binary);
+    file << text;
+    if (!file) {
+      err << "campus-probe: cannot write " << options.output << "\n";
+      return kExitUsage;
+    }
+  }
+  if (!report.evidence_intact) err << "campus-probe: " << report.verification << "\n";
+  return report.evidence_intact ? kExitOk : kExitCheckFailed;
 }
 
 }  // namespace campus

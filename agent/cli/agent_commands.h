@@ -23,6 +23,21 @@ int check_config(const std::string& config_path, std::ostream& out, std::ostream
 int probe_once(const std::string& config_path, const std::string& check_id, bool debug,
                std::ostream& out, std::ostream& err);
 
+struct ReportOptions {
+  std::string evidence_dir;
+  std::string edition;
+  std::string config;
+  std::string key_file;
+  std::string since;
+  std::string from;
+  std::string to;
+  std::string format = "html";
+  std::string output;
+};
+
+/// `campus-probe report ...`: 0 written (whatever the statuses), 1 evidence broken, 2 usage.
+int report_command(const ReportOptions& options, std::ostream& out, std::ostream& err);
+
 /// `campus-probe evidence verify DIR [--key FILE]`: 0 intact, 1 broken, 2 unusable key.
 int verify_evidence_command(const std::string& dir, const std::string& key_file, std::ostream& out,
                             std::ostream& err);

@@ -69,6 +69,27 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   verify->add_option("dir", evidence_dir, "The evidence directory")->required();
   verify->add_option("--key", evidence_key, "The HMAC key file, to check the MACs too");
 
+  // report
+  auto* report =
+      app.add_subcommand("report", "The per-indicator compliance report from the evidence");
+  verbs.push_back(report);
+  ReportOptions report_options;
+  report->add_option("--evidence", report_options.evidence_dir, "The evidence directory")
+      ->required();
+  report->add_option("--edition", report_options.edition, "higher or secondary")
+      ->required()
+      ->check(CLI::IsMember({"higher", "secondary"}));
+  report->add_option("--config", report_options.config,
+                     "The campus config (policies, checks, key)");
+  report->add_option("--key", report_options.key_file, "The evidence HMAC key file");
+  report->add_option("--since", report_options.since,
+                     "The period up to now, e.g. 7d (default 30d)");
+  report->add_option("--from", report_options.from, "Start of the period (RFC 3339 UTC)");
+  report->add_option("--to", report_options.to, "End of the period (RFC 3339 UTC)");
+  report->add_option("--format", report_options.format, "html (default), json, md or csv")
+      ->check(CLI::IsMember({"html", "json", "md", "csv"}));
+  report->add_option("-o,--output", report_options.output, "Write to this file instead of stdout");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -105,6 +126,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   if (check->parsed()) return check_config(check_path, out, err);
   if (probe->parsed()) return probe_once(probe_config, probe_check, probe_debug, out, err);
   if (verify->parsed()) return verify_evidence_command(evidence_dir, evidence_key, out, err);
+  if (report->parsed()) return report_command(report_options, out, err);
   err << app.help();
   return kExitUsage;
 }

@@ -60,6 +60,9 @@ class Daemon {
   const ResultStore& results() const { return store_; }
   const Metrics& metrics() const { return metrics_; }
   const Redactor& redactor() const { return redactor_; }
+  /// The evidence log, or nullptr when the config has none.
+  EvidenceLog* evidence() { return evidence_.get(); }
+  WorkerPool& workers() { return *workers_; }
 
  private:
   void apply(std::shared_ptr<const Config> config);

@@ -1,6 +1,7 @@
 #include "daemon/http_api.h"
 
 #include <cctype>
+#include <functional>
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -10,6 +11,7 @@
 #include "daemon/daemon.h"
 #include "daemon/probe_output.h"
 #include "daemon/status_page.h"
+#include "report/compliance_report.h"
 
 namespace campus {
 namespace {
@@ -123,6 +125,23 @@ boost::asio::awaitable<RunRecord> run_check(Daemon& daemon,
       boost::asio::use_awaitable);
 }
 
+// Runs `work` on the worker pool and resumes on the io_context with its result.
+template <typename Result>
+boost::asio::awaitable<Result> off_loop(Daemon& daemon, std::function<Result()> work) {
+  return boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(Result)>(
+      [&daemon, work = std::move(work)](auto handler) mutable {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        auto& io = daemon.io();
+        const bool queued =
+            daemon.workers().submit([shared, work = std::move(work), &io]() mutable {
+              auto result = std::make_shared<Result>(work());
+              boost::asio::post(io, [shared, result] { (*shared)(std::move(*result)); });
+            });
+        if (!queued) throw std::runtime_error("worker pool busy; try again");
+      },
+      boost::asio::use_awaitable);
+}
+
 }  // namespace
 
 boost::asio::awaitable<HttpResponse> handle_http(Daemon& daemon, const HttpRequest& req) {
@@ -190,6 +209,44 @@ boost::asio::awaitable<HttpResponse> handle_http(Daemon& daemon, const HttpReque
         out.push_back(std::move(item));
     }
     co_return json_response(req, out);
+  }
+  if (path == "/report") {
+    auto* evidence = daemon.evidence();
+    if (!evidence) {
+      co_return text(req, http::status::not_found,
+                     "no evidence log: the config has no evidence section\n");
+    }
+    const auto edition = parse_edition(query_param(target, "edition").value_or("higher"));
+    const auto since = parse_duration(query_param(target, "since").value_or("30d"));
+    const std::string format = query_param(target, "format").value_or("html");
+    if (!edition || !since ||
+        (format != "html" && format != "json" && format != "md" && format != "csv")) {
+      co_return text(req, http::status::bad_request,
+                     "use /report?edition=higher|secondary&format=html|json|md|csv&since=30d\n");
+    }
+    ReportRequest request;
+    request.evidence_dir = evidence->dir();
+    request.key = evidence->key();
+    request.edition = *edition;
+    request.to = std::chrono::system_clock::now();
+    request.from = request.to - *since;
+    request.config = config.get();
+    // Reading the evidence takes time on a large log: do it on the worker pool, never on the
+    // event loop that runs the checks.
+    // A named function object: GCC 12 destroys a temporary lambda argument of a co_await
+    // expression twice.
+    const std::function<ComplianceReport()> work = [&daemon, evidence, request] {
+      evidence->flush();  // include what is queued
+      return build_report(request, daemon.catalog());
+    };
+    const auto report = co_await off_loop(daemon, work);
+    if (format == "json") co_return json_response(req, report_json(report));
+    if (format == "md")
+      co_return make_response(req, http::status::ok, "text/markdown; charset=utf-8",
+                              report_markdown(report));
+    if (format == "csv")
+      co_return make_response(req, http::status::ok, "text/csv; charset=utf-8", report_csv(report));
+    co_return make_response(req, http::status::ok, "text/html; charset=utf-8", report_html(report));
   }
   if (path == "/") {
     co_return make_response(req, http::status::ok, "text/html; charset=utf-8", status_page(daemon));

@@ -71,6 +71,9 @@ class EvidenceLog {
   /// Waits until everything queued before the call is written (and synced per the policy).
   void flush();
 
+  const std::string& dir() const { return options_.dir; }
+  const std::optional<std::string>& key() const { return options_.key; }
+
  private:
   void recover();
   void open_segment(const std::string& day, int number, const std::string& reason);

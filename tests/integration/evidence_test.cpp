@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include "support.h"
 
@@ -82,10 +83,30 @@ TEST_CASE("daemon evidence verifies, agrees with the Python verifier and holds n
                                .value_or(0) >= 12;
                   }),
                   agent.output());
+  // The daemon serves the compliance report from its own evidence.
+  const auto report = nlohmann::json::parse(
+      http_request(base + "/report?edition=higher&format=json&since=1h").body);
+  CHECK(report["indicators"].size() == 61);
+  CHECK(report["evidence"]["intact"] == true);
+  for (const auto& i : report["indicators"]) {
+    if (i["id"] == "H-3.3.1.1") CHECK(i["status"] == "met");
+    if (i["id"] == "H-3.5.1.1") CHECK(i["status"] == "failing");
+    if (i["id"] == "H-1.1.1.1") CHECK(i["status"] == "unverified");
+  }
+  const auto html = http_request(base + "/report?edition=secondary");
+  CHECK(html.status == 200);
+  CHECK(html.body.find("data-id=\"S-4.1.3.1\"") != std::string::npos);
   agent.signal(SIGTERM);
   REQUIRE(agent.wait(10s) == 0);
 
+  // The same report from the command line.
   const std::string evidence = dir.path() + "/evidence";
+  std::string report_out;
+  CHECK(run_to_end({CAMPUS_PROBE_BIN, "report", "--evidence", evidence, "--edition", "higher",
+                    "--config", config, "--since", "1h", "--format", "csv"},
+                   dir, "report.csv", &report_out) == 0);
+  CHECK(std::count(report_out.begin(), report_out.end(), '\n') == 62);
+  CHECK(report_out.find("H-3.5.1.1,") != std::string::npos);
   std::string out;
   CHECK(run_to_end({CAMPUS_PROBE_BIN, "evidence", "verify", evidence, "--key", key}, dir,
                    "verify.log", &out) == 0);

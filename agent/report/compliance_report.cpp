@@ -1,0 +1,169 @@
+#include "report/compliance_report.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+
+#include "core/logger.h"
+#include "evidence/verify.h"
+
+namespace campus {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CheckLatest {
+  std::string time;
+  bool passed = false;
+};
+
+}  // namespace
+
+std::optional<std::chrono::system_clock::time_point> parse_utc_time(std::string_view text) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  const std::string str(text);
+  int consumed = 0;
+  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) !=
+      6) {
+    consumed = 0;
+    if (std::sscanf(str.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &consumed) != 3 ||
+        std::size_t(consumed) != str.size()) {
+      return std::nullopt;
+    }
+  }
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  auto t = std::chrono::system_clock::from_time_t(timegm(&tm));
+  std::string_view rest = text.substr(std::size_t(consumed));
+  if (!rest.empty() && rest.front() == '.') {
+    std::size_t i = 1;
+    int ms = 0, digits = 0;
+    while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i]))) {
+      if (digits < 3) ms = ms * 10 + (rest[i] - '0');
+      ++digits;
+      ++i;
+    }
+    while (digits < 3) {
+      ms *= 10;
+      ++digits;
+    }
+    t += std::chrono::milliseconds(ms);
+    rest = rest.substr(i);
+  }
+  if (!rest.empty() && rest != "Z" && rest != "+00:00") return std::nullopt;
+  return t;
+}
+
+int ComplianceReport::count(IndicatorStatus status, const std::string& dimension) const {
+  return int(std::count_if(indicators.begin(), indicators.end(), [&](const IndicatorFindings& f) {
+    return f.status == status && (dimension.empty() || f.indicator->dimension == dimension);
+  }));
+}
+
+ComplianceReport build_report(const ReportRequest& request, const Catalog& catalog) {
+  ComplianceReport report;
+  report.edition = request.edition;
+  const auto* edition = catalog.edition(request.edition);
+  report.title = edition ? edition->title : "";
+  report.from = rfc3339_utc(request.from);
+  report.to = rfc3339_utc(request.to);
+  const auto verification = verify_evidence(request.evidence_dir, request.key);
+  report.evidence_intact = verification.intact;
+  report.verification = verification.summary();
+  if (!edition) return report;
+
+  std::map<std::string, std::size_t> index;  // indicator id -> position
+  for (const auto& indicator : edition->indicators) {
+    index[indicator.id] = report.indicators.size();
+    IndicatorFindings f;
+    f.indicator = &indicator;
+    f.strip.assign(std::size_t(request.strip_slices), '.');
+    report.indicators.push_back(std::move(f));
+  }
+  if (request.config) {
+    for (const auto& check : request.config->checks) {
+      for (const auto& id : check->indicators) {
+        if (auto it = index.find(id); it != index.end())
+          report.indicators[it->second].checks.insert(check->id);
+      }
+    }
+  }
+  // Latest verdict of each check in the period, per indicator.
+  std::vector<std::map<std::string, CheckLatest>> latest(report.indicators.size());
+  const double span =
+      std::max(1.0, std::chrono::duration<double>(request.to - request.from).count());
+
+  std::vector<std::string> segments;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(request.evidence_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("evidence-", 0) == 0 && entry.path().extension() == ".jsonl")
+      segments.push_back(name);
+  }
+  std::sort(segments.begin(), segments.end());
+  for (const auto& segment : segments) {
+    std::ifstream in(request.evidence_dir + "/" + segment, std::ios::binary);
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("\"type\":\"run\"") == std::string::npos) continue;
+      const auto record = nlohmann::json::parse(line, nullptr, false);
+      if (!record.is_object() || record.value("type", "") != "run") continue;
+      const std::string time = record.value("time", "");
+      if (time < report.from || time > report.to) continue;
+      const auto when = parse_utc_time(time);
+      const bool passed = record.value("verdict", "") == "pass";
+      const CitedRun cited{record.value("seq", std::uint64_t(0)), record.value("hash", ""), time,
+                           record.value("check", ""), record.value("reason", "")};
+      if (!record.contains("indicators") || !record["indicators"].is_array()) continue;
+      for (const auto& id_json : record["indicators"]) {
+        if (!id_json.is_string()) continue;
+        auto it = index.find(id_json.get<std::string>());
+        if (it == index.end()) continue;
+        auto& f = report.indicators[it->second];
+        ++f.runs;
+        f.passes += passed ? 1 : 0;
+        if (f.first_time.empty() || time < f.first_time) f.first_time = time;
+        if (time > f.last_time) f.last_time = time;
+        f.checks.insert(cited.check);
+        auto& cite = passed ? f.latest_pass : f.latest_failure;
+        if (!cite || cite->time <= time) cite = cited;
+        auto& check_latest = latest[it->second][cited.check];
+        if (check_latest.time <= time) check_latest = {time, passed};
+        if (when) {
+          const double offset = std::chrono::duration<double>(*when - request.from).count();
+          auto slice = std::size_t(std::clamp(offset / span * request.strip_slices, 0.0,
+                                              double(request.strip_slices - 1)));
+          char& c = f.strip[slice];
+          if (!passed)
+            c = 'F';
+          else if (c == '.')
+            c = 'P';
+        }
+      }
+    }
+  }
+  for (std::size_t i = 0; i < report.indicators.size(); ++i) {
+    auto& f = report.indicators[i];
+    std::vector<CheckStanding> standings;
+    for (const auto& check : f.checks) {
+      auto it = latest[i].find(check);
+      standings.push_back(it == latest[i].end() ? CheckStanding::pending
+                          : it->second.passed   ? CheckStanding::passing
+                                                : CheckStanding::failing);
+    }
+    const auto policy =
+        request.config ? request.config->policy_of(f.indicator->id) : IndicatorPolicy::all;
+    f.status = f.runs == 0 ? IndicatorStatus::unverified : combine(policy, standings);
+  }
+  return report;
+}
+
+}  // namespace campus

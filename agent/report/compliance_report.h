@@ -1,0 +1,79 @@
+#pragma once
+// The per-indicator compliance report an auditor reads: every indicator of an edition, in the
+// official order and wording, with what the evidence log says about it over a period.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "catalog/catalog.h"
+#include "config/config.h"
+#include "runtime/result_store.h"
+
+namespace campus {
+
+/// A run record found in the evidence, as the report cites it.
+struct CitedRun {
+  std::uint64_t seq = 0;
+  std::string hash;
+  std::string time;
+  std::string check;
+  std::string reason;
+};
+
+struct IndicatorFindings {
+  const Indicator* indicator = nullptr;
+  IndicatorStatus status = IndicatorStatus::unverified;
+  std::uint64_t runs = 0;
+  std::uint64_t passes = 0;
+  std::string first_time;
+  std::string last_time;
+  std::set<std::string> checks;
+  std::optional<CitedRun> latest_pass;
+  std::optional<CitedRun> latest_failure;
+  std::string
+      strip;  ///< one character per slice of the period: P all passed, F some failed, . none
+  double pass_ratio() const { return runs ? double(passes) / double(runs) : 0; }
+};
+
+struct ComplianceReport {
+  Edition edition = Edition::higher;
+  std::string title;
+  std::string from;  ///< RFC 3339 UTC
+  std::string to;
+  bool evidence_intact = false;
+  std::string verification;                   ///< the verifier's summary or the first broken place
+  std::vector<IndicatorFindings> indicators;  ///< catalog order
+
+  int count(IndicatorStatus status, const std::string& dimension = "") const;
+};
+
+struct ReportRequest {
+  std::string evidence_dir;
+  Edition edition = Edition::higher;
+  std::chrono::system_clock::time_point from;
+  std::chrono::system_clock::time_point to;
+  const Config* config = nullptr;  ///< for indicator policies and checks never run
+  std::optional<std::string> key;  ///< to verify MACs too
+  int strip_slices = 28;
+};
+
+/// Verifies the evidence, then reads the run records of the period.
+ComplianceReport build_report(const ReportRequest& request, const Catalog& catalog);
+
+nlohmann::json report_json(const ComplianceReport& report);
+std::string report_markdown(const ComplianceReport& report);
+std::string report_csv(const ComplianceReport& report);
+/// One self-contained HTML file: inline CSS, no scripts or external assets, prints on A4.
+std::string report_html(const ComplianceReport& report);
+
+/// Parses RFC 3339 / ISO 8601 UTC times such as 2026-11-28T12:00:00Z or 2026-11-28T12:00:00.123Z
+/// (and a bare date); nullopt otherwise.
+std::optional<std::chrono::system_clock::time_point> parse_utc_time(std::string_view text);
+
+}  // namespace campus
