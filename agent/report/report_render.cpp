@@ -178,7 +178,9 @@ h1{font-size:1.4rem;margin:.2rem 0}h2{font-size:1.15rem;margin:1.6rem 0 .3rem;bo
 table{border-collapse:collapse;width:100%;font-size:.88rem;margin:.3rem 0}th,td{border-bottom:1px solid #ddd;padding:.3rem .35rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3}.en{color:#666;font-size:.85em}.id{font-family:monospace;white-space:nowrap}
 .met{color:#176f2c;font-weight:bold}.failing{color:#b00020;font-weight:bold}.unverified{color:#777}
-.strip{display:flex;gap:1px;margin-top:.2rem}.strip span{width:6px;height:12px;background:#ddd;display:inline-block}
+table.ind{table-layout:fixed}.ind th:nth-child(1){width:5.6rem}.ind th:nth-child(3){width:5.5rem}
+.ind th:nth-child(4){width:4.5rem}.ind th:nth-child(5){width:9rem}.ind th:nth-child(6){width:7rem}
+td{overflow-wrap:anywhere}.strip{display:flex;gap:1px;margin-top:.2rem}.strip span{width:6px;height:12px;background:#ddd;display:inline-block}
 .strip .P{background:#2e9d49}.strip .F{background:#d0342c}code{font-size:.8rem}
 @media print{body{max-width:none;font-size:10pt}@page{size:A4;margin:15mm}h2{break-after:avoid}tr{break-inside:avoid}}
 @media (max-width:40rem){td:nth-child(5),th:nth-child(5),td:nth-child(6),th:nth-child(6){display:none}}
@@ -223,7 +225,7 @@ th{background:#f3f3f3}.en{color:#666;font-size:.85em}.id{font-family:monospace;w
       h << "<h3>" << html_escape(i.main_scene) << " › " << html_escape(i.sub_scene)
         << " <span class=en>" << html_escape(i.sub_scene_en) << "</span></h3>\n<p class=meta>"
         << html_escape(i.description)
-        << "</p>\n<table><tr><th>ID</th><th>关键指标 Key indicator</th><th>状态 "
+        << "</p>\n<table class=ind><tr><th>ID</th><th>关键指标 Key indicator</th><th>状态 "
            "Status</th><th>Pass</th>"
            "<th>Evidence</th><th>Checks</th></tr>\n";
       open_table = true;
