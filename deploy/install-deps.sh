@@ -13,7 +13,7 @@ build_packages=(
 )
 test_packages=(
   doctest-dev python3 curl openssl
-  nginx prometheus prometheus-pushgateway
+  nginx prometheus prometheus-pushgateway chromium
 )
 
 wanted=()

@@ -210,6 +210,19 @@ boost::asio::awaitable<HttpResponse> handle_http(Daemon& daemon, const HttpReque
     }
     co_return json_response(req, out);
   }
+  if (path == "/api/evidence") {
+    auto* evidence = daemon.evidence();
+    if (!evidence) co_return text(req, http::status::not_found, "no evidence log\n");
+    const auto since = parse_duration(query_param(target, "since").value_or("1h"));
+    if (!since)
+      co_return text(req, http::status::bad_request, "since must be a duration, e.g. 1h\n");
+    const auto from = std::chrono::system_clock::now() - *since;
+    const std::function<nlohmann::json()> work = [evidence, from] {
+      evidence->flush();
+      return evidence_records(evidence->dir(), from, 1000);
+    };
+    co_return json_response(req, co_await off_loop(daemon, work));
+  }
   if (path == "/report") {
     auto* evidence = daemon.evidence();
     if (!evidence) {

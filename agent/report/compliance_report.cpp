@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -67,6 +68,33 @@ int ComplianceReport::count(IndicatorStatus status, const std::string& dimension
   return int(std::count_if(indicators.begin(), indicators.end(), [&](const IndicatorFindings& f) {
     return f.status == status && (dimension.empty() || f.indicator->dimension == dimension);
   }));
+}
+
+nlohmann::json evidence_records(const std::string& evidence_dir,
+                                std::chrono::system_clock::time_point from, std::size_t limit) {
+  const std::string since = rfc3339_utc(from);
+  std::vector<std::string> segments;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(evidence_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("evidence-", 0) == 0 && entry.path().extension() == ".jsonl")
+      segments.push_back(name);
+  }
+  std::sort(segments.begin(), segments.end());
+  std::deque<nlohmann::json> newest;
+  for (const auto& segment : segments) {
+    std::ifstream in(evidence_dir + "/" + segment, std::ios::binary);
+    for (std::string line; std::getline(in, line);) {
+      auto record = nlohmann::json::parse(line, nullptr, false);
+      if (!record.is_object() || record.value("time", "") < since) continue;
+      newest.push_back(std::move(record));
+      if (newest.size() > limit) newest.pop_front();
+    }
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (auto& r : newest)
+    out.push_back(std::move(r));
+  return out;
 }
 
 ComplianceReport build_report(const ReportRequest& request, const Catalog& catalog) {

@@ -72,6 +72,10 @@ std::string report_csv(const ComplianceReport& report);
 /// One self-contained HTML file: inline CSS, no scripts or external assets, prints on A4.
 std::string report_html(const ComplianceReport& report);
 
+/// The records of the period (all types), oldest first, at most `limit` of the newest.
+nlohmann::json evidence_records(const std::string& evidence_dir,
+                                std::chrono::system_clock::time_point from, std::size_t limit);
+
 /// Parses RFC 3339 / ISO 8601 UTC times such as 2026-11-28T12:00:00Z or 2026-11-28T12:00:00.123Z
 /// (and a bare date); nullopt otherwise.
 std::optional<std::chrono::system_clock::time_point> parse_utc_time(std::string_view text);

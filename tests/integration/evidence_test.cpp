@@ -93,6 +93,10 @@ TEST_CASE("daemon evidence verifies, agrees with the Python verifier and holds n
     if (i["id"] == "H-3.5.1.1") CHECK(i["status"] == "failing");
     if (i["id"] == "H-1.1.1.1") CHECK(i["status"] == "unverified");
   }
+  const auto records = nlohmann::json::parse(http_request(base + "/api/evidence?since=1h").body);
+  CHECK(records.size() >= 12);
+  CHECK(records[0]["type"] == "open");
+  CHECK(records.back().contains("hash"));
   const auto html = http_request(base + "/report?edition=secondary");
   CHECK(html.status == 200);
   CHECK(html.body.find("data-id=\"S-4.1.3.1\"") != std::string::npos);
@@ -107,6 +111,46 @@ TEST_CASE("daemon evidence verifies, agrees with the Python verifier and holds n
                    dir, "report.csv", &report_out) == 0);
   CHECK(std::count(report_out.begin(), report_out.end(), '\n') == 62);
   CHECK(report_out.find("H-3.5.1.1,") != std::string::npos);
+
+  // The HTML report in a real browser: every indicator is on the page with the status the JSON
+  // report gives it, and it renders to a screenshot.
+  const std::string html_file = dir.path() + "/report.html";
+  CHECK(run_to_end({CAMPUS_PROBE_BIN, "report", "--evidence", evidence, "--edition", "higher",
+                    "--config", config, "--since", "1h", "-o", html_file},
+                   dir, "report-html.log") == 0);
+  std::string json_out;
+  CHECK(run_to_end({CAMPUS_PROBE_BIN, "report", "--evidence", evidence, "--edition", "higher",
+                    "--config", config, "--since", "1h", "--format", "json"},
+                   dir, "report.json", &json_out) == 0);
+  const auto statuses = nlohmann::json::parse(json_out)["indicators"];
+  const std::vector<std::string> chromium{"/usr/bin/chromium",
+                                          "--headless",
+                                          "--no-sandbox",
+                                          "--disable-gpu",
+                                          "--no-first-run",
+                                          "--disable-background-networking",
+                                          "--disable-component-update",
+                                          "--disable-sync",
+                                          "--user-data-dir=" + dir.path() + "/chromium"};
+  auto dump = chromium;
+  dump.push_back("--dump-dom");
+  dump.push_back("file://" + html_file);
+  std::string dom;
+  run_to_end(dump, dir, "dom.html", &dom);
+  CHECK(statuses.size() == 61);
+  for (const auto& i : statuses) {
+    CHECK_MESSAGE(dom.find("data-id=\"" + i["id"].get<std::string>() + "\" data-status=\"" +
+                           i["status"].get<std::string>() + "\"") != std::string::npos,
+                  i["id"]);
+  }
+  auto shot = chromium;
+  shot.push_back("--window-size=1000,1400");
+  shot.push_back("--screenshot=" + dir.path() + "/report.png");
+  shot.push_back("file://" + html_file);
+  run_to_end(shot, dir, "screenshot.log");
+  CHECK(fs::exists(dir.path() + "/report.png"));
+  CHECK(fs::file_size(dir.path() + "/report.png") > 10000);
+
   std::string out;
   CHECK(run_to_end({CAMPUS_PROBE_BIN, "evidence", "verify", evidence, "--key", key}, dir,
                    "verify.log", &out) == 0);
