@@ -159,7 +159,14 @@ void EvidenceLog::recover() {
   const std::string day = m[1];
   const int number = std::stoi(m[2]);
   if (line.empty()) {
-    open_segment(today, day == today ? number + 1 : 1, "empty segment");
+    // A segment created but never written (a crash right after its creation): drop it and take
+    // the chain up from the segment before.
+    std::error_code removed;
+    fs::remove(path, removed);
+    if (removed) throw EvidenceError("cannot remove the empty " + path + ": " + removed.message());
+    recover();
+    if (repair) write_record(std::move(*repair));
+    return;
   } else {
     const auto record = nlohmann::json::parse(line, nullptr, false);
     if (record.is_discarded() || !record.contains("seq") || !record.contains("hash")) {

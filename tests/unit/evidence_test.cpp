@@ -261,3 +261,17 @@ TEST_CASE("retention deletes whole expired segments, says so, and the rest still
   CHECK(v.segments_removed == old_segments);
   CHECK(v.summary().find("removed by retention") != std::string::npos);
 }
+
+TEST_CASE("a segment left empty by a crash is dropped and the chain continues") {
+  Scratch scratch;
+  Writer writer;
+  writer.write(scratch.dir, 4);
+  // A crash between creating the next segment and writing its open record.
+  std::ofstream(scratch.dir + "/evidence-20990101-0001.jsonl").close();
+  writer.write(scratch.dir, 3);
+  const auto v = verify_evidence(scratch.dir, kKey);
+  INFO(v.summary());
+  CHECK(v.intact);
+  CHECK(v.runs == 7);
+  CHECK_FALSE(fs::exists(scratch.dir + "/evidence-20990101-0001.jsonl"));
+}
