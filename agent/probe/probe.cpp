@@ -16,4 +16,10 @@ const SecretSet* ProbeSetup::secret_set(const YamlValue& value) const {
   return set;
 }
 
+std::optional<HostPort> ProbeSetup::host_port_target(std::string_view example) const {
+  auto parsed = parse_host_port(target);
+  if (!parsed) target_value.error("expected host:port, e.g. " + std::string(example));
+  return parsed;
+}
+
 }  // namespace campus

@@ -14,6 +14,7 @@
 
 #include "config/secrets.h"
 #include "core/yaml_reader.h"
+#include "net/host_port.h"
 #include "probe/cancel_signal.h"
 #include "probe/result.h"
 #include "probe/run_log.h"
@@ -62,6 +63,22 @@ struct ProbeSetup {
 
   /// The secret set named by `value` (a string), recording an error if it is not defined.
   const SecretSet* secret_set(const YamlValue& value) const;
+
+  /// The target as host:port; records "expected host:port, e.g. `example`" when it is not one.
+  std::optional<HostPort> host_port_target(std::string_view example) const;
+
+  /// Lets `read` take the keys it knows from the params (if any), then reports unknown keys.
+  /// Returns false when reading recorded any problem.
+  template <typename Read>
+  bool read_params(Read&& read) const {
+    if (!params) return true;
+    Diagnostics& diagnostics = *params->source().diagnostics;
+    const std::size_t before = diagnostics.size();
+    auto reader = params->map();
+    read(reader);
+    reader.finish();
+    return diagnostics.size() == before;
+  }
 };
 
 /// Builds probes of one type. Returns nullptr after recording at least one error.

@@ -86,19 +86,18 @@ class DnsProbe final : public Probe {
 std::unique_ptr<Probe> make_dns_probe(ProbeSetup& setup) {
   DnsSettings s;
   s.name = setup.target;
-  if (setup.params) {
-    const auto before = setup.params->source().diagnostics->size();
-    auto r = setup.params->map();
+  const bool ok = setup.read_params([&](YamlMapReader& r) {
     if (auto v = r.get("type")) {
       if (auto t = v->string()) {
-        if (*t == "A")
+        if (*t == "A") {
           s.family = DnsSettings::Family::a;
-        else if (*t == "AAAA")
+        } else if (*t == "AAAA") {
           s.family = DnsSettings::Family::aaaa;
-        else if (*t == "any")
+        } else if (*t == "any") {
           s.family = DnsSettings::Family::any;
-        else
+        } else {
           v->error("expected A, AAAA or any");
+        }
       }
     }
     if (auto v = r.get("expect_addresses")) {
@@ -114,9 +113,8 @@ std::unique_ptr<Probe> make_dns_probe(ProbeSetup& setup) {
         }
       }
     }
-    r.finish();
-    if (setup.params->source().diagnostics->size() != before) return nullptr;
-  }
+  });
+  if (!ok) return nullptr;
   return std::make_unique<DnsProbe>(std::move(s));
 }
 

@@ -96,15 +96,10 @@ class TcpProbe final : public Probe {
 
 std::unique_ptr<Probe> make_tcp_probe(ProbeSetup& setup) {
   TcpSettings s;
-  auto target = parse_host_port(setup.target);
-  if (!target) {
-    setup.target_value.error("expected host:port, e.g. 127.0.0.1:25 or [::1]:25");
-    return nullptr;
-  }
+  auto target = setup.host_port_target("127.0.0.1:25 or [::1]:25");
+  if (!target) return nullptr;
   s.target = *target;
-  if (setup.params) {
-    const auto before = setup.params->source().diagnostics->size();
-    auto r = setup.params->map();
+  const bool ok = setup.read_params([&](YamlMapReader& r) {
     if (auto v = r.get("send")) s.send = v->string();
     if (auto v = r.get("expect")) {
       if (auto pattern = v->string()) {
@@ -116,9 +111,8 @@ std::unique_ptr<Probe> make_tcp_probe(ProbeSetup& setup) {
     if (auto v = r.get("max_read_bytes")) {
       s.max_read_bytes = std::size_t(v->integer(1, 1 << 20).value_or(4096));
     }
-    r.finish();
-    if (setup.params->source().diagnostics->size() != before) return nullptr;
-  }
+  });
+  if (!ok) return nullptr;
   return std::make_unique<TcpProbe>(std::move(s));
 }
 

@@ -166,31 +166,26 @@ class TlsProbe final : public Probe {
 
 std::unique_ptr<Probe> make_tls_probe(ProbeSetup& setup) {
   TlsSettings s;
-  auto target = parse_host_port(setup.target);
-  if (!target) {
-    setup.target_value.error("expected host:port, e.g. auth.example.edu.cn:443");
-    return nullptr;
-  }
+  auto target = setup.host_port_target("auth.example.edu.cn:443");
+  if (!target) return nullptr;
   s.target = *target;
   s.server_name = target->host;
-  if (setup.params) {
-    const auto before = setup.params->source().diagnostics->size();
-    auto r = setup.params->map();
+  const bool ok = setup.read_params([&](YamlMapReader& r) {
     if (auto v = r.get("server_name")) s.server_name = v->text().value_or(s.server_name);
     if (auto v = r.get("ca_file")) s.ca_file = v->text();
     if (auto v = r.get("verify")) s.verify = v->boolean().value_or(true);
     if (auto v = r.get("min_days_left")) s.min_days_left = int(v->integer(0, 3650).value_or(14));
     if (auto v = r.get("min_version")) {
       if (auto t = v->string()) {
-        if (*t == "1.0" || *t == "1.1" || *t == "1.2" || *t == "1.3")
+        if (*t == "1.0" || *t == "1.1" || *t == "1.2" || *t == "1.3") {
           s.min_version = *t;
-        else
+        } else {
           v->error("expected 1.0, 1.1, 1.2 or 1.3");
+        }
       }
     }
-    r.finish();
-    if (setup.params->source().diagnostics->size() != before) return nullptr;
-  }
+  });
+  if (!ok) return nullptr;
   return std::make_unique<TlsProbe>(std::move(s));
 }
 
