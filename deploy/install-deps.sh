@@ -9,7 +9,7 @@ set -euo pipefail
 build_packages=(
   g++ cmake ninja-build pkg-config make
   libcurl4-openssl-dev libboost-dev libssl-dev nlohmann-json3-dev prometheus-cpp-dev
-  libyaml-cpp-dev libldap-dev libcli11-dev libpcre2-dev
+  libyaml-cpp-dev libldap-dev libcli11-dev libpcre2-dev libxml2-dev
 )
 test_packages=(
   doctest-dev python3 curl openssl

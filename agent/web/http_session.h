@@ -1,0 +1,91 @@
+#pragma once
+// A browser-like HTTP session for one probe run: one libcurl handle whose in-memory cookie jar
+// and connections live exactly as long as the run, requests driven by the agent's CurlDriver,
+// and a step log that never shows a credential. Used by the scenario, cas and oidc probes.
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <curl/curl.h>
+
+#include "core/yaml_reader.h"
+#include "net/curl_handles.h"
+#include "probe/probe.h"
+
+namespace campus {
+
+/// Transport settings shared by every request of a session; read from a check's params.
+struct WebOptions {
+  bool tls_verify = true;
+  std::optional<std::string> ca_file;
+  /// curl's --resolve entries, "host:port:address": reach a named virtual host on a given
+  /// address without DNS (split-horizon campus names, or a test server on 127.0.0.1).
+  std::vector<std::string> resolve;
+  std::size_t max_body_bytes = 1 << 20;
+
+  /// Reads `tls: {verify, ca_file}`, `resolve: [...]` and `max_body_bytes` when present.
+  void read(YamlMapReader& params);
+};
+
+struct WebRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::optional<std::string> body;  ///< sent as is; set a Content-Type header with it
+  bool follow_redirects = false;
+  /// false: a back-channel call, as the protected service makes it (validating a CAS ticket,
+  /// redeeming an OAuth code): sent without the browser's cookies, on its own connection.
+  bool browser = true;
+  /// HTTP Basic credentials (e.g. an OAuth client); the password never reaches the log.
+  std::optional<std::pair<std::string, std::string>> basic_auth;
+};
+
+struct WebResponse {
+  CURLcode code = CURLE_OK;
+  std::string error;  ///< readable reason when code != CURLE_OK
+  long status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;  ///< names lower case
+  std::string body;
+  bool truncated = false;
+  std::string url;           ///< where the response came from (after redirects)
+  std::string redirect_url;  ///< the Location of a redirect that was not followed, resolved
+  std::chrono::duration<double> elapsed{0};
+
+  bool ok() const { return code == CURLE_OK; }
+  std::optional<std::string_view> header(std::string_view lower_case_name) const;
+};
+
+class WebSession {
+ public:
+  WebSession(ProbeContext& ctx, const WebOptions& options);
+
+  /// Sends one request. Transport failures are reported in the response, not thrown.
+  boost::asio::awaitable<WebResponse> send(const WebRequest& request);
+
+  /// The value of cookie `name` in the jar, if set.
+  std::optional<std::string> cookie(std::string_view name) const;
+  /// Never show `value` in this run's log (a token, a ticket, an encrypted password).
+  void hide(std::string value);
+  /// `text` with every hidden value replaced by [redacted].
+  std::string redact(std::string_view text) const;
+  /// Adds a line to the run's step log, redacted.
+  void log(std::string_view line);
+
+  /// Form encoding of `fields` (application/x-www-form-urlencoded).
+  static std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
+
+ private:
+  ProbeContext& ctx_;
+  const WebOptions& options_;
+  CurlEasy easy_ = make_curl_easy();         // the browser, with its cookie jar
+  CurlEasy backchannel_ = make_curl_easy();  // the service's own calls, no cookies
+  std::vector<std::string> hidden_;
+};
+
+}  // namespace campus

@@ -1,0 +1,40 @@
+// The `scenario` probe: a declarative multi-step HTTP flow (log in, follow the SSO dance, reach
+// a protected page) in one browser-like session per run.
+
+#include "probe/registry.h"
+#include "scenario_runner.h"
+#include "scenario_settings.h"
+
+namespace campus {
+namespace {
+
+class ScenarioProbe final : public Probe {
+ public:
+  explicit ScenarioProbe(ScenarioSettings settings) : s_(std::move(settings)) {}
+
+  boost::asio::awaitable<ProbeResult> run(ProbeContext& ctx) override {
+    Variables variables;
+    variables.set("target", s_.target, false);
+    for (const auto& [name, value] : s_.variables)
+      variables.set(name, value, false);
+    for (const auto& secret : s_.secrets)
+      variables.set(secret.name, secret.value, secret.sensitive);
+    WebSession session(ctx, s_.web);
+    co_return co_await run_scenario(s_, session, variables);
+  }
+
+ private:
+  ScenarioSettings s_;
+};
+
+std::unique_ptr<Probe> make_scenario_probe(ProbeSetup& setup) {
+  auto settings = parse_scenario_settings(setup);
+  if (!settings) return nullptr;
+  return std::make_unique<ScenarioProbe>(std::move(*settings));
+}
+
+}  // namespace
+
+CAMPUS_REGISTER_PROBE("scenario", make_scenario_probe);
+
+}  // namespace campus
