@@ -197,7 +197,7 @@ class CasRun {
       }
       password = std::move(*encrypted);
       session_.hide(password);
-      evidence_["password_encryption"] = "aes";
+      evidence_["login_encryption"] = "aes";
     }
     auto set = [&](const std::string& name, const std::string& value) {
       for (auto& f : fields) {
