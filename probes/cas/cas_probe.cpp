@@ -11,6 +11,7 @@
 #include "net/curl_result.h"
 #include "probe/registry.h"
 #include "web/html_forms.h"
+#include "web/login_form.h"
 #include "web/transforms.h"
 #include "web/url.h"
 
@@ -18,29 +19,6 @@ namespace campus {
 namespace {
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
-
-// The form a person would log in with: the chosen one, or the first with a password field.
-const HtmlForm* login_form(const std::vector<HtmlForm>& forms, const FormSelector& selector) {
-  if (selector.id || selector.name || selector.action || selector.index) {
-    return select_form(forms, selector);
-  }
-  for (const auto& form : forms) {
-    if (form.first_of_type("password")) return &form;
-  }
-  for (const auto& form : forms) {
-    for (const auto& input : form.inputs) {
-      if (input.name == "password") return &form;
-    }
-  }
-  return nullptr;
-}
-
-const HtmlInput* find_input(const HtmlForm& form, std::string_view key) {
-  for (const auto& input : form.inputs) {
-    if (input.name == key || input.id == key) return &input;
-  }
-  return nullptr;
-}
 
 // One run's state and the result it builds up.
 class CasRun {
@@ -85,7 +63,7 @@ class CasRun {
       co_return std::nullopt;
     }
     const auto forms = parse_html_forms(page.body);
-    const HtmlForm* form = login_form(forms, s_.form);
+    const HtmlForm* form = find_login_form(forms, s_.form);
     if (!form) {
       fail(FailureKind::protocol_error,
            "login page: no login form (" +
@@ -134,7 +112,7 @@ class CasRun {
     }
     if (answer.status == 200) {
       const auto again = parse_html_forms(answer.body);
-      const HtmlForm* retry = login_form(again, s_.form);
+      const HtmlForm* retry = find_login_form(again, s_.form);
       if (retry) {
         if (const HtmlInput* captcha = retry->captcha()) {
           captcha_failure("login", *captcha);
@@ -154,28 +132,10 @@ class CasRun {
     co_return std::nullopt;
   }
 
-  // The fields a browser would post: every named hidden input, then the credentials.
+  // The fields a browser would post, the password encrypted as the page would if it asks to.
   std::optional<Fields> login_fields(const HtmlForm& form) {
-    Fields fields;
     for (const HtmlInput* input : form.hidden()) {
-      if (!input->name.empty()) fields.emplace_back(input->name, input->value);
       if (Redactor::is_sensitive_name(input->name)) session_.hide(input->value);
-    }
-    std::string user_field = s_.username_field.value_or("");
-    if (user_field.empty()) {
-      for (const auto& input : form.inputs) {
-        if ((input.type == "text" || input.type == "email") && !input.name.empty() &&
-            &input != form.captcha()) {
-          user_field = input.name;
-          break;
-        }
-      }
-    }
-    if (user_field.empty()) user_field = "username";
-    std::string password_field = s_.password_field.value_or("");
-    if (password_field.empty()) {
-      const HtmlInput* visible = form.first_of_type("password");
-      password_field = visible && !visible->name.empty() ? visible->name : "password";
     }
     std::string password = s_.password.value();
     const HtmlInput* salt = find_input(form, "pwdEncryptSalt");
@@ -199,18 +159,7 @@ class CasRun {
       session_.hide(password);
       evidence_["login_encryption"] = "aes";
     }
-    auto set = [&](const std::string& name, const std::string& value) {
-      for (auto& f : fields) {
-        if (f.first == name) {
-          f.second = value;
-          return;
-        }
-      }
-      fields.emplace_back(name, value);
-    };
-    set(user_field, s_.username);
-    set(password_field, password);
-    return fields;
+    return login_form_fields(form, {s_.username_field, s_.password_field}, s_.username, password);
   }
 
   boost::asio::awaitable<std::optional<std::string>> rest_login(

@@ -1,0 +1,39 @@
+#pragma once
+// The params of an `oidc` check.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/secrets.h"
+#include "probe/probe.h"
+#include "web/html_forms.h"
+#include "web/http_session.h"
+#include "web/login_form.h"
+
+namespace campus {
+
+struct OidcSettings {
+  enum class Grant { none, client_credentials, password, authorization_code };
+
+  std::string issuer;  ///< the target; discovery is at issuer + /.well-known/openid-configuration
+  Grant grant = Grant::none;  ///< none: discovery and JWKS only
+  std::string client_id;
+  Secret client_secret;
+  bool client_auth_basic = true;  ///< client_secret_basic, else client_secret_post
+  std::string username;
+  Secret password;
+  std::string redirect_uri;
+  std::string scope = "openid profile email";
+  std::vector<std::string> algorithms = {"RS256", "ES256"};
+  bool userinfo = true;
+  std::map<std::string, std::string> expect_claims;  ///< in userinfo (else the id_token)
+  FormSelector form;
+  LoginFieldNames fields;
+  WebOptions web;
+};
+
+std::optional<OidcSettings> parse_oidc_settings(ProbeSetup& setup);
+
+}  // namespace campus
