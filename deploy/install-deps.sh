@@ -14,6 +14,12 @@ build_packages=(
 test_packages=(
   doctest-dev python3 curl openssl
   nginx prometheus prometheus-pushgateway chromium
+  slapd ldap-utils
+  lemonldap-ng lemonldap-ng-fastcgi-server
+  # Perl modules the LemonLDAP::NG portal needs for CAS and OpenID Connect; Debian lists them
+  # only as Recommends, which are not installed.
+  libgd-securityimage-perl libimage-magick-perl libio-string-perl libxml-simple-perl
+  libstring-random-perl libmime-tools-perl libemail-sender-perl
 )
 
 wanted=()

@@ -109,25 +109,44 @@ std::string collapse_space(std::string_view text) {
   return out;
 }
 
-xmlNode* find_message(xmlNode* node) {
-  for (xmlNode* n = node; n; n = n->next) {
-    if (n->type == XML_ELEMENT_NODE && !is_element(n, "input") && !is_element(n, "form") &&
-        !is_element(n, "script") && !is_element(n, "body") && !is_element(n, "html")) {
-      const std::string marks = lower(attribute(n, "class") + " " + attribute(n, "id"));
-      if (marks.find("error") != std::string::npos || marks.find("alert") != std::string::npos ||
-          marks.find("msg") != std::string::npos) {
-        std::string text;
-        collect_text(n->children, text);
-        if (!collapse_space(text).empty()) return n;
-      }
-    }
-    if (n->children) {
-      if (xmlNode* found = find_message(n->children)) return found;
-    }
+// How strongly an element looks like a login error: role="alert" first, then an error-ish
+// class or id, then any alert or message box.
+int message_score(xmlNode* n) {
+  if (n->type != XML_ELEMENT_NODE || is_element(n, "input") || is_element(n, "form") ||
+      is_element(n, "script") || is_element(n, "body") || is_element(n, "html")) {
+    return 0;
   }
-  return nullptr;
+  const std::string marks = lower(attribute(n, "class") + " " + attribute(n, "id"));
+  const auto has = [&](const char* word) { return marks.find(word) != std::string::npos; };
+  if (lower(attribute(n, "role")) == "alert") return 3;
+  if (has("error") || has("danger") || has("negative") || has("fail")) return 2;
+  return has("alert") || has("msg") || has("message") ? 1 : 0;
 }
 
+// The text of an element; LemonLDAP::NG pages leave it to JavaScript to fill in a message by its
+// code (<span trmsg="5">), so a code stands in for missing text.
+std::string message_text(xmlNode* node) {
+  std::string text;
+  collect_text(node->children, text);
+  text = collapse_space(text);
+  if (!text.empty()) return text;
+  for (xmlNode* n = node->children; n; n = n->next) {
+    if (n->type != XML_ELEMENT_NODE) continue;
+    const std::string code = attribute(n, "trmsg");
+    if (!code.empty()) return "message " + code;
+    if (auto inner = message_text(n); !inner.empty()) return inner;
+  }
+  return {};
+}
+
+void find_messages(xmlNode* node, std::string found[4]) {
+  for (xmlNode* n = node; n; n = n->next) {
+    if (const int score = message_score(n); score > 0 && found[score].empty()) {
+      found[score] = message_text(n);
+    }
+    if (n->children) find_messages(n->children, found);
+  }
+}
 }  // namespace
 
 std::vector<const HtmlInput*> HtmlForm::hidden() const {
@@ -195,11 +214,12 @@ const HtmlForm* select_form(const std::vector<HtmlForm>& forms, const FormSelect
 std::string html_error_message(std::string_view html, std::size_t max_chars) {
   const HtmlDoc doc = parse_html(html);
   if (!doc) return {};
-  xmlNode* node = find_message(xmlDocGetRootElement(doc.get()));
-  if (!node) return {};
-  std::string text;
-  collect_text(node->children, text);
-  return utf8_excerpt(collapse_space(text), max_chars);
+  std::string found[4];
+  find_messages(xmlDocGetRootElement(doc.get()), found);
+  for (int score = 3; score > 0; --score) {
+    if (!found[score].empty()) return utf8_excerpt(found[score], max_chars);
+  }
+  return {};
 }
 
 }  // namespace campus

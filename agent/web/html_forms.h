@@ -46,8 +46,9 @@ struct FormSelector {
 };
 const HtmlForm* select_form(const std::vector<HtmlForm>& forms, const FormSelector& selector);
 
-/// The text of the first element that looks like a login page's error message (class or id
-/// containing "error", "alert" or "msg"), whitespace collapsed and cut to `max_chars`.
+/// The text of the element that most looks like a login page's error message (role="alert",
+/// a class or id with error/danger/negative/fail, else alert/msg/message), whitespace collapsed
+/// and cut to `max_chars`.
 std::string html_error_message(std::string_view html, std::size_t max_chars = 120);
 
 }  // namespace campus

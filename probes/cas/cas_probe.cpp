@@ -126,9 +126,11 @@ class CasRun {
         co_return std::nullopt;
       }
     }
+    const std::string message = answer.status == 200 ? html_error_message(answer.body) : "";
     fail(answer.status >= 400 ? FailureKind::bad_status : FailureKind::protocol_error,
          "login: expected a redirect to the service with a ticket, got status " +
-             std::to_string(answer.status));
+             std::to_string(answer.status) +
+             (message.empty() ? std::string() : " (the page says: " + message + ")"));
     co_return std::nullopt;
   }
 

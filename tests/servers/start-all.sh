@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The integration tests' shared servers: nginx, the misbehaving targets and a Pushgateway.
+# The integration tests' shared servers: nginx, the misbehaving targets, a Pushgateway,
+# LemonLDAP::NG (CAS and OpenID Connect), OpenLDAP slapd and the CAS simulator.
 # Writes their addresses to DIR/servers.env (KEY=VALUE lines) for the tests to read.
 #   tests/servers/start-all.sh DIR
 set -euo pipefail
@@ -10,6 +11,9 @@ dir=$(mkdir -p "${1:?usage: start-all.sh DIR}" && cd "$1" && pwd)
   "$here/start-nginx.sh" "$dir/nginx"
   "$here/start-misbehaving.sh" "$dir/misbehave"
   "$here/start-pushgateway.sh" "$dir/pushgateway"
+  "$here/start-llng.sh" "$dir/llng"
+  "$here/start-slapd.sh" "$dir/slapd"
+  "$here/start-cas-sim.sh" "$dir/cas-sim"
   echo "SERVERS_DIR=$dir"
 } > "$dir/servers.env.tmp"
 mv "$dir/servers.env.tmp" "$dir/servers.env"

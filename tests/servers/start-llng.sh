@@ -62,7 +62,9 @@ conf = {
      "default_expires_in": 600, "directory_umask": "007", "namespace": "lemonldap-ng-sessions"},
   "locationRules": {host: {"default": "accept"}},
   "notification": 0, "loginHistoryEnabled": 0, "portalSkin": "bootstrap",
-  "issuerDBCASActivation": 1, "casAccessControlPolicy": "none",
+  "issuerDBCASActivation": 1,
+  # Only declared services get tickets, so a wrong service is refused as on a real campus.
+  "casAccessControlPolicy": "error",
   "casAppMetaDataOptions": {"campusapp": {"casAppMetaDataOptionsService": "http://app.campus.test/"}},
   "casAppMetaDataExportedVars": {"campusapp": {"cn": "cn", "mail": "mail", "uid": "uid"}},
   "issuerDBOpenIDConnectActivation": 1,
