@@ -14,7 +14,7 @@ build_packages=(
 test_packages=(
   doctest-dev python3 curl openssl
   nginx prometheus prometheus-pushgateway chromium
-  slapd ldap-utils
+  slapd ldap-utils freeradius
   lemonldap-ng lemonldap-ng-fastcgi-server
   # Perl modules the LemonLDAP::NG portal needs for CAS and OpenID Connect; Debian lists them
   # only as Recommends, which are not installed.
