@@ -9,12 +9,12 @@ set -euo pipefail
 build_packages=(
   g++ cmake ninja-build pkg-config make
   libcurl4-openssl-dev libboost-dev libssl-dev nlohmann-json3-dev prometheus-cpp-dev
-  libyaml-cpp-dev libldap-dev libcli11-dev libpcre2-dev libxml2-dev
+  libyaml-cpp-dev libldap-dev libcli11-dev libpcre2-dev libxml2-dev libmosquitto-dev
 )
 test_packages=(
   doctest-dev python3 curl openssl
   nginx prometheus prometheus-pushgateway chromium
-  slapd ldap-utils freeradius
+  slapd ldap-utils freeradius mosquitto mosquitto-clients
   lemonldap-ng lemonldap-ng-fastcgi-server
   # Perl modules the LemonLDAP::NG portal needs for CAS and OpenID Connect; Debian lists them
   # only as Recommends, which are not installed.

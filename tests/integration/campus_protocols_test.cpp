@@ -1,5 +1,9 @@
 // The campus protocol probes on 127.0.0.1: radius against a real FreeRADIUS, sip2 against the
-// SIP2 simulator (no SIP2 server is packaged in Debian).
+// SIP2 simulator (no SIP2 server is packaged in Debian), feed against nginx and mosquitto.
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
 
 #include <doctest/doctest.h>
 
@@ -177,4 +181,133 @@ TEST_CASE("sip2: each fault of the ACS fails with its own reason") {
   auto slow = s.run("SLOW", "{login: term}", "1s");
   CHECK(slow.result.kind == FailureKind::timeout);
   CHECK(slow.result.duration < 2s);
+}
+
+namespace {
+
+std::string iso_utc(std::chrono::system_clock::time_point t) {
+  const std::time_t s = std::chrono::system_clock::to_time_t(t);
+  std::tm utc{};
+  gmtime_r(&s, &utc);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return out;
+}
+
+// Serves `json` from the shared nginx as /feeds/NAME.json.
+std::string serve_feed(const std::string& name, const std::string& json) {
+  const std::string dir = server("SERVERS_DIR") + "/nginx/www/feeds";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/" + name + ".json") << json;
+  std::filesystem::permissions(dir, std::filesystem::perms::all,
+                               std::filesystem::perm_options::add);
+  return "http://127.0.0.1:" + server("NGINX_HTTP_PORT") + "/feeds/" + name + ".json";
+}
+
+RunRecord run_feed(const std::string& target, const std::string& params,
+                   const std::string& extra = "") {
+  return run_check("secrets:\n  mq: {username: probe, password_file: " CAMPUS_SOURCE_DIR
+                   "/tests/integration/mqtt-test.pass}\n" +
+                       extra + "checks:\n  - id: t\n    probe: feed\n    target: \"" + target +
+                       "\"\n    timeout: 3s\n    params: " + params + "\n",
+                   "t");
+}
+
+}  // namespace
+
+TEST_CASE("feed: an HTTP JSON feed is fresh, stale, empty, garbage or from the future") {
+  const auto now = std::chrono::system_clock::now();
+  const std::string fresh = serve_feed(
+      "alerts", "{\"data\":[{\"time\":\"" + iso_utc(now - std::chrono::minutes(50)) +
+                    "\"},{\"time\":\"" + iso_utc(now - std::chrono::minutes(2)) + "\"}]}");
+  auto r = run_feed(fresh, "{timestamp: /data/*/time, max_age: 10m, min_events: 2, window: 1h}");
+  INFO(r.result.reason);
+  CHECK(r.result.verdict == Verdict::pass);
+  CHECK(r.result.reason.find("newest event 2m ") == 0);
+  CHECK(r.result.measurement("feed_last_event_age_seconds") >= 120);
+  CHECK(r.result.measurement("feed_events_in_window") == 2);
+
+  auto stale = run_feed(fresh, "{timestamp: /data/*/time, max_age: 1m}");
+  CHECK(stale.result.kind == FailureKind::bad_content);
+  CHECK(stale.result.reason.find("old (max_age 1m)") != std::string::npos);
+  auto few = run_feed(fresh, "{timestamp: /data/*/time, min_events: 2, window: 10m}");
+  CHECK(few.result.reason == "1 event(s) in the last 10m, expected at least 2");
+
+  // One-card style: local times in Asia/Shanghai without an offset, epoch milliseconds.
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  auto epoch = run_feed(serve_feed("onecard", "{\"last\": " + std::to_string(ms) + "}"),
+                        "{timestamp: /last, max_age: 1m}");
+  CHECK(epoch.result.verdict == Verdict::pass);
+
+  auto empty = run_feed(serve_feed("empty", "{\"data\":[]}"), "{timestamp: /data/*/time}");
+  CHECK(empty.result.reason == "no value at /data/*/time (an empty list, or another shape)");
+  auto garbage = run_feed(serve_feed("garbage", "<html>oops</html>"), "{timestamp: /time}");
+  CHECK(garbage.result.reason.find("the feed is not JSON") == 0);
+  auto text = run_feed(serve_feed("text", "{\"time\":\"soon\"}"), "{timestamp: /time}");
+  CHECK(text.result.reason == "none of the 1 value(s) at /time is a timestamp (e.g. \"soon\")");
+  auto future =
+      run_feed(serve_feed("future", "{\"time\":\"" + iso_utc(now + std::chrono::hours(8)) + "\"}"),
+               "{timestamp: /time}");
+  CHECK(future.result.reason.find("in the future (a wrong clock or time zone at the source?)") !=
+        std::string::npos);
+}
+
+TEST_CASE("feed: MQTT messages arrive, on plain, password and TLS listeners") {
+  const std::string topic = "campus/door/events";
+  const std::string publisher =
+      "for i in $(seq 40); do "
+      "mosquitto_pub -p " +
+      server("MQTT_PORT") + " -t " + topic +
+      " -m '{\"door\":\"A1\"}'; "
+      "mosquitto_pub -p " +
+      server("MQTT_AUTH_PORT") + " -u probe -P probepw -t " + topic +
+      " -m x; "
+      "mosquitto_pub -p " +
+      server("MQTT_TLS_PORT") + " --cafile " + server("MQTT_CA") + " -t " + topic +
+      " -m x; "
+      "sleep 0.2; done";
+  TempDir dir;
+  Process pub({"/bin/sh", "-c", publisher}, dir.path() + "/pub.log");
+  auto plain = run_feed("mqtt://127.0.0.1:" + server("MQTT_PORT") + "/" + topic, "{max_age: 1m}");
+  INFO(plain.result.reason);
+  CHECK(plain.result.verdict == Verdict::pass);
+  CHECK(plain.result.evidence["messages"].get<int>() >= 1);
+  auto auth =
+      run_feed("mqtt://127.0.0.1:" + server("MQTT_AUTH_PORT") + "/" + topic, "{credentials: mq}");
+  CHECK(auth.result.verdict == Verdict::pass);
+  auto refused = run_feed("mqtt://127.0.0.1:" + server("MQTT_AUTH_PORT") + "/" + topic, "{}");
+  CHECK(refused.result.kind == FailureKind::auth_rejected);
+  CHECK(refused.result.reason == "the broker refused the connection: not authorised");
+  auto tls = run_feed("mqtts://127.0.0.1:" + server("MQTT_TLS_PORT") + "/" + topic,
+                      "{tls: {ca_file: " + server("MQTT_CA") + "}}");
+  INFO(tls.result.reason);
+  CHECK(tls.result.verdict == Verdict::pass);
+  auto untrusted = run_feed("mqtts://127.0.0.1:" + server("MQTT_TLS_PORT") + "/" + topic, "{}");
+  CHECK(untrusted.result.kind == FailureKind::tls);
+}
+
+TEST_CASE("feed: a silent topic fails within the timeout; a retained message needs a fresh time") {
+  auto silent = run_feed("mqtt://127.0.0.1:" + server("MQTT_PORT") + "/campus/silent", "{}");
+  CHECK(silent.result.kind == FailureKind::bad_content);
+  CHECK(silent.result.reason.find("no message on campus/silent within") == 0);
+  CHECK(silent.result.duration < 3500ms);
+  TempDir dir;
+  const auto publish_retained = [&](const std::string& payload) {
+    Process p({"/usr/bin/mosquitto_pub", "-p", server("MQTT_PORT"), "-r", "-t", "campus/onecard/last", "-m",
+               payload},
+              dir.path() + "/retained.log");
+    REQUIRE(p.wait(5s) == 0);
+  };
+  publish_retained("{\"time\": " + std::to_string(std::time(nullptr)) + "}");
+  auto fresh = run_feed("mqtt://127.0.0.1:" + server("MQTT_PORT") + "/campus/onecard/last",
+                        "{timestamp: /time, max_age: 5m}");
+  CHECK(fresh.result.verdict == Verdict::pass);
+  CHECK(fresh.result.evidence["retained"] == 1);
+  publish_retained("{\"time\": " + std::to_string(std::time(nullptr) - 7200) + "}");
+  auto stale = run_feed("mqtt://127.0.0.1:" + server("MQTT_PORT") + "/campus/onecard/last",
+                        "{timestamp: /time, max_age: 5m}");
+  CHECK(stale.result.reason.find("the newest event is 2h 0m old") == 0);
+  auto down = run_feed("mqtt://127.0.0.1:" + std::to_string(free_port()) + "/x", "{}");
+  CHECK(down.result.kind == FailureKind::connect);
 }

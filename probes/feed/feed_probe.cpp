@@ -1,0 +1,386 @@
+// The `feed` probe: a system is alive when its events keep coming. The newest event of an HTTP
+// JSON API, a log file (Suricata eve.json, syslog) or an MQTT topic must be at most `max_age`
+// old, and optionally at least `min_events` must have arrived within `window`. Silence of the
+// attack-monitoring feed, the one-card transactions or the door-access events means that
+// system is dead, whatever its web page says.
+
+#include <utility>
+
+#include "core/duration.h"
+#include "core/text_width.h"
+#include "feed_file.h"
+#include "feed_mqtt.h"
+#include "feed_time.h"
+#include "net/curl_result.h"
+#include "probe/blocking.h"
+#include "probe/registry.h"
+#include "web/http_session.h"
+#include "web/transforms.h"
+
+namespace campus {
+namespace {
+
+using namespace feed;
+using std::chrono::duration_cast;
+using std::chrono::seconds;
+
+struct FeedSettings {
+  enum class Source { http, file, mqtt } source = Source::http;
+  std::string target;
+  std::chrono::milliseconds max_age{std::chrono::minutes(15)};
+  std::size_t min_events = 0;
+  std::chrono::milliseconds window{std::chrono::hours(1)};
+  TimeFormat time_format = TimeFormat::automatic;
+  std::chrono::minutes zone{480};
+  std::chrono::milliseconds future_tolerance{std::chrono::minutes(5)};
+  // http
+  std::string timestamp = "/timestamp";
+  WebOptions web;
+  std::optional<std::pair<std::string, std::string>> basic;
+  std::optional<std::string> bearer;
+  // file
+  FileFormat file_format = FileFormat::eve;
+  std::optional<std::string> event_type;
+  // mqtt
+  MqttQuery mqtt;
+};
+
+std::optional<FeedSettings> parse_feed_settings(ProbeSetup& setup) {
+  FeedSettings s;
+  s.target = setup.target;
+  if (s.target.rfind("http://", 0) == 0 || s.target.rfind("https://", 0) == 0) {
+    s.source = FeedSettings::Source::http;
+  } else if (s.target.rfind("mqtt://", 0) == 0 || s.target.rfind("mqtts://", 0) == 0) {
+    s.source = FeedSettings::Source::mqtt;
+  } else if (!s.target.empty() && s.target[0] == '/') {
+    s.source = FeedSettings::Source::file;
+  } else {
+    setup.target_value.error(
+        "expected an http(s):// URL, an mqtt(s)://host[:port]/topic URL or an absolute file path");
+    return std::nullopt;
+  }
+  if (s.source == FeedSettings::Source::mqtt) {
+    const bool tls = s.target.rfind("mqtts://", 0) == 0;
+    std::string_view rest = std::string_view(s.target).substr(tls ? 8 : 7);
+    const auto slash = rest.find('/');
+    const std::string_view authority = rest.substr(0, slash);
+    s.mqtt.topic = slash == std::string_view::npos ? "" : url_decode(rest.substr(slash + 1));
+    s.mqtt.tls = tls;
+    s.mqtt.port = tls ? 8883 : 1883;
+    const auto colon = authority.rfind(':');
+    s.mqtt.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos)
+      s.mqtt.port = std::atoi(std::string(authority.substr(colon + 1)).c_str());
+    if (s.mqtt.host.empty() || s.mqtt.topic.empty() || s.mqtt.port <= 0 || s.mqtt.port > 65535) {
+      setup.target_value.error("expected mqtt://host[:port]/topic (a # wildcard written %23)");
+      return std::nullopt;
+    }
+  }
+  auto duration = [](const YamlValue& v, std::chrono::milliseconds& out) {
+    if (auto text = v.string()) {
+      if (auto d = parse_duration(*text)) {
+        out = *d;
+      } else {
+        v.error("expected a duration like 15m");
+      }
+    }
+  };
+  const bool ok = setup.read_params([&](YamlMapReader& r) {
+    if (auto v = r.get("source")) {
+      const auto source = v->string().value_or("");
+      const bool matches = (source == "http" && s.source == FeedSettings::Source::http) ||
+                           (source == "file" && s.source == FeedSettings::Source::file) ||
+                           (source == "mqtt" && s.source == FeedSettings::Source::mqtt);
+      if (!matches) v->error("source " + source + " does not match the target " + s.target);
+    }
+    if (auto v = r.get("max_age")) duration(*v, s.max_age);
+    if (auto v = r.get("min_events"))
+      s.min_events = std::size_t(v->integer(0, 1000000).value_or(0));
+    if (auto v = r.get("window")) duration(*v, s.window);
+    if (auto v = r.get("time_format")) {
+      const auto f = v->string().value_or("");
+      if (f == "auto")
+        s.time_format = TimeFormat::automatic;
+      else if (f == "rfc3339")
+        s.time_format = TimeFormat::rfc3339;
+      else if (f == "epoch_seconds")
+        s.time_format = TimeFormat::epoch_seconds;
+      else if (f == "epoch_milliseconds")
+        s.time_format = TimeFormat::epoch_milliseconds;
+      else if (f == "local")
+        s.time_format = TimeFormat::local;
+      else
+        v->error("expected auto, rfc3339, epoch_seconds, epoch_milliseconds or local");
+    }
+    if (auto v = r.get("time_zone")) {
+      const auto z = v->string().value_or("");
+      if (auto offset = zone_offset(z)) {
+        s.zone = *offset;
+      } else {
+        v->error(
+            "expected a UTC offset like +08:00 or a zone without daylight saving time such as "
+            "Asia/Shanghai");
+      }
+    }
+    if (auto v = r.get("timestamp")) {
+      s.timestamp = v->text().value_or(s.timestamp);
+      if (s.timestamp.empty() || s.timestamp[0] != '/')
+        v->error("expected a JSON pointer like /data/*/time");
+      s.mqtt.timestamp_pointer = s.timestamp;
+    }
+    if (s.source == FeedSettings::Source::http) {
+      s.web.read(r);
+      if (auto v = r.get("auth")) {
+        auto ar = v->map();
+        if (auto b = ar.get("basic")) {
+          if (const SecretSet* set = setup.secret_set(*b)) {
+            if (!set->username || !set->password)
+              b->error("basic auth needs username and password");
+            else
+              s.basic = std::pair(*set->username, set->password->value());
+          }
+        }
+        if (auto b = ar.get("bearer")) {
+          if (const SecretSet* set = setup.secret_set(*b)) {
+            if (!set->token)
+              b->error("bearer auth needs a secret with a token");
+            else
+              s.bearer = set->token->value();
+          }
+        }
+        ar.finish();
+      }
+    }
+    if (s.source == FeedSettings::Source::file) {
+      if (auto v = r.get("format")) {
+        const auto f = v->string().value_or("");
+        if (f == "eve")
+          s.file_format = FileFormat::eve;
+        else if (f == "syslog")
+          s.file_format = FileFormat::syslog;
+        else if (f == "mtime")
+          s.file_format = FileFormat::mtime;
+        else
+          v->error("expected eve, syslog or mtime");
+      }
+      if (auto v = r.get("event_type")) s.event_type = v->text();
+    }
+    if (s.source == FeedSettings::Source::mqtt) {
+      if (auto v = r.get("credentials")) {
+        if (const SecretSet* set = setup.secret_set(*v)) {
+          s.mqtt.username = set->username;
+          if (set->password) s.mqtt.password = set->password->value();
+        }
+      }
+      if (auto v = r.get("tls")) {
+        auto tr = v->map();
+        if (auto t = tr.get("verify")) s.mqtt.tls_verify = t->boolean().value_or(true);
+        if (auto t = tr.get("ca_file")) s.mqtt.ca_file = t->text();
+        tr.finish();
+      }
+    }
+  });
+  if (!ok) return std::nullopt;
+  s.mqtt.time_format = s.time_format;
+  s.mqtt.zone = s.zone;
+  s.mqtt.enough_messages = std::max<std::size_t>(1, s.min_events);
+  return s;
+}
+
+// The times found, judged against max_age, min_events and the future.
+struct Found {
+  std::optional<TimePoint> newest;
+  std::size_t in_window = 0;
+  std::size_t seen = 0;
+};
+
+class FeedProbe final : public Probe {
+ public:
+  explicit FeedProbe(FeedSettings s) : s_(std::make_shared<const FeedSettings>(std::move(s))) {}
+
+  boost::asio::awaitable<ProbeResult> run(ProbeContext& ctx) override {
+    switch (s_->source) {
+      case FeedSettings::Source::http:
+        co_return co_await run_http(ctx);
+      case FeedSettings::Source::file:
+        co_return co_await run_file(ctx);
+      case FeedSettings::Source::mqtt:
+        co_return co_await run_mqtt(ctx);
+    }
+    co_return ProbeResult::error("unknown source");
+  }
+
+ private:
+  boost::asio::awaitable<ProbeResult> run_http(ProbeContext& ctx) {
+    WebSession session(ctx, s_->web);
+    WebRequest request;
+    request.url = s_->target;
+    request.follow_redirects = true;
+    request.headers.emplace_back("Accept", "application/json");
+    if (s_->bearer) {
+      session.hide(*s_->bearer);
+      request.headers.emplace_back("Authorization", "Bearer " + *s_->bearer);
+    }
+    if (s_->basic) {
+      session.hide(s_->basic->second);
+      request.basic_auth = s_->basic;
+    }
+    const WebResponse r = co_await session.send(request);
+    nlohmann::json evidence = {{"source", "http"}, {"url", s_->target}, {"status", r.status}};
+    if (!r.ok()) co_return ProbeResult::fail(failure_kind_of(r.code), r.error, evidence);
+    if (r.status < 200 || r.status > 299) {
+      co_return ProbeResult::fail(
+          r.status == 401 || r.status == 403 ? FailureKind::auth_rejected : FailureKind::bad_status,
+          "expected status 2xx, got " + std::to_string(r.status), evidence);
+    }
+    const auto json = nlohmann::json::parse(r.body, nullptr, false);
+    if (json.is_discarded()) {
+      co_return ProbeResult::fail(FailureKind::bad_content,
+                                  "the feed is not JSON: \"" + utf8_excerpt(r.body, 60) + "\"",
+                                  evidence);
+    }
+    const auto values = select_values(json, s_->timestamp);
+    evidence["values"] = values.size();
+    if (values.empty()) {
+      co_return ProbeResult::fail(
+          FailureKind::bad_content,
+          "no value at " + s_->timestamp + " (an empty list, or another shape)", evidence);
+    }
+    Found found;
+    const auto now = std::chrono::system_clock::now();
+    std::string unreadable;
+    for (const auto* value : values) {
+      const auto t = parse_json_time(*value, s_->time_format, s_->zone);
+      if (!t) {
+        if (unreadable.empty()) unreadable = utf8_excerpt(value->dump(), 60);
+        continue;
+      }
+      ++found.seen;
+      if (!found.newest || *t > *found.newest) found.newest = t;
+      if (*t >= now - s_->window) ++found.in_window;
+    }
+    if (!found.newest) {
+      co_return ProbeResult::fail(FailureKind::bad_content,
+                                  "none of the " + std::to_string(values.size()) + " value(s) at " +
+                                      s_->timestamp + " is a timestamp (e.g. " + unreadable + ")",
+                                  evidence);
+    }
+    co_return judge(found, now, std::move(evidence));
+  }
+
+  boost::asio::awaitable<ProbeResult> run_file(ProbeContext& ctx) {
+    FileQuery query;
+    query.path = s_->target;
+    query.format = s_->file_format;
+    query.event_type = s_->event_type;
+    query.zone = s_->zone;
+    query.now = std::chrono::system_clock::now();
+    if (s_->min_events > 0) query.window_start = query.now - s_->window;
+    const std::function<FileEvents()> work = [query] { return read_file_events(query); };
+    auto events = co_await run_blocking<FileEvents>(ctx, work);
+    if (!events)
+      co_return ProbeResult::fail(FailureKind::timeout, "reading the file took too long");
+    nlohmann::json evidence = {{"source", "file"},
+                               {"file", events->file.empty() ? s_->target : events->file},
+                               {"lines_scanned", events->lines_scanned}};
+    ctx.log.add("scanned ", std::to_string(events->lines_scanned), " line(s) of ", s_->target);
+    if (!events->error.empty())
+      co_return ProbeResult::fail(FailureKind::connect, events->error, evidence);
+    if (!events->newest) {
+      const std::string what = s_->event_type ? "no " + *s_->event_type + " event" : "no event";
+      co_return ProbeResult::fail(FailureKind::bad_content,
+                                  events->lines_scanned == 0
+                                      ? "the file is empty"
+                                      : what + " with a readable timestamp in the last " +
+                                            std::to_string(events->lines_scanned) + " line(s)",
+                                  evidence);
+    }
+    Found found{events->newest, events->in_window, events->in_window};
+    co_return judge(found, query.now, std::move(evidence));
+  }
+
+  boost::asio::awaitable<ProbeResult> run_mqtt(ProbeContext& ctx) {
+    MqttQuery query = s_->mqtt;
+    // Wait for messages until shortly before the deadline, so the verdict still arrives in time.
+    query.wait =
+        std::max(std::chrono::milliseconds(100), ctx.remaining() - std::chrono::milliseconds(300));
+    const std::function<MqttOutcome()> work = [query] { return wait_for_messages(query); };
+    auto outcome = co_await run_blocking<MqttOutcome>(ctx, work);
+    if (!outcome)
+      co_return ProbeResult::fail(FailureKind::timeout, "the MQTT session did not end in time");
+    for (const auto& line : outcome->log)
+      ctx.log.add(line);
+    nlohmann::json evidence = {{"source", "mqtt"},
+                               {"broker", query.host + ":" + std::to_string(query.port)},
+                               {"topic", query.topic},
+                               {"messages", outcome->messages},
+                               {"retained", outcome->retained}};
+    if (!outcome->ok) co_return ProbeResult::fail(outcome->kind, outcome->error, evidence);
+    const auto now = std::chrono::system_clock::now();
+    Found found;
+    for (const auto& t : outcome->times) {
+      ++found.seen;
+      if (!found.newest || t > *found.newest) found.newest = t;
+      if (t >= now - s_->window) ++found.in_window;
+    }
+    if (!found.newest) {
+      co_return ProbeResult::fail(
+          FailureKind::bad_content,
+          outcome->unreadable > 0
+              ? std::to_string(outcome->unreadable) +
+                    " message(s) without a readable timestamp at " + s_->timestamp
+              : "no message on " + query.topic + " within " + format_duration(query.wait),
+          evidence);
+    }
+    co_return judge(found, now, std::move(evidence));
+  }
+
+  ProbeResult judge(const Found& found, TimePoint now, nlohmann::json evidence) const {
+    const auto age = duration_cast<seconds>(now - *found.newest);
+    evidence["newest_event_age_seconds"] = age.count();
+    evidence["events_in_window"] = found.in_window;
+    auto with_measurements = [&](ProbeResult r) {
+      r.measure("feed_last_event_age_seconds", double(age.count()));
+      r.measure("feed_events_seen", double(found.seen));
+      if (s_->min_events > 0) r.measure("feed_events_in_window", double(found.in_window));
+      r.evidence = std::move(evidence);
+      return r;
+    };
+    if (now - *found.newest < -s_->future_tolerance) {
+      return with_measurements(
+          ProbeResult::fail(FailureKind::bad_content,
+                            "the newest event is dated " + describe_age(-age) +
+                                " in the future (a wrong clock or time zone at the source?)"));
+    }
+    if (age > duration_cast<seconds>(s_->max_age)) {
+      return with_measurements(ProbeResult::fail(
+          FailureKind::bad_content, "the newest event is " + describe_age(age) + " old (max_age " +
+                                        format_duration(s_->max_age) + ")"));
+    }
+    if (found.in_window < s_->min_events) {
+      return with_measurements(ProbeResult::fail(
+          FailureKind::bad_content, std::to_string(found.in_window) + " event(s) in the last " +
+                                        format_duration(s_->window) + ", expected at least " +
+                                        std::to_string(s_->min_events)));
+    }
+    return with_measurements(
+        ProbeResult::pass("newest event " + describe_age(std::max(age, seconds(0))) + " old" +
+                          (s_->min_events > 0 ? ", " + std::to_string(found.in_window) +
+                                                    " in the last " + format_duration(s_->window)
+                                              : "")));
+  }
+
+  std::shared_ptr<const FeedSettings> s_;
+};
+
+std::unique_ptr<Probe> make_feed_probe(ProbeSetup& setup) {
+  auto settings = parse_feed_settings(setup);
+  if (!settings) return nullptr;
+  return std::make_unique<FeedProbe>(std::move(*settings));
+}
+
+}  // namespace
+
+CAMPUS_REGISTER_PROBE("feed", make_feed_probe);
+
+}  // namespace campus
