@@ -15,6 +15,9 @@ test_packages=(
   doctest-dev python3 curl openssl
   nginx prometheus prometheus-pushgateway chromium
   slapd ldap-utils freeradius mosquitto mosquitto-clients
+  # GStreamer's RTSP server, from Debian's python3 through PyGObject, with an H.264 encoder.
+  python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-ugly
   lemonldap-ng lemonldap-ng-fastcgi-server
   # Perl modules the LemonLDAP::NG portal needs for CAS and OpenID Connect; Debian lists them
   # only as Recommends, which are not installed.

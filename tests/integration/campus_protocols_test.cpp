@@ -1,5 +1,6 @@
 // The campus protocol probes on 127.0.0.1: radius against a real FreeRADIUS, sip2 against the
-// SIP2 simulator (no SIP2 server is packaged in Debian), feed against nginx and mosquitto.
+// SIP2 simulator (no SIP2 server is packaged in Debian), feed against nginx and mosquitto, rtsp
+// against GStreamer's RTSP server.
 
 #include <ctime>
 #include <filesystem>
@@ -294,8 +295,8 @@ TEST_CASE("feed: a silent topic fails within the timeout; a retained message nee
   CHECK(silent.result.duration < 3500ms);
   TempDir dir;
   const auto publish_retained = [&](const std::string& payload) {
-    Process p({"/usr/bin/mosquitto_pub", "-p", server("MQTT_PORT"), "-r", "-t", "campus/onecard/last", "-m",
-               payload},
+    Process p({"/usr/bin/mosquitto_pub", "-p", server("MQTT_PORT"), "-r", "-t",
+               "campus/onecard/last", "-m", payload},
               dir.path() + "/retained.log");
     REQUIRE(p.wait(5s) == 0);
   };
@@ -309,5 +310,54 @@ TEST_CASE("feed: a silent topic fails within the timeout; a retained message nee
                         "{timestamp: /time, max_age: 5m}");
   CHECK(stale.result.reason.find("the newest event is 2h 0m old") == 0);
   auto down = run_feed("mqtt://127.0.0.1:" + std::to_string(free_port()) + "/x", "{}");
+  CHECK(down.result.kind == FailureKind::connect);
+}
+
+namespace {
+
+RunRecord run_rtsp(const std::string& port, const std::string& path, const std::string& params) {
+  static const TempDir dir;
+  static const std::string secrets =
+      "secrets:\n  camera: {username: viewer, password_file: " + dir.file("camera", "viewerpw") +
+      "}\n  camera_wrong: {username: viewer, password_file: " +
+      dir.file("camera_wrong", "not-viewerpw") + "}\n";
+  return run_check(
+      secrets + "checks:\n  - id: t\n    probe: rtsp\n    target: \"rtsp://127.0.0.1:" + port +
+          path + "\"\n    timeout: 5s\n    params: " + params + "\n",
+      "t");
+}
+
+}  // namespace
+
+TEST_CASE("rtsp: a classroom stream is described with H.264 video, by GStreamer's RTSP server") {
+  auto r = run_rtsp(server("RTSP_PORT"), "/campus/room101",
+                    "{expect_media: [video], expect_codec: H264}");
+  INFO(r.result.reason);
+  CHECK(r.result.verdict == Verdict::pass);
+  CHECK(r.result.reason == "stream described: video H264");
+  CHECK(r.result.evidence["server"] == "GStreamer RTSP server");
+  CHECK(r.result.evidence["public"].get<std::string>().find("DESCRIBE") != std::string::npos);
+  CHECK(r.result.measurement("rtsp_describe_duration_seconds") > 0);
+  auto codec = run_rtsp(server("RTSP_PORT"), "/campus/room101", "{expect_codec: H265|HEVC}");
+  CHECK(codec.result.kind == FailureKind::bad_content);
+  CHECK(codec.result.reason == "no stream in the expected codec (offered: video H264)");
+  auto audio = run_rtsp(server("RTSP_PORT"), "/campus/room101", "{expect_media: [video, audio]}");
+  CHECK(audio.result.reason == "no audio media in the SDP (offered: video H264)");
+}
+
+TEST_CASE("rtsp: Digest credentials, a wrong password, none, a wrong path and no server") {
+  auto ok = run_rtsp(server("RTSP_AUTH_PORT"), "/campus/secure", "{credentials: camera}");
+  INFO(ok.result.reason);
+  CHECK(ok.result.verdict == Verdict::pass);
+  CHECK(ok.result.evidence.dump().find("viewerpw") == std::string::npos);
+  auto wrong = run_rtsp(server("RTSP_AUTH_PORT"), "/campus/secure", "{credentials: camera_wrong}");
+  CHECK(wrong.result.kind == FailureKind::auth_rejected);
+  CHECK(wrong.result.reason == "DESCRIBE: 401, the camera refused the credentials");
+  auto none = run_rtsp(server("RTSP_AUTH_PORT"), "/campus/secure", "{}");
+  CHECK(none.result.reason == "DESCRIBE: 401, the camera wants credentials");
+  auto path = run_rtsp(server("RTSP_PORT"), "/campus/no-such-room", "{}");
+  CHECK(path.result.kind == FailureKind::bad_status);
+  CHECK(path.result.reason == "DESCRIBE: expected 200, got 404");
+  auto down = run_rtsp(std::to_string(free_port()), "/x", "{}");
   CHECK(down.result.kind == FailureKind::connect);
 }

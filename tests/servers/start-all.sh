@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The integration tests' shared servers: nginx, the misbehaving targets, a Pushgateway,
-# LemonLDAP::NG (CAS and OpenID Connect), OpenLDAP slapd, FreeRADIUS, mosquitto, and the CAS and SIP2
-# simulators.
+# LemonLDAP::NG (CAS and OpenID Connect), OpenLDAP slapd, FreeRADIUS, mosquitto, GStreamer's RTSP server,
+# and the CAS and SIP2 simulators.
 # Writes their addresses to DIR/servers.env (KEY=VALUE lines) for the tests to read.
 #   tests/servers/start-all.sh DIR
 set -euo pipefail
@@ -17,6 +17,7 @@ dir=$(mkdir -p "${1:?usage: start-all.sh DIR}" && cd "$1" && pwd)
   "$here/start-cas-sim.sh" "$dir/cas-sim"
   "$here/start-sip2-sim.sh" "$dir/sip2-sim"
   "$here/start-mosquitto.sh" "$dir/mosquitto"
+  "$here/start-rtsp.sh" "$dir/rtsp"
   "$here/start-freeradius.sh" "$dir/radius"
   # A server whose replies lack Message-Authenticator, as Debian's FreeRADIUS sends by default.
   REPLY_MA=no "$here/start-freeradius.sh" "$dir/radius-noma" | sed 's/^RADIUS/RADIUS_NOMA/'
