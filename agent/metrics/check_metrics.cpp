@@ -18,6 +18,23 @@ std::string measurement_help(const std::string& name) {
       {"tls_chain_verified", "1 if the certificate chain verified"},
       {"dns_answers", "Addresses in the last DNS answer"},
       {"feed_last_event_age_seconds", "Age of the newest event in the feed"},
+      {"feed_events_seen", "Events with a readable time seen in the last run"},
+      {"feed_events_in_window", "Events within the configured window"},
+      {"scenario_steps", "Steps of the scenario"},
+      {"scenario_steps_passed", "Steps that passed in the last run"},
+      {"cas_login_duration_seconds", "Time the CAS login (form post or TGT request) took"},
+      {"cas_ticket_duration_seconds", "Time the service ticket request took (REST)"},
+      {"cas_validate_duration_seconds", "Time the ticket validation took"},
+      {"oidc_login_duration_seconds", "Time the provider's login form took (authorization code)"},
+      {"oidc_token_duration_seconds", "Time the token endpoint took"},
+      {"oidc_id_token_lifetime_seconds", "Seconds until the id_token expires"},
+      {"ldap_search_entries", "Entries the search returned"},
+      {"radius_round_trip_seconds", "Round trip of the answered RADIUS request"},
+      {"radius_tries", "Sends until the RADIUS server answered"},
+      {"sip2_acs_online", "1 if the SIP2 ACS reports itself online"},
+      {"sip2_patron_charged_items", "Items charged to the test patron"},
+      {"rtsp_options_duration_seconds", "Time the RTSP OPTIONS request took"},
+      {"rtsp_describe_duration_seconds", "Time the RTSP DESCRIBE request took"},
   };
   auto it = help.find(name);
   return it != help.end() ? it->second : "Probe measurement " + name;
