@@ -2,9 +2,12 @@
 // SIP2 simulator (no SIP2 server is packaged in Debian), feed against nginx and mosquitto, rtsp
 // against GStreamer's RTSP server.
 
+#include <csignal>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <sys/stat.h>
 
 #include <doctest/doctest.h>
 
@@ -360,4 +363,96 @@ TEST_CASE("rtsp: Digest credentials, a wrong password, none, a wrong path and no
   CHECK(path.result.reason == "DESCRIBE: expected 200, got 404");
   auto down = run_rtsp(std::to_string(free_port()), "/x", "{}");
   CHECK(down.result.kind == FailureKind::connect);
+}
+
+TEST_CASE("the campus protocol probes run in the daemon: metrics, evidence, no secrets") {
+  TempDir dir;
+  const int port = free_port();
+  const std::string key = dir.file("evidence.key", std::string(48, 'k'));
+  chmod(key.c_str(), 0600);
+  const std::string eve = dir.file("eve.json", "");
+  const std::string config =
+      "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+      ", default_interval: 2s, default_timeout: 2s}\n"
+      "evidence: {dir: " +
+      dir.path() + "/evidence, key_file: " + key +
+      "}\n"
+      "secrets:\n"
+      "  nas: {secret_file: " +
+      dir.file("nas", "testing123") +
+      "}\n"
+      "  net: {username: student1, password_file: " +
+      dir.file("net", "radpass1") +
+      "}\n"
+      "  term: {username: campus-probe, password_file: " +
+      dir.file("term", "sip2pw") +
+      "}\n"
+      "  patron: {username: P0001, password_file: " +
+      dir.file("patron", "1234") +
+      "}\n"
+      "  camera: {username: viewer, password_file: " +
+      dir.file("camera", "viewerpw") +
+      "}\n"
+      "checks:\n"
+      "  - {id: net-login, probe: radius, target: \"127.0.0.1:" +
+      server("RADIUS_PORT") +
+      "\", params: {secret: nas, credentials: net}, indicators: [H-4.1.1.2]}\n"
+      "  - {id: library, probe: sip2, target: \"127.0.0.1:" +
+      server("SIP2_SIM_NORMAL_PORT") +
+      "\", params: {login: term, patron: patron}, indicators: [H-2.2.2.3]}\n"
+      "  - {id: camera, probe: rtsp, target: \"rtsp://127.0.0.1:" +
+      server("RTSP_AUTH_PORT") +
+      "/campus/secure\", params: {credentials: camera}, indicators: [H-3.3.3.1]}\n"
+      "  - {id: ids, probe: feed, target: \"" +
+      eve + "\", params: {max_age: 1m}, indicators: [H-4.1.1.3]}\n";
+  std::ofstream(eve) << "{\"timestamp\":\"" << iso_utc(std::chrono::system_clock::now())
+                     << "\",\"event_type\":\"alert\"}\n";
+  Process agent({CAMPUS_PROBE_BIN, "run", "--config", dir.file("campus.yaml", config),
+                 "--log-level", "debug"},
+                dir.path() + "/agent.log");
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  std::string metrics;
+  REQUIRE_MESSAGE(wait_until(
+                      [&] {
+                        metrics = http_request(base + "/metrics").body;
+                        return metric_value(metrics, "campus_evidence_records_total").value_or(0) >=
+                               8;
+                      },
+                      20s),
+                  agent.output());
+  std::string success_lines;
+  std::istringstream lines(metrics);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("campus_probe_success{", 0) == 0) success_lines += line + "\n";
+  }
+  INFO(success_lines);
+  for (const auto& [id, probe] : std::vector<std::pair<std::string, std::string>>{
+           {"net-login", "radius"}, {"library", "sip2"}, {"camera", "rtsp"}, {"ids", "feed"}}) {
+    CHECK_MESSAGE(
+        metric_value(metrics, "campus_probe_success{check=\"" + id + "\",probe=\"" + probe +
+                                  "\",system=\"unknown\"}") == std::optional<double>(1),
+        id);
+  }
+  for (const char* name : {"campus_probe_radius_round_trip_seconds", "campus_probe_sip2_acs_online",
+                           "campus_probe_rtsp_describe_duration_seconds",
+                           "campus_probe_feed_last_event_age_seconds"}) {
+    CHECK_MESSAGE(metrics.find(std::string("# HELP ") + name) != std::string::npos, name);
+  }
+  std::string seen = metrics;
+  for (const char* id : {"net-login", "library", "camera", "ids"}) {
+    seen += http_request(base + "/probe?check=" + std::string(id) + "&debug=true").body;
+  }
+  agent.signal(SIGTERM);
+  REQUIRE(agent.wait(10s) == 0);
+  seen += agent.output();
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path() + "/evidence")) {
+    std::ifstream in(entry.path());
+    std::stringstream s;
+    s << in.rdbuf();
+    seen += s.str();
+  }
+  for (const std::string secret : {"testing123", "radpass1", "sip2pw", "viewerpw"}) {
+    CHECK_MESSAGE(seen.find(secret) == std::string::npos, secret);
+  }
+  CHECK(seen.find("|AD1234|") == std::string::npos);
 }
