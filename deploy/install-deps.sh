@@ -18,6 +18,7 @@ test_packages=(
   # GStreamer's RTSP server, from Debian's python3 through PyGObject, with an H.264 encoder.
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly
+  monitoring-plugins-basic monitoring-plugins-standard
   lemonldap-ng lemonldap-ng-fastcgi-server
   # Perl modules the LemonLDAP::NG portal needs for CAS and OpenID Connect; Debian lists them
   # only as Recommends, which are not installed.

@@ -35,6 +35,8 @@ std::string measurement_help(const std::string& name) {
       {"sip2_patron_charged_items", "Items charged to the test patron"},
       {"rtsp_options_duration_seconds", "Time the RTSP OPTIONS request took"},
       {"rtsp_describe_duration_seconds", "Time the RTSP DESCRIBE request took"},
+      {"plugin_perfdata", "A plugin's performance data, in base units (seconds, bytes)"},
+      {"plugin_exit_code", "Exit status of the plugin (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)"},
   };
   auto it = help.find(name);
   return it != help.end() ? it->second : "Probe measurement " + name;
@@ -163,6 +165,7 @@ void CheckMetrics::record(const CheckSpec& check, const ProbeResult& result, dou
   row.kind = result.kind;
   assign(row.phases, result.phases, [](const Phase& p) { return p.seconds; });
   assign(row.measurements, result.measurements, [](const Measurement& m) { return m.value; });
+  row.labelled = result.labelled_measurements;
 }
 
 void CheckMetrics::count_skipped(const CheckSpec& check) {
@@ -232,6 +235,9 @@ void CheckMetrics::for_each_family(Sink& sink) const {
     for (const auto& [name, v] : row.measurements)
       names.insert(name);
   }
+  for (const auto& [id, row] : rows_) {
+    for (const auto& m : row.labelled) names.insert(m.name);
+  }
   for (const auto& name : names) {
     const std::string metric = metric_name(name);
     const std::string help = measurement_help(name);
@@ -239,6 +245,9 @@ void CheckMetrics::for_each_family(Sink& sink) const {
     for (const auto& [id, row] : rows_) {
       for (const auto& [n, v] : row.measurements) {
         if (n == name) sink.sample(id, {}, v);
+      }
+      for (const auto& m : row.labelled) {
+        if (m.name == name) sink.sample(id, {{"label", m.label}}, m.value);
       }
     }
   }

@@ -48,6 +48,7 @@ class CheckMetrics final : public prometheus::Collectable {
     FailureKind kind = FailureKind::none;
     std::vector<std::pair<std::string, double>> phases;
     std::vector<std::pair<std::string, double>> measurements;
+    std::vector<LabelledMeasurement> labelled;
   };
   template <typename Sink>
   void for_each_family(Sink& sink) const;

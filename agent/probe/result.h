@@ -47,6 +47,15 @@ struct Measurement {
   double value = 0;
 };
 
+/// A measurement with one label of its own, e.g. a plugin's perfdata item: exported as
+/// `campus_probe_<name>{check, label}`. `label` comes from the target, so it is a label value,
+/// never part of a metric name.
+struct LabelledMeasurement {
+  std::string name;
+  std::string label;
+  double value = 0;
+};
+
 struct ProbeResult {
   Verdict verdict = Verdict::error;
   FailureKind kind = FailureKind::internal;
@@ -54,6 +63,7 @@ struct ProbeResult {
   std::chrono::nanoseconds duration{0};
   std::vector<Phase> phases;
   std::vector<Measurement> measurements;
+  std::vector<LabelledMeasurement> labelled_measurements;
   nlohmann::json evidence = nlohmann::json::object();  ///< what was asked and what came back
 
   static ProbeResult pass(std::string reason);

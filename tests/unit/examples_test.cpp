@@ -19,8 +19,10 @@ namespace {
 std::vector<fs::path> example_files() {
   std::vector<fs::path> out;
   const fs::path root(CAMPUS_SOURCE_DIR);
-  for (const auto& entry : fs::directory_iterator(root / "probes")) {
-    if (fs::exists(entry.path() / "example.yaml")) out.push_back(entry.path() / "example.yaml");
+  for (const char* dir : {"probes", "plugins"}) {
+    for (const auto& entry : fs::directory_iterator(root / dir)) {
+      if (fs::exists(entry.path() / "example.yaml")) out.push_back(entry.path() / "example.yaml");
+    }
   }
   for (const auto& entry : fs::directory_iterator(root / "configs")) {
     if (entry.path().extension() == ".yaml") out.push_back(entry.path());
@@ -45,6 +47,12 @@ TEST_CASE("every example config loads without problems") {
     std::string yaml = text.str();
     // Secret files of the examples live under /etc/campus-probe on a real server; point them at
     // a file that exists here.
+    // Vendor scripts of the examples are installed under /usr/local/lib/campus-probe; the
+    // repository's copies live in tests/plugins.
+    for (std::size_t at; (at = yaml.find("/usr/local/lib/campus-probe/")) != std::string::npos;) {
+      yaml.replace(at, std::string_view("/usr/local/lib/campus-probe/").size(),
+                   CAMPUS_SOURCE_DIR "/tests/plugins/");
+    }
     for (std::size_t at; (at = yaml.find("/etc/campus-probe/")) != std::string::npos;) {
       const auto end = yaml.find_first_of(" ,}\n", at);
       yaml.replace(at, end - at, CAMPUS_SOURCE_DIR "/README.md");

@@ -1,0 +1,4 @@
+#!/bin/sh
+# A plugin that prints a little, then hangs.
+echo "starting"
+sleep 60
