@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "core/hash.h"
+#include "plugin/native_plugins.h"
 #include "probe/registry.h"
 
 namespace campus {
@@ -95,6 +96,12 @@ class ConfigParser {
     }
     if (auto v = r.get("plugin_dirs")) {
       a.plugin_dirs = v->string_list().value_or(std::vector<std::string>{});
+      for (auto& dir : a.plugin_dirs) {
+        if (fs::path(dir).is_relative()) dir = (base_dir_ / dir).string();
+      }
+      // Native plugins add probe types, so they load before the checks are read.
+      plugin_probes_ = options_.probes;
+      load_native_plugins(a.plugin_dirs, *plugin_probes_, *v);
     }
     r.finish();
   }
@@ -321,10 +328,10 @@ class ConfigParser {
     if (auto v = r.required("probe")) {
       if (auto s = v->text()) {
         check->probe_type = *s;
-        factory = options_.probes.find(*s);
+        factory = probes().find(*s);
         if (!factory) {
           std::string known;
-          for (const auto& name : options_.probes.names())
+          for (const auto& name : probes().names())
             known += (known.empty() ? "" : ", ") + name;
           v->error("unknown probe type '" + *s + "' (known: " + known + ")");
         }
@@ -388,7 +395,11 @@ class ConfigParser {
     return check;
   }
 
+  // The probe types checks may use: the built-in ones, plus native plugins' when configured.
+  const ProbeRegistry& probes() const { return plugin_probes_ ? *plugin_probes_ : options_.probes; }
+
   const ConfigLoadOptions& options_;
+  std::optional<ProbeRegistry> plugin_probes_;
   const YamlSource& source_;
   Config& config_;
   fs::path base_dir_;

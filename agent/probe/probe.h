@@ -4,6 +4,7 @@
 // agent turns them into metrics, evidence and indicator state.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,7 +82,8 @@ struct ProbeSetup {
   }
 };
 
-/// Builds probes of one type. Returns nullptr after recording at least one error.
-using ProbeFactory = std::unique_ptr<Probe> (*)(ProbeSetup& setup);
+/// Builds probes of one type. Returns nullptr after recording at least one error. A function
+/// object, so that a native plugin's factory can hold its library.
+using ProbeFactory = std::function<std::unique_ptr<Probe>(ProbeSetup& setup)>;
 
 }  // namespace campus

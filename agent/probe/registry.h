@@ -29,12 +29,12 @@ class ProbeRegistry {
 namespace detail {
 struct QueuedProbe {
   const char* name;
-  ProbeFactory factory;
+  std::unique_ptr<Probe> (*factory)(ProbeSetup& setup);
 };
 /// The registrations queued by CAMPUS_REGISTER_PROBE before main().
 std::vector<QueuedProbe>& queued_probes();
 struct ProbeRegistrar {
-  ProbeRegistrar(const char* name, ProbeFactory factory) {
+  ProbeRegistrar(const char* name, std::unique_ptr<Probe> (*factory)(ProbeSetup& setup)) {
     queued_probes().push_back({name, factory});
   }
 };

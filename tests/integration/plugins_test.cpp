@@ -1,11 +1,15 @@
-// The exec probe: the project's own misbehaving plugins, and the real monitoring-plugins from
-// Debian pointed at the real nginx and slapd the other tests start.
+// Plugins: the exec probe with the project's own misbehaving plugins and the real
+// monitoring-plugins from Debian pointed at the real nginx and slapd the other tests start; and
+// native plugins through the C ABI (the example plugin and deliberately broken ones).
 
 #include <dirent.h>
 #include <fstream>
 
 #include <doctest/doctest.h>
 
+#include "catalog/catalog.h"
+#include "config/config.h"
+#include "probe/registry.h"
 #include "support.h"
 
 using namespace campus;
@@ -133,4 +137,84 @@ TEST_CASE("exec: Debian's monitoring-plugins against the real nginx and slapd") 
                             std::to_string(free_port()) + "\"]}");
   CHECK(refused.result.verdict == Verdict::fail);
   CHECK(refused.result.reason.find("Connection refused") != std::string::npos);
+}
+
+namespace {
+
+std::string native_config(const std::vector<std::string>& dirs, const std::string& checks) {
+  std::string list;
+  for (const auto& d : dirs)
+    list += (list.empty() ? "" : ", ") + d;
+  return "agent: {plugin_dirs: [" + list + "]}\nchecks:\n" + checks;
+}
+
+std::string config_errors(const std::string& yaml) {
+  static const Catalog catalog = Catalog::builtin();
+  static const ProbeRegistry probes = ProbeRegistry::builtin();
+  Diagnostics d;
+  auto config = load_config_text("plugins.yaml", yaml, {catalog, probes}, d);
+  CHECK_FALSE(config.has_value());
+  return d.str();
+}
+
+const std::string kExamples = CAMPUS_EXAMPLE_PLUGINS_DIR;
+const std::string kNative = CAMPUS_NATIVE_PLUGINS_DIR;
+
+}  // namespace
+
+TEST_CASE("native plugin: the example tcp-banner plugin loads and runs next to built-in probes") {
+  const std::string target = "127.0.0.1:" + server("MISBEHAVE_BANNER_PORT");
+  const std::string checks = "  - {id: t, probe: tcp-banner, target: \"" + target +
+                             "\", params: {expect: ESMTP}}\n"
+                             "  - {id: wrong, probe: tcp-banner, target: \"" +
+                             target +
+                             "\", params: {expect: FTP}}\n"
+                             "  - {id: quiet, probe: tcp-banner, target: \"127.0.0.1:" +
+                             server("MISBEHAVE_SILENT_PORT") +
+                             "\", timeout: 2s}\n"
+                             "  - {id: builtin, probe: tcp, target: \"" +
+                             target + "\"}\n";
+  const std::string yaml = native_config({kExamples}, checks);
+  auto r = run_check(yaml, "t");
+  INFO(r.result.reason);
+  CHECK(r.result.verdict == Verdict::pass);
+  CHECK(r.result.reason == "banner: 220 campus-test ESMTP ready");
+  CHECK(r.result.evidence["banner"] == "220 campus-test ESMTP ready");
+  CHECK(r.result.evidence["plugin"] == "tcp-banner example");
+  CHECK(r.result.measurement("banner_bytes") > 20);
+  auto wrong = run_check(yaml, "wrong");
+  CHECK(wrong.result.kind == FailureKind::bad_content);
+  CHECK(wrong.result.reason == "the banner does not contain \"FTP\"");
+  auto quiet = run_check(yaml, "quiet");
+  CHECK(quiet.result.kind == FailureKind::timeout);
+  CHECK(quiet.result.reason == "connected, but no banner before the deadline");
+  CHECK(run_check(yaml, "builtin").result.verdict == Verdict::pass);
+}
+
+TEST_CASE("native plugin: another ABI version, a taken type, no entry point are refused at load") {
+  const std::string check = "  - {id: t, probe: tcp, target: \"127.0.0.1:1\"}\n";
+  const std::string abi = config_errors(native_config({kNative + "/bad_abi"}, check));
+  CHECK(abi.find("bad_abi.so was built for plugin ABI version 2, this agent speaks version 1") !=
+        std::string::npos);
+  const std::string duplicate =
+      config_errors(native_config({kExamples, kNative + "/duplicate"}, check));
+  CHECK(duplicate.find("probe type 'tcp-banner' is already provided") != std::string::npos);
+  CHECK(duplicate.find("probe type 'http' is already provided") != std::string::npos);
+  const std::string entry = config_errors(native_config({kNative + "/no_entry"}, check));
+  CHECK(entry.find("does not export campus_probe_plugin_entry()") != std::string::npos);
+  const std::string params = config_errors(native_config(
+      {kExamples},
+      "  - {id: t, probe: tcp-banner, target: \"127.0.0.1:25\", params: {expct: x}}\n"));
+  CHECK(params.find("checks[0].params: unknown param 'expct' (tcp-banner knows: expect)") !=
+        std::string::npos);
+}
+
+TEST_CASE(
+    "native plugin: a plugin that overruns its deadline is cut off, its late result dropped") {
+  auto r = run_check(
+      native_config({kNative + "/slow"}, "  - {id: t, probe: sleepy, target: x, timeout: 1s}\n"),
+      "t");
+  CHECK(r.result.verdict == Verdict::fail);
+  CHECK(r.result.kind == FailureKind::timeout);
+  CHECK(r.result.duration < 2s);
 }

@@ -3,6 +3,7 @@
   silent  accepts connections and never answers
   reset   accepts, reads the request, then resets the connection (RST)
   drip    answers an HTTP request one byte per second
+  banner  greets every connection like a mail server ("220 campus-test ESMTP ready") and closes
 Prints MISBEHAVE_<NAME>_PORT=<port> lines once listening, then serves until killed."""
 import socket
 import struct
@@ -46,6 +47,16 @@ def drip(conn):
         conn.close()
 
 
+def banner(conn):
+    try:
+        conn.sendall(b"220 campus-test ESMTP ready\r\n")
+        time.sleep(0.5)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
 def serve(sock, handler):
     while True:
         conn, _ = sock.accept()
@@ -53,7 +64,7 @@ def serve(sock, handler):
 
 
 held = []
-modes = {"silent": silent, "reset": reset, "drip": drip}
+modes = {"silent": silent, "reset": reset, "drip": drip, "banner": banner}
 sockets = {name: listener() for name in modes}
 for name, sock in sockets.items():
     threading.Thread(target=serve, args=(sock, modes[name]), daemon=True).start()
