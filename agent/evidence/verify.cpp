@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <regex>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -23,6 +25,91 @@ std::string place(const std::string& segment, std::uint64_t line, const nlohmann
     out += " (seq " + std::to_string((*record)["seq"].get<std::uint64_t>()) + ")";
   }
   return out + ": ";
+}
+
+// What the chain walk needs of one line, found independently of every other line (parse, hash,
+// MAC), so that lines can be checked on several cores.
+struct CheckedLine {
+  enum class Problem { none, not_json, hash, no_mac, mac } problem = Problem::none;
+  std::string where;
+  std::uint64_t seq = 0;
+  std::string type;
+  std::string prev;
+  std::string hash;
+  std::string segment;        // of an open record
+  std::uint64_t records = 0;  // of a seal
+  std::string last;           // of a seal
+  std::string check;          // of a run
+  std::string time;
+};
+
+CheckedLine check_line(const std::string& line, const std::string& segment, std::uint64_t number,
+                       const std::optional<std::string>& key) {
+  CheckedLine c;
+  auto record = nlohmann::json::parse(line, nullptr, false);
+  if (record.is_discarded() || !record.is_object()) {
+    c.problem = CheckedLine::Problem::not_json;
+    c.where = place(segment, number, nullptr);
+    return c;
+  }
+  c.where = place(segment, number, &record);
+  // The canonical bytes once, for the hash and the MAC: take hash and mac out of the parsed
+  // record (no copy of it) and serialise what is left.
+  nlohmann::json hash = record.contains("hash") ? std::move(record["hash"]) : nlohmann::json();
+  nlohmann::json mac = record.contains("mac") ? std::move(record["mac"]) : nlohmann::json();
+  record.erase("hash");
+  record.erase("mac");
+  const std::string bytes = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (!hash.is_string() || hash.get<std::string>() != sha256_hex(bytes)) {
+    c.problem = CheckedLine::Problem::hash;
+    return c;
+  }
+  if (key) {
+    if (mac.is_null()) {
+      c.problem = CheckedLine::Problem::no_mac;
+      return c;
+    }
+    if (mac != mac_of_bytes(bytes, *key)) {
+      c.problem = CheckedLine::Problem::mac;
+      return c;
+    }
+  }
+  c.hash = hash.get<std::string>();
+  c.seq = record.value("seq", std::uint64_t(0));
+  c.type = record.value("type", "");
+  c.prev = record.value("prev", "");
+  c.time = record.value("time", "");
+  if (c.type == "open") c.segment = record.value("segment", "");
+  if (c.type == "seal") {
+    c.records = record.value("records", std::uint64_t(0));
+    c.last = record.value("last", "");
+  }
+  if (c.type == "run") c.check = record.value("check", "");
+  return c;
+}
+
+// Checks every line of a segment, on as many threads as there are cores: the hash and MAC of a
+// line do not depend on any other line. The chain is walked afterwards, in order.
+std::vector<CheckedLine> check_lines(const std::vector<std::string>& lines,
+                                     const std::string& segment,
+                                     const std::optional<std::string>& key) {
+  std::vector<CheckedLine> out(lines.size());
+  const std::size_t threads =
+      lines.size() < 4096 ? 1 : std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
+  auto work = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i)
+      out[i] = check_line(lines[i], segment, i + 1, key);
+  };
+  std::vector<std::thread> pool;
+  const std::size_t chunk = (lines.size() + threads - 1) / threads;
+  for (std::size_t t = 1; t < threads; ++t) {
+    pool.emplace_back(work, std::min(lines.size(), t * chunk),
+                      std::min(lines.size(), (t + 1) * chunk));
+  }
+  work(0, std::min(lines.size(), chunk));
+  for (auto& thread : pool)
+    thread.join();
+  return out;
 }
 
 }  // namespace
@@ -104,49 +191,41 @@ EvidenceVerification verify_evidence(const std::string& dir,
     std::uint64_t number = 0;
     std::uint64_t in_segment = 0;
     bool sealed = false;
-    for (const auto& line : lines) {
+    const std::vector<CheckedLine> checked = check_lines(lines, segment, key);
+    for (const CheckedLine& c : checked) {
       ++number;
-      auto record = nlohmann::json::parse(line, nullptr, false);
-      if (record.is_discarded() || !record.is_object()) {
-        v.problem = place(segment, number, nullptr) + "not a JSON record — damaged";
+      const std::string& where = c.where;
+      if (c.problem == CheckedLine::Problem::not_json) {
+        v.problem = where + "not a JSON record — damaged";
         return v;
       }
-      const std::string where = place(segment, number, &record);
       if (sealed) {
         v.problem = where + "record after the segment's seal — records appended or segments joined";
         return v;
       }
-      // The canonical bytes once, for the hash and the MAC: take hash and mac out of the parsed
-      // record (no copy of it) and serialise what is left.
-      nlohmann::json hash = record.contains("hash") ? std::move(record["hash"]) : nlohmann::json();
-      nlohmann::json mac = record.contains("mac") ? std::move(record["mac"]) : nlohmann::json();
-      record.erase("hash");
-      record.erase("mac");
-      const std::string bytes =
-          record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      if (!hash.is_string() || hash.get<std::string>() != sha256_hex(bytes)) {
-        v.problem = where + "hash mismatch — record altered";
-        return v;
-      }
-      if (key) {
-        if (mac.is_null()) {
+      switch (c.problem) {
+        case CheckedLine::Problem::hash:
+          v.problem = where + "hash mismatch — record altered";
+          return v;
+        case CheckedLine::Problem::no_mac:
           v.problem = where + "no MAC — record forged (or written without a key)";
           return v;
-        }
-        if (mac != mac_of_bytes(bytes, *key)) {
+        case CheckedLine::Problem::mac:
           v.problem = where + "MAC mismatch — record forged (or the key is wrong)";
           return v;
-        }
+        case CheckedLine::Problem::not_json:
+        case CheckedLine::Problem::none:
+          break;
       }
-      const auto seq = record.value("seq", std::uint64_t(0));
-      const std::string type = record.value("type", "");
-      if (in_segment == 0 && (type != "open" || record.value("segment", "") != segment)) {
+      const std::uint64_t seq = c.seq;
+      const std::string& type = c.type;
+      if (in_segment == 0 && (type != "open" || c.segment != segment)) {
         v.problem = where +
                     "the segment does not begin with its own open record — segment "
                     "truncated at the start, renamed or swapped";
         return v;
       }
-      if (record.value("prev", "") != prev || seq != expected_seq) {
+      if (c.prev != prev || seq != expected_seq) {
         if (type == "open") {
           v.problem = where + "the segment does not continue the previous one (seq " +
                       std::to_string(seq) + " where " + std::to_string(expected_seq) +
@@ -172,8 +251,7 @@ EvidenceVerification verify_evidence(const std::string& dir,
         return v;
       }
       if (type == "seal") {
-        if (record.value("records", std::uint64_t(0)) != in_segment ||
-            record.value("last", "") != prev) {
+        if (c.records != in_segment || c.last != prev) {
           v.problem = where + "the seal does not match the segment's records — records deleted";
           return v;
         }
@@ -181,12 +259,11 @@ EvidenceVerification verify_evidence(const std::string& dir,
       }
       if (type == "run") {
         ++v.runs;
-        v.checks.insert(record.value("check", ""));
+        v.checks.insert(c.check);
       }
-      const std::string time = record.value("time", "");
-      if (v.first_time.empty()) v.first_time = time;
-      v.last_time = time;
-      prev = hash.get<std::string>();
+      if (v.first_time.empty()) v.first_time = c.time;
+      v.last_time = c.time;
+      prev = c.hash;
       expected_seq = seq + 1;
       ++in_segment;
       ++v.records;

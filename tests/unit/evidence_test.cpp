@@ -275,3 +275,23 @@ TEST_CASE("a segment left empty by a crash is dropped and the chain continues") 
   CHECK(v.runs == 7);
   CHECK_FALSE(fs::exists(scratch.dir + "/evidence-20990101-0001.jsonl"));
 }
+
+TEST_CASE("a long segment is checked on several threads and still names the first broken record") {
+  Scratch s;
+  Writer().write(s.dir, 12000);
+  CHECK(verify_evidence(s.dir, kKey).intact);
+  const std::string file = segments(s.dir).front();
+  auto lines = read_lines(file);
+  REQUIRE(lines.size() > 12000);
+  // Two alterations in different threads' shares: the earlier one is reported.
+  for (std::size_t at : {std::size_t(9001), std::size_t(7001)}) {
+    const auto pos = lines[at].find("运行");
+    REQUIRE(pos != std::string::npos);
+    lines[at].replace(pos, 6, "篡改");
+  }
+  write_lines(file, lines);
+  const auto v = verify_evidence(s.dir, kKey);
+  CHECK_FALSE(v.intact);
+  CHECK(v.problem.find(" line 7002 ") != std::string::npos);
+  CHECK(v.problem.find("hash mismatch — record altered") != std::string::npos);
+}
