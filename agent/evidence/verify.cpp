@@ -19,19 +19,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string place(const std::string& segment, std::uint64_t line, const nlohmann::json* record) {
-  std::string out = segment + " line " + std::to_string(line);
-  if (record && record->contains("seq") && (*record)["seq"].is_number_unsigned()) {
-    out += " (seq " + std::to_string((*record)["seq"].get<std::uint64_t>()) + ")";
-  }
-  return out + ": ";
-}
-
 // What the chain walk needs of one line, found independently of every other line (parse, hash,
 // MAC), so that lines can be checked on several cores.
 struct CheckedLine {
   enum class Problem { none, not_json, hash, no_mac, mac } problem = Problem::none;
-  std::string where;
+  std::uint64_t number = 0;  // line number in the segment
+  bool has_seq = false;
   std::uint64_t seq = 0;
   std::string type;
   std::string prev;
@@ -43,16 +36,19 @@ struct CheckedLine {
   std::string time;
 };
 
-CheckedLine check_line(const std::string& line, const std::string& segment, std::uint64_t number,
+CheckedLine check_line(const std::string& line, std::uint64_t number,
                        const std::optional<std::string>& key) {
   CheckedLine c;
+  c.number = number;
   auto record = nlohmann::json::parse(line, nullptr, false);
   if (record.is_discarded() || !record.is_object()) {
     c.problem = CheckedLine::Problem::not_json;
-    c.where = place(segment, number, nullptr);
     return c;
   }
-  c.where = place(segment, number, &record);
+  if (const auto it = record.find("seq"); it != record.end() && it->is_number_unsigned()) {
+    c.has_seq = true;
+    c.seq = it->get<std::uint64_t>();
+  }
   // The canonical bytes once, for the hash and the MAC: take hash and mac out of the parsed
   // record (no copy of it) and serialise what is left.
   nlohmann::json hash = record.contains("hash") ? std::move(record["hash"]) : nlohmann::json();
@@ -74,8 +70,7 @@ CheckedLine check_line(const std::string& line, const std::string& segment, std:
       return c;
     }
   }
-  c.hash = hash.get<std::string>();
-  c.seq = record.value("seq", std::uint64_t(0));
+  c.hash = std::move(hash.get_ref<std::string&>());
   c.type = record.value("type", "");
   c.prev = record.value("prev", "");
   c.time = record.value("time", "");
@@ -91,14 +86,13 @@ CheckedLine check_line(const std::string& line, const std::string& segment, std:
 // Checks every line of a segment, on as many threads as there are cores: the hash and MAC of a
 // line do not depend on any other line. The chain is walked afterwards, in order.
 std::vector<CheckedLine> check_lines(const std::vector<std::string>& lines,
-                                     const std::string& segment,
                                      const std::optional<std::string>& key) {
   std::vector<CheckedLine> out(lines.size());
   const std::size_t threads =
       lines.size() < 4096 ? 1 : std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
   auto work = [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i)
-      out[i] = check_line(lines[i], segment, i + 1, key);
+      out[i] = check_line(lines[i], i + 1, key);
   };
   std::vector<std::thread> pool;
   const std::size_t chunk = (lines.size() + threads - 1) / threads;
@@ -147,21 +141,6 @@ EvidenceVerification verify_evidence(const std::string& dir,
     v.problem = dir + ": no evidence segments (evidence-YYYYMMDD-NNNN.jsonl)";
     return v;
   }
-  // Segments deleted by retention are named, with their last hash and seq, in `retention`
-  // records further on; the oldest remaining segment may continue from one of those.
-  std::map<std::string, std::uint64_t> retained_ends;
-  for (const auto& segment : segments) {
-    std::ifstream in(dir + "/" + segment, std::ios::binary);
-    for (std::string line; std::getline(in, line);) {
-      if (line.find("\"type\":\"retention\"") == std::string::npos) continue;
-      const auto record = nlohmann::json::parse(line, nullptr, false);
-      if (record.is_discarded() || !record.contains("deleted")) continue;
-      for (const auto& d : record["deleted"]) {
-        retained_ends[d.value("last_hash", "")] = d.value("last_seq", std::uint64_t(0));
-        ++v.segments_removed;
-      }
-    }
-  }
   std::string prev = kGenesisPrev;
   std::uint64_t expected_seq = 0;
   {
@@ -170,6 +149,23 @@ EvidenceVerification verify_evidence(const std::string& dir,
     std::getline(in, line);
     const auto first = nlohmann::json::parse(line, nullptr, false);
     if (first.is_object() && first.value("prev", kGenesisPrev) != kGenesisPrev) {
+      // The log does not start at its beginning: segments deleted by retention are named, with
+      // their last hash and seq, in `retention` records further on, and the oldest remaining
+      // segment must continue from one of those. (A log that starts at genesis lost nothing,
+      // so this scan is only needed here.)
+      std::map<std::string, std::uint64_t> retained_ends;
+      for (const auto& segment : segments) {
+        std::ifstream scan(dir + "/" + segment, std::ios::binary);
+        for (std::string l; std::getline(scan, l);) {
+          if (l.find("\"type\":\"retention\"") == std::string::npos) continue;
+          const auto record = nlohmann::json::parse(l, nullptr, false);
+          if (record.is_discarded() || !record.contains("deleted")) continue;
+          for (const auto& d : record["deleted"]) {
+            retained_ends[d.value("last_hash", "")] = d.value("last_seq", std::uint64_t(0));
+            ++v.segments_removed;
+          }
+        }
+      }
       auto it = retained_ends.find(first.value("prev", ""));
       if (it == retained_ends.end() || it->second + 1 != first.value("seq", std::uint64_t(0))) {
         v.problem = segments.front() +
@@ -191,27 +187,32 @@ EvidenceVerification verify_evidence(const std::string& dir,
     std::uint64_t number = 0;
     std::uint64_t in_segment = 0;
     bool sealed = false;
-    const std::vector<CheckedLine> checked = check_lines(lines, segment, key);
+    const std::vector<CheckedLine> checked = check_lines(lines, key);
     for (const CheckedLine& c : checked) {
       ++number;
-      const std::string& where = c.where;
+      // Where this record is, for a problem report: "SEGMENT line N (seq S): ".
+      const auto where = [&] {
+        return segment + " line " + std::to_string(c.number) +
+               (c.has_seq ? " (seq " + std::to_string(c.seq) + ")" : "") + ": ";
+      };
       if (c.problem == CheckedLine::Problem::not_json) {
-        v.problem = where + "not a JSON record — damaged";
+        v.problem = where() + "not a JSON record — damaged";
         return v;
       }
       if (sealed) {
-        v.problem = where + "record after the segment's seal — records appended or segments joined";
+        v.problem =
+            where() + "record after the segment's seal — records appended or segments joined";
         return v;
       }
       switch (c.problem) {
         case CheckedLine::Problem::hash:
-          v.problem = where + "hash mismatch — record altered";
+          v.problem = where() + "hash mismatch — record altered";
           return v;
         case CheckedLine::Problem::no_mac:
-          v.problem = where + "no MAC — record forged (or written without a key)";
+          v.problem = where() + "no MAC — record forged (or written without a key)";
           return v;
         case CheckedLine::Problem::mac:
-          v.problem = where + "MAC mismatch — record forged (or the key is wrong)";
+          v.problem = where() + "MAC mismatch — record forged (or the key is wrong)";
           return v;
         case CheckedLine::Problem::not_json:
         case CheckedLine::Problem::none:
@@ -220,14 +221,14 @@ EvidenceVerification verify_evidence(const std::string& dir,
       const std::uint64_t seq = c.seq;
       const std::string& type = c.type;
       if (in_segment == 0 && (type != "open" || c.segment != segment)) {
-        v.problem = where +
+        v.problem = where() +
                     "the segment does not begin with its own open record — segment "
                     "truncated at the start, renamed or swapped";
         return v;
       }
       if (c.prev != prev || seq != expected_seq) {
         if (type == "open") {
-          v.problem = where + "the segment does not continue the previous one (seq " +
+          v.problem = where() + "the segment does not continue the previous one (seq " +
                       std::to_string(seq) + " where " + std::to_string(expected_seq) +
                       " was due) — a segment was deleted, truncated or swapped";
         } else if (seq > expected_seq) {
@@ -237,14 +238,14 @@ EvidenceVerification verify_evidence(const std::string& dir,
                 const auto r = nlohmann::json::parse(l, nullptr, false);
                 return r.is_object() && r.value("seq", std::uint64_t(0)) == expected_seq;
               });
-          v.problem = where + "seq " + std::to_string(seq) + " where " +
+          v.problem = where() + "seq " + std::to_string(seq) + " where " +
                       std::to_string(expected_seq) + " was due — " +
                       (later ? "records reordered" : "record(s) deleted");
         } else if (seq < expected_seq) {
-          v.problem = where + "seq " + std::to_string(seq) + " where " +
+          v.problem = where() + "seq " + std::to_string(seq) + " where " +
                       std::to_string(expected_seq) + " was due — records reordered or duplicated";
         } else {
-          v.problem = where +
+          v.problem = where() +
                       "prev does not match the previous record's hash — records reordered "
                       "or replaced";
         }
@@ -252,7 +253,7 @@ EvidenceVerification verify_evidence(const std::string& dir,
       }
       if (type == "seal") {
         if (c.records != in_segment || c.last != prev) {
-          v.problem = where + "the seal does not match the segment's records — records deleted";
+          v.problem = where() + "the seal does not match the segment's records — records deleted";
           return v;
         }
         sealed = true;
