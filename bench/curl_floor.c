@@ -6,13 +6,14 @@
  *
  * Also used to drive blackbox_exporter's /probe endpoint at a fixed rate (its CPU is measured from
  * /proc by bench/run.sh, this program's own CPU is then irrelevant). */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <time.h>
 
-static size_t discard(char *data, size_t size, size_t count, void *user) {
+#include <curl/curl.h>
+
+static size_t discard(char* data, size_t size, size_t count, void* user) {
   (void)data;
   (void)user;
   return size * count;
@@ -31,8 +32,8 @@ static double cpu_seconds(void) {
          (double)usage.ru_stime.tv_sec + (double)usage.ru_stime.tv_usec / 1e6;
 }
 
-static void add(CURLM *multi, const char *url, const char *ca) {
-  CURL *easy = curl_easy_init();
+static void add(CURLM* multi, const char* url, const char* ca) {
+  CURL* easy = curl_easy_init();
   curl_easy_setopt(easy, CURLOPT_URL, url);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discard);
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
@@ -43,17 +44,17 @@ static void add(CURLM *multi, const char *url, const char *ca) {
   curl_multi_add_handle(multi, easy);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc < 4) {
     fprintf(stderr, "usage: curl_floor URL RATE SECONDS [CA_FILE]\n");
     return 2;
   }
-  const char *url = argv[1];
+  const char* url = argv[1];
   const double rate = atof(argv[2]);
   const double seconds = atof(argv[3]);
-  const char *ca = argc > 4 ? argv[4] : NULL;
+  const char* ca = argc > 4 ? argv[4] : NULL;
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  CURLM *multi = curl_multi_init();
+  CURLM* multi = curl_multi_init();
   const double start = now();
   const double cpu_start = cpu_seconds();
   long started = 0, ok = 0, failed = 0;
@@ -70,14 +71,17 @@ int main(int argc, char **argv) {
       break;
     }
     curl_multi_perform(multi, &running);
-    CURLMsg *msg;
+    CURLMsg* msg;
     int left;
     while ((msg = curl_multi_info_read(multi, &left))) {
       if (msg->msg != CURLMSG_DONE) continue;
       long status = 0;
       curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
-      if (msg->data.result == CURLE_OK && status == 200) ++ok; else ++failed;
-      CURL *easy = msg->easy_handle;
+      if (msg->data.result == CURLE_OK && status == 200)
+        ++ok;
+      else
+        ++failed;
+      CURL* easy = msg->easy_handle;
       curl_multi_remove_handle(multi, easy);
       curl_easy_cleanup(easy);
     }
@@ -91,8 +95,8 @@ int main(int argc, char **argv) {
     curl_multi_poll(multi, NULL, 0, wait_ms, NULL);
   }
   const double cpu = cpu_seconds() - cpu_start;
-  printf("requests=%ld ok=%ld failed=%ld cpu_seconds=%.6f cpu_us_per_request=%.1f\n", started,
-         ok, failed, cpu, started ? cpu * 1e6 / (double)started : 0.0);
+  printf("requests=%ld ok=%ld failed=%ld cpu_seconds=%.6f cpu_us_per_request=%.1f\n", started, ok,
+         failed, cpu, started ? cpu * 1e6 / (double)started : 0.0);
   curl_multi_cleanup(multi);
   curl_global_cleanup();
   return failed == 0 ? 0 : 1;

@@ -236,7 +236,8 @@ void CheckMetrics::for_each_family(Sink& sink) const {
       names.insert(name);
   }
   for (const auto& [id, row] : rows_) {
-    for (const auto& m : row.labelled) names.insert(m.name);
+    for (const auto& m : row.labelled)
+      names.insert(m.name);
   }
   for (const auto& name : names) {
     const std::string metric = metric_name(name);

@@ -14,7 +14,6 @@
  */
 #define _GNU_SOURCE
 #include <campus_probe/plugin.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -77,7 +76,8 @@ static void json_escape(const char* text, char* out, size_t size) {
   out[n] = '\0';
 }
 
-static int split_target(const char* target, char* host, size_t host_size, char* port, size_t port_size) {
+static int split_target(const char* target, char* host, size_t host_size, char* port,
+                        size_t port_size) {
   const char* colon = strrchr(target, ':');
   if (!colon || colon == target || !colon[1] || (size_t)(colon - target) >= host_size ||
       strlen(colon + 1) >= port_size) {
@@ -105,13 +105,14 @@ static char* validate(const char* probe_type, const char* target, const char* pa
     if (!end) break;
     if (end[1] == ':' && !(end - p - 1 == 6 && strncmp(p + 1, "expect", 6) == 0)) {
       char* message = malloc(128);
-      snprintf(message, 128, "unknown param '%.*s' (tcp-banner knows: expect)", (int)(end - p - 1), p + 1);
+      snprintf(message, 128, "unknown param '%.*s' (tcp-banner knows: expect)", (int)(end - p - 1),
+               p + 1);
       return message;
     }
     p = end + 1;
     if (*p == ':') {
       ++p;
-      if (*p == '"') {  /* skip the value string */
+      if (*p == '"') { /* skip the value string */
         for (++p; *p && *p != '"'; ++p) {
           if (*p == '\\' && p[1]) ++p;
         }
@@ -159,10 +160,12 @@ static void run(const char* probe_type, const char* target, const char* params_j
     }
   }
   if (rc != 0) {
-    snprintf(reason, sizeof reason, rc == -2 ? "connect to %s timed out" : "cannot connect to %s: %s", target,
+    snprintf(reason, sizeof reason,
+             rc == -2 ? "connect to %s timed out" : "cannot connect to %s: %s", target,
              strerror(errno));
     if (fd >= 0) close(fd);
-    report(context, report_fn, CAMPUS_PROBE_FAIL, rc == -2 ? "timeout" : "connect", reason, NULL, NULL);
+    report(context, report_fn, CAMPUS_PROBE_FAIL, rc == -2 ? "timeout" : "connect", reason, NULL,
+           NULL);
     return;
   }
   const double connected = monotonic_seconds();
@@ -182,11 +185,11 @@ static void run(const char* probe_type, const char* target, const char* params_j
   char escaped[1024];
   json_escape(banner, escaped, sizeof escaped);
   snprintf(evidence, sizeof evidence, "{\"banner\":\"%s\"}", escaped);
-  snprintf(measurements, sizeof measurements, "{\"banner_connect_seconds\":%.6f,\"banner_bytes\":%zu}",
-           connected - started, n);
+  snprintf(measurements, sizeof measurements,
+           "{\"banner_connect_seconds\":%.6f,\"banner_bytes\":%zu}", connected - started, n);
   if (n == 0) {
-    report(context, report_fn, CAMPUS_PROBE_FAIL, "timeout", "connected, but no banner before the deadline",
-           measurements, evidence);
+    report(context, report_fn, CAMPUS_PROBE_FAIL, "timeout",
+           "connected, but no banner before the deadline", measurements, evidence);
     return;
   }
   char* expect = json_string(params_json, "expect");
@@ -201,7 +204,9 @@ static void run(const char* probe_type, const char* target, const char* params_j
   report(context, report_fn, CAMPUS_PROBE_PASS, NULL, reason, measurements, evidence);
 }
 
-static void free_string(char* text) { free(text); }
+static void free_string(char* text) {
+  free(text);
+}
 
 static const char* const probe_types[] = {"tcp-banner", NULL};
 

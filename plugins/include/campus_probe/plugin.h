@@ -34,9 +34,9 @@ extern "C" {
 #define CAMPUS_PROBE_PLUGIN_ENTRY "campus_probe_plugin_entry"
 
 enum campus_probe_verdict {
-  CAMPUS_PROBE_PASS = 0,  /* the system did what the indicator needs */
-  CAMPUS_PROBE_FAIL = 1,  /* it did not */
-  CAMPUS_PROBE_ERROR = 2  /* the probe could not judge */
+  CAMPUS_PROBE_PASS = 0, /* the system did what the indicator needs */
+  CAMPUS_PROBE_FAIL = 1, /* it did not */
+  CAMPUS_PROBE_ERROR = 2 /* the probe could not judge */
 };
 
 /* What one run found. */
@@ -54,9 +54,9 @@ typedef struct campus_probe_result {
 typedef void (*campus_probe_report_fn)(void* context, const campus_probe_result* result);
 
 typedef struct campus_probe_plugin {
-  uint32_t abi_version;            /* CAMPUS_PROBE_ABI_VERSION */
-  const char* name;                /* the plugin's name, for logs */
-  const char* const* probe_types;  /* NULL-terminated list of probe type names it provides */
+  uint32_t abi_version;           /* CAMPUS_PROBE_ABI_VERSION */
+  const char* name;               /* the plugin's name, for logs */
+  const char* const* probe_types; /* NULL-terminated list of probe type names it provides */
 
   /* Checks a check's params when the config loads. Returns NULL when they are valid, else an
      error message (allocated by the plugin, released with free_string) that names the param. */

@@ -2,14 +2,27 @@
 #include <campus_probe/plugin.h>
 #include <stddef.h>
 
-static char* validate(const char* t, const char* g, const char* p) { (void)t; (void)g; (void)p; return NULL; }
-static void run(const char* t, const char* g, const char* p, int64_t d, void* c, campus_probe_report_fn r) {
-  (void)t; (void)g; (void)p; (void)d;
+static char* validate(const char* t, const char* g, const char* p) {
+  (void)t;
+  (void)g;
+  (void)p;
+  return NULL;
+}
+static void run(const char* t, const char* g, const char* p, int64_t d, void* c,
+                campus_probe_report_fn r) {
+  (void)t;
+  (void)g;
+  (void)p;
+  (void)d;
   campus_probe_result result = {CAMPUS_PROBE_PASS, NULL, "duplicate ran", NULL, NULL};
   r(c, &result);
 }
-static void free_string(char* s) { (void)s; }
+static void free_string(char* s) {
+  (void)s;
+}
 static const char* const types[] = {"tcp-banner", "http", NULL};
-static const campus_probe_plugin descriptor = {CAMPUS_PROBE_ABI_VERSION, "duplicate", types, validate,
-                                               run, free_string};
-const campus_probe_plugin* campus_probe_plugin_entry(void) { return &descriptor; }
+static const campus_probe_plugin descriptor = {
+    CAMPUS_PROBE_ABI_VERSION, "duplicate", types, validate, run, free_string};
+const campus_probe_plugin* campus_probe_plugin_entry(void) {
+  return &descriptor;
+}

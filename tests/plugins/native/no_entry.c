@@ -1,2 +1,4 @@
 /* A shared library that is not a campus-probe plugin. */
-int campus_something_else(void) { return 42; }
+int campus_something_else(void) {
+  return 42;
+}
