@@ -19,10 +19,12 @@ PIPELINE = ("( videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,he
             "! rtph264pay name=pay0 pt=96 config-interval=1 )")
 
 
-def factory(shared=True):
+def factory():
     f = GstRtspServer.RTSPMediaFactory()
     f.set_launch(PIPELINE)
-    f.set_shared(shared)
+    # Not shared: each client gets its own pipeline, so one client's teardown never races the next
+    # client's DESCRIBE (a shared media answers 503 while it unprepares).
+    f.set_shared(False)
     return f
 
 
