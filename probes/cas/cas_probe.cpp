@@ -12,6 +12,7 @@
 #include "probe/registry.h"
 #include "web/html_forms.h"
 #include "web/login_form.h"
+#include "web/run_outcome.h"
 #include "web/transforms.h"
 #include "web/url.h"
 
@@ -28,8 +29,8 @@ class CasRun {
   }
 
   boost::asio::awaitable<ProbeResult> run() {
-    evidence_ = {{"mode", s_.mode == CasSettings::Mode::form ? "form" : "rest"},
-                 {"service", s_.service}};
+    outcome_.evidence() = {{"mode", s_.mode == CasSettings::Mode::form ? "form" : "rest"},
+                           {"service", s_.service}};
     std::optional<std::string> ticket;
     std::optional<std::string> tgt_url;
     if (s_.mode == CasSettings::Mode::form) {
@@ -43,8 +44,8 @@ class CasRun {
       co_return finish();
     }
     co_await logout(tgt_url);
-    result_ = ProbeResult::pass("logged in as " + validated_user_ + ", ticket validated" +
-                                (s_.logout ? ", logged out" : ""));
+    outcome_.pass("logged in as " + validated_user_ + ", ticket validated" +
+                  (s_.logout ? ", logged out" : ""));
     co_return finish();
   }
 
@@ -86,10 +87,10 @@ class CasRun {
     submit.body = WebSession::form_encode(*fields);
     const WebResponse answer = co_await session_.send(submit);
     phase("login", answer);
-    result_measure("cas_login_duration_seconds", answer.elapsed.count());
-    evidence_["login"] = {{"status", answer.status},
-                          {"duration_ms", int(answer.elapsed.count() * 1000)},
-                          {"hidden_fields", hidden_names(*form)}};
+    outcome_.measure("cas_login_duration_seconds", answer.elapsed.count());
+    outcome_.evidence()["login"] = {{"status", answer.status},
+                                    {"duration_ms", int(answer.elapsed.count() * 1000)},
+                                    {"hidden_fields", hidden_names(*form)}};
     if (!transport_ok(answer, "login")) co_return std::nullopt;
     const std::string location = answer.redirect_url;
     if (answer.status >= 300 && answer.status <= 399) {
@@ -159,7 +160,7 @@ class CasRun {
       }
       password = std::move(*encrypted);
       session_.hide(password);
-      evidence_["login_encryption"] = "aes";
+      outcome_.evidence()["login_encryption"] = "aes";
     }
     return login_form_fields(form, {s_.username_field, s_.password_field}, s_.username, password);
   }
@@ -175,8 +176,9 @@ class CasRun {
         WebSession::form_encode({{"username", s_.username}, {"password", s_.password.value()}});
     const WebResponse tgt = co_await session_.send(tickets);
     phase("login", tgt);
-    result_measure("cas_login_duration_seconds", tgt.elapsed.count());
-    evidence_["login"] = {{"status", tgt.status}, {"duration_ms", int(tgt.elapsed.count() * 1000)}};
+    outcome_.measure("cas_login_duration_seconds", tgt.elapsed.count());
+    outcome_.evidence()["login"] = {{"status", tgt.status},
+                                    {"duration_ms", int(tgt.elapsed.count() * 1000)}};
     if (!transport_ok(tgt, "POST /v1/tickets")) co_return std::nullopt;
     if (tgt.status == 400 || tgt.status == 401 || tgt.status == 403) {
       fail(FailureKind::auth_rejected,
@@ -202,9 +204,9 @@ class CasRun {
     st_request.body = WebSession::form_encode({{"service", s_.service}});
     const WebResponse st = co_await session_.send(st_request);
     phase("ticket", st);
-    result_measure("cas_ticket_duration_seconds", st.elapsed.count());
-    evidence_["service_ticket"] = {{"status", st.status},
-                                   {"duration_ms", int(st.elapsed.count() * 1000)}};
+    outcome_.measure("cas_ticket_duration_seconds", st.elapsed.count());
+    outcome_.evidence()["service_ticket"] = {{"status", st.status},
+                                             {"duration_ms", int(st.elapsed.count() * 1000)}};
     if (!transport_ok(st, "POST the ticket-granting ticket")) co_return std::nullopt;
     std::string ticket = st.body;
     while (!ticket.empty() && std::isspace(static_cast<unsigned char>(ticket.back())))
@@ -229,12 +231,12 @@ class CasRun {
     request.browser = false;  // the service validates server to server
     const WebResponse answer = co_await session_.send(request);
     phase("validate", answer);
-    result_measure("cas_validate_duration_seconds", answer.elapsed.count());
+    outcome_.measure("cas_validate_duration_seconds", answer.elapsed.count());
     nlohmann::json validation = {{"endpoint", path},
                                  {"status", answer.status},
                                  {"duration_ms", int(answer.elapsed.count() * 1000)}};
     auto done = [&](bool ok) {
-      evidence_["validation"] = std::move(validation);
+      outcome_.evidence()["validation"] = std::move(validation);
       return ok;
     };
     if (!transport_ok(answer, "validate")) co_return done(false);
@@ -292,8 +294,8 @@ class CasRun {
     const WebResponse answer = co_await session_.send(request);
     phase("logout", answer);
     // A failed logout leaves a session behind but does not make the login fail.
-    evidence_["logout"] = answer.ok() ? nlohmann::json{{"status", answer.status}}
-                                      : nlohmann::json{{"error", answer.error}};
+    outcome_.evidence()["logout"] = answer.ok() ? nlohmann::json{{"status", answer.status}}
+                                                : nlohmann::json{{"error", answer.error}};
   }
 
   bool transport_ok(const WebResponse& r, const std::string& what) {
@@ -317,34 +319,16 @@ class CasRun {
     return names;
   }
 
-  void fail(FailureKind kind, std::string reason) {
-    if (!failed_) result_ = ProbeResult::fail(kind, std::move(reason));
-    failed_ = true;
-  }
+  void fail(FailureKind kind, std::string reason) { outcome_.fail(kind, std::move(reason)); }
   void phase(const std::string& name, const WebResponse& r) {
-    phases_.push_back({name, r.elapsed.count()});
+    outcome_.phase(name, r.elapsed.count());
   }
-  void result_measure(std::string name, double value) {
-    measurements_.push_back({std::move(name), value});
-  }
-
-  ProbeResult finish() {
-    ProbeResult r = std::move(result_);
-    r.reason = session_.redact(r.reason);
-    r.phases = std::move(phases_);
-    r.measurements = std::move(measurements_);
-    r.evidence = std::move(evidence_);
-    return r;
-  }
+  ProbeResult finish() { return outcome_.finish(session_); }
 
   const CasSettings& s_;
   WebSession session_;
-  ProbeResult result_ = ProbeResult::error("no result");
-  bool failed_ = false;
+  RunOutcome outcome_;
   std::string validated_user_;
-  std::vector<Phase> phases_;
-  std::vector<Measurement> measurements_;
-  nlohmann::json evidence_ = nlohmann::json::object();
 };
 
 class CasProbe final : public Probe {

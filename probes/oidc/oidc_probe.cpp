@@ -10,6 +10,7 @@
 #include "net/curl_result.h"
 #include "oidc_settings.h"
 #include "probe/registry.h"
+#include "web/run_outcome.h"
 #include "web/transforms.h"
 #include "web/url.h"
 
@@ -118,7 +119,7 @@ class OidcRun {
     request.follow_redirects = true;
     request.headers.emplace_back("Accept", "application/json");
     const WebResponse r = co_await session_.send(request);
-    phases_.push_back({what, r.elapsed.count()});
+    outcome_.phase(what, r.elapsed.count());
     if (!r.ok()) {
       fail(failure_kind_of(r.code), what + ": " + r.error);
       co_return std::nullopt;
@@ -146,7 +147,7 @@ class OidcRun {
                             "jwks_uri", "end_session_endpoint"}) {
       if (discovery_.contains(key)) endpoints.push_back(key);
     }
-    evidence_["discovery"] = {{"issuer", issuer}, {"endpoints", endpoints}};
+    outcome_.evidence()["discovery"] = {{"issuer", issuer}, {"endpoints", endpoints}};
     // OIDC Discovery §4.3: the issuer must be identical to the one the configuration came from.
     if (trim_slash(issuer) != s_.issuer) {
       fail(FailureKind::bad_content, "discovery: issuer is \"" + utf8_excerpt(issuer, 120) +
@@ -180,7 +181,7 @@ class OidcRun {
     for (const auto& key : jwks_["keys"]) {
       if (key.is_object()) kids.push_back(key.value("kid", key.value("kty", "?")));
     }
-    evidence_["jwks"] = {{"keys", jwks_["keys"].size()}, {"kids", kids}};
+    outcome_.evidence()["jwks"] = {{"keys", jwks_["keys"].size()}, {"kids", kids}};
     co_return true;
   }
 
@@ -203,7 +204,7 @@ class OidcRun {
     page_request.url = url;
     page_request.follow_redirects = true;
     const WebResponse page = co_await session_.send(page_request);
-    phases_.push_back({"authorize", page.elapsed.count()});
+    outcome_.phase("authorize", page.elapsed.count());
     if (!page.ok()) {
       fail(failure_kind_of(page.code), "authorize: " + page.error);
       co_return std::nullopt;
@@ -232,8 +233,8 @@ class OidcRun {
     submit.body = WebSession::form_encode(
         login_form_fields(*form, s_.fields, s_.username, s_.password.value()));
     WebResponse answer = co_await session_.send(submit);
-    phases_.push_back({"login", answer.elapsed.count()});
-    measurements_.push_back({"oidc_login_duration_seconds", answer.elapsed.count()});
+    outcome_.phase("login", answer.elapsed.count());
+    outcome_.measure("oidc_login_duration_seconds", answer.elapsed.count());
     // Follow the provider's own redirects (consent, session checks) until it sends the browser
     // back to the client.
     for (int hop = 0; hop < 5 && answer.ok() && answer.status >= 300 && answer.status <= 399 &&
@@ -291,12 +292,12 @@ class OidcRun {
     }
     request.body = WebSession::form_encode(fields);
     const WebResponse r = co_await session_.send(request);
-    phases_.push_back({"token", r.elapsed.count()});
-    measurements_.push_back({"oidc_token_duration_seconds", r.elapsed.count()});
+    outcome_.phase("token", r.elapsed.count());
+    outcome_.measure("oidc_token_duration_seconds", r.elapsed.count());
     // Evidence keys avoid the word "token": the evidence redactor blanks such keys whole.
     nlohmann::json token_evidence = {{"type", grant_name(s_.grant)}, {"status", r.status}};
     if (!r.ok()) {
-      evidence_["grant"] = token_evidence;
+      outcome_.evidence()["grant"] = token_evidence;
       fail(failure_kind_of(r.code), "token: " + r.error);
       co_return std::nullopt;
     }
@@ -308,7 +309,7 @@ class OidcRun {
       }
     }
     if (r.status != 200) {
-      evidence_["grant"] = token_evidence;
+      outcome_.evidence()["grant"] = token_evidence;
       const std::string error = json.is_object() ? json.value("error", "") : "";
       const bool refused = r.status == 400 || r.status == 401 || r.status == 403;
       fail(refused ? FailureKind::auth_rejected : FailureKind::bad_status,
@@ -320,7 +321,7 @@ class OidcRun {
       co_return std::nullopt;
     }
     if (!json.is_object() || !json.contains("access_token") || !json["access_token"].is_string()) {
-      evidence_["grant"] = token_evidence;
+      outcome_.evidence()["grant"] = token_evidence;
       fail(FailureKind::protocol_error, "token: the answer has no access_token");
       co_return std::nullopt;
     }
@@ -332,7 +333,7 @@ class OidcRun {
     token_evidence["issued"] = std::move(issued);  // access, id, refresh
     token_evidence["bearer_type"] = json.value("token_type", "");
     if (json.contains("expires_in")) token_evidence["expires_in"] = json["expires_in"];
-    evidence_["grant"] = token_evidence;
+    outcome_.evidence()["grant"] = token_evidence;
     co_return json;
   }
 
@@ -355,7 +356,7 @@ class OidcRun {
       e["kid"] = header->value("kid", "");
     }
     if (!verified) {
-      evidence_["identity"] = e;
+      outcome_.evidence()["identity"] = e;
       fail(FailureKind::protocol_error, "id_token: " + error);
       return std::nullopt;
     }
@@ -369,8 +370,8 @@ class OidcRun {
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    measurements_.push_back({"oidc_id_token_lifetime_seconds", double(exp - now)});
-    evidence_["identity"] = std::move(e);
+    outcome_.measure("oidc_id_token_lifetime_seconds", double(exp - now));
+    outcome_.evidence()["identity"] = std::move(e);
     return verified;
   }
 
@@ -382,7 +383,7 @@ class OidcRun {
     request.headers.emplace_back("Authorization", "Bearer " + access_token);
     request.headers.emplace_back("Accept", "application/json");
     const WebResponse r = co_await session_.send(request);
-    phases_.push_back({"userinfo", r.elapsed.count()});
+    outcome_.phase("userinfo", r.elapsed.count());
     if (!r.ok()) {
       fail(failure_kind_of(r.code), "userinfo: " + r.error);
       co_return std::nullopt;
@@ -401,7 +402,7 @@ class OidcRun {
     nlohmann::json names = nlohmann::json::array();
     for (const auto& [name, value] : json.items())
       names.push_back(name);
-    evidence_["userinfo"] = {{"status", r.status}, {"claims", names}};
+    outcome_.evidence()["userinfo"] = {{"status", r.status}, {"claims", names}};
     // OIDC Core §5.3.2: the sub in userinfo must be the id_token's.
     if (id_token && json.value("sub", "") != id_token->claims.value("sub", "")) {
       fail(FailureKind::protocol_error, "userinfo: sub differs from the id_token's");
@@ -411,23 +412,9 @@ class OidcRun {
     co_return json;
   }
 
-  void fail(FailureKind kind, std::string reason) {
-    if (!done_) result_ = ProbeResult::fail(kind, std::move(reason));
-    done_ = true;
-  }
-  void pass(std::string reason) {
-    if (!done_) result_ = ProbeResult::pass(std::move(reason));
-    done_ = true;
-  }
-
-  ProbeResult finish() {
-    ProbeResult r = std::move(result_);
-    r.reason = session_.redact(r.reason);
-    r.phases = std::move(phases_);
-    r.measurements = std::move(measurements_);
-    r.evidence = std::move(evidence_);
-    return r;
-  }
+  void fail(FailureKind kind, std::string reason) { outcome_.fail(kind, std::move(reason)); }
+  void pass(std::string reason) { outcome_.pass(std::move(reason)); }
+  ProbeResult finish() { return outcome_.finish(session_); }
 
   const OidcSettings& s_;
   WebSession session_;
@@ -435,11 +422,7 @@ class OidcRun {
   nlohmann::json jwks_;
   std::optional<std::string> nonce_;
   std::string username_;
-  ProbeResult result_ = ProbeResult::error("no result");
-  bool done_ = false;
-  std::vector<Phase> phases_;
-  std::vector<Measurement> measurements_;
-  nlohmann::json evidence_ = nlohmann::json::object();
+  RunOutcome outcome_;
 };
 
 class OidcProbe final : public Probe {
