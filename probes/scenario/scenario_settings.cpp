@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/redactor.h"
+#include "core/yaml_json.h"
 
 namespace campus {
 namespace {
@@ -123,33 +124,6 @@ void check_json_templates(const nlohmann::json& json, const YamlValue& at, Scope
     for (const auto& item : json)
       check_json_templates(item, at, scope);
   }
-}
-
-nlohmann::json yaml_to_json(const YAML::Node& node) {
-  if (node.IsMap()) {
-    nlohmann::json out = nlohmann::json::object();
-    for (const auto& kv : node)
-      out[kv.first.as<std::string>()] = yaml_to_json(kv.second);
-    return out;
-  }
-  if (node.IsSequence()) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& item : node)
-      out.push_back(yaml_to_json(item));
-    return out;
-  }
-  if (node.IsNull()) return nullptr;
-  const std::string text = node.Scalar();
-  // Plain scalars keep their YAML meaning; quoted ones stay strings.
-  if (node.Tag() != "!") {
-    if (text == "true") return true;
-    if (text == "false") return false;
-    std::int64_t integer = 0;
-    if (YAML::convert<std::int64_t>::decode(node, integer)) return integer;
-    double number = 0;
-    if (YAML::convert<double>::decode(node, number)) return number;
-  }
-  return text;
 }
 
 std::optional<ExtractRule> read_extract(const YamlValue& value, Scope& scope) {

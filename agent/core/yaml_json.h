@@ -1,0 +1,12 @@
+#pragma once
+// A YAML node as JSON, for params handed on as JSON (a scenario's JSON body, a native plugin's
+// params): plain scalars keep their YAML meaning (true, 3, 2.5), quoted ones stay strings.
+
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+namespace campus {
+
+nlohmann::json yaml_to_json(const YAML::Node& node);
+
+}  // namespace campus
