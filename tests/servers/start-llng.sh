@@ -16,6 +16,8 @@ port=${LLNG_PORT:-$(free_port)}
 port_busy "$port" && { echo "start-llng.sh: port $port is taken" >&2; exit 1; }
 host=auth.campus.test
 
+# The portal caches its configuration: a restart on another port must not see the old one.
+rm -rf "$dir/cache"
 mkdir -p "$dir"/{conf,sessions/lock,psessions/lock,cache,run,nginx/logs,nginx/tmp}
 rm -f "$dir/run/llng-fastcgi.sock"
 [ -f "$dir/oidc.key" ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
