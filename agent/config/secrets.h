@@ -35,6 +35,17 @@ struct SecretSet {
   std::optional<Secret> password;
   std::optional<Secret> token;
   std::optional<Secret> secret;  ///< e.g. a RADIUS shared secret or an app key
+
+  /// The value of field `name` (username, password, token or secret), if set.
+  std::optional<std::string> field(std::string_view name) const {
+    if (name == "username") return username;
+    const std::optional<Secret>* value = name == "password" ? &password
+                                         : name == "token"  ? &token
+                                         : name == "secret" ? &secret
+                                                            : nullptr;
+    if (!value || !*value) return std::nullopt;
+    return (*value)->value();
+  }
 };
 
 /// All secret sets of a config. Immutable after loading; safe to share between threads.

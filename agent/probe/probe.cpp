@@ -16,6 +16,17 @@ const SecretSet* ProbeSetup::secret_set(const YamlValue& value) const {
   return set;
 }
 
+std::optional<ProbeSetup::Account> ProbeSetup::account(const YamlValue& value,
+                                                       std::string_view what) const {
+  const SecretSet* set = secret_set(value);
+  if (!set) return std::nullopt;
+  if (!set->username || !set->password) {
+    value.error(std::string(what) + " needs a secret with username and password");
+    return std::nullopt;
+  }
+  return Account{*set->username, *set->password};
+}
+
 std::optional<HostPort> ProbeSetup::host_port_target(std::string_view example) const {
   auto parsed = parse_host_port(target);
   if (!parsed) target_value.error("expected host:port, e.g. " + std::string(example));

@@ -65,6 +65,14 @@ struct ProbeSetup {
   /// The secret set named by `value` (a string), recording an error if it is not defined.
   const SecretSet* secret_set(const YamlValue& value) const;
 
+  /// A username and password from the secret set named by `value` (a test account, a service
+  /// login); records "`what` needs a secret with username and password" when either is missing.
+  struct Account {
+    std::string username;
+    Secret password;
+  };
+  std::optional<Account> account(const YamlValue& value, std::string_view what) const;
+
   /// The target as host:port; records "expected host:port, e.g. `example`" when it is not one.
   std::optional<HostPort> host_port_target(std::string_view example) const;
 

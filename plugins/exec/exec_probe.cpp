@@ -88,11 +88,7 @@ std::optional<ExecSettings> parse_exec_settings(ProbeSetup& setup) {
         const SecretSet* set =
             dot == std::string::npos ? nullptr : setup.secrets.find(ref.substr(0, dot));
         const std::string field = dot == std::string::npos ? "" : ref.substr(dot + 1);
-        std::optional<std::string> secret;
-        if (set && field == "username") secret = set->username;
-        if (set && field == "password" && set->password) secret = set->password->value();
-        if (set && field == "token" && set->token) secret = set->token->value();
-        if (set && field == "secret" && set->secret) secret = set->secret->value();
+        const std::optional<std::string> secret = set ? set->field(field) : std::nullopt;
         if (!secret) {
           value.error(
               "expected SECRET.FIELD naming a defined secret and one of its fields "

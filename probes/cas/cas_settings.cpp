@@ -21,13 +21,9 @@ std::optional<CasSettings> parse_cas_settings(ProbeSetup& setup) {
     s.web.read(r);
     if (auto v = r.required("service")) s.service = v->text().value_or("");
     if (auto v = r.required("credentials")) {
-      if (const SecretSet* set = setup.secret_set(*v)) {
-        if (!set->username || !set->password) {
-          v->error("the cas probe needs a secret with username and password");
-        } else {
-          s.username = *set->username;
-          s.password = *set->password;
-        }
+      if (auto account = setup.account(*v, "the cas probe")) {
+        s.username = account->username;
+        s.password = account->password;
       }
     }
     if (auto v = r.get("mode")) {

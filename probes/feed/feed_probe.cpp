@@ -133,11 +133,8 @@ std::optional<FeedSettings> parse_feed_settings(ProbeSetup& setup) {
       if (auto v = r.get("auth")) {
         auto ar = v->map();
         if (auto b = ar.get("basic")) {
-          if (const SecretSet* set = setup.secret_set(*b)) {
-            if (!set->username || !set->password)
-              b->error("basic auth needs username and password");
-            else
-              s.basic = std::pair(*set->username, set->password->value());
+          if (auto account = setup.account(*b, "basic auth")) {
+            s.basic = std::pair(account->username, account->password.value());
           }
         }
         if (auto b = ar.get("bearer")) {

@@ -114,14 +114,10 @@ std::optional<HttpSettings> parse_http_settings(ProbeSetup& setup) {
     if (basic && bearer) {
       v->error("give either basic or bearer, not both");
     } else if (basic) {
-      if (const auto* set = setup.secret_set(*basic)) {
-        if (!set->username || !set->password) {
-          basic->error("basic auth needs a secret with username and password");
-        } else {
-          s.auth = HttpSettings::Auth::basic;
-          s.auth_user = *set->username;
-          s.auth_secret = *set->password;
-        }
+      if (auto account = setup.account(*basic, "basic auth")) {
+        s.auth = HttpSettings::Auth::basic;
+        s.auth_user = account->username;
+        s.auth_secret = account->password;
       }
     } else if (bearer) {
       if (const auto* set = setup.secret_set(*bearer)) {

@@ -52,14 +52,10 @@ std::optional<OidcSettings> parse_oidc_settings(ProbeSetup& setup) {
       }
     }
     if (auto v = r.get("credentials")) {
-      if (const SecretSet* set = setup.secret_set(*v)) {
-        if (!set->username || !set->password) {
-          v->error("the test account needs username and password");
-        } else {
-          s.username = *set->username;
-          s.password = *set->password;
-          have_user = true;
-        }
+      if (auto account = setup.account(*v, "the test account")) {
+        s.username = account->username;
+        s.password = account->password;
+        have_user = true;
       }
     }
     if (auto v = r.get("redirect_uri")) s.redirect_uri = v->text().value_or("");

@@ -57,14 +57,10 @@ std::optional<RadiusSettings> parse_radius_settings(ProbeSetup& setup) {
       }
     }
     if (auto v = r.get("credentials")) {
-      if (const SecretSet* set = setup.secret_set(*v)) {
-        if (!set->username || !set->password) {
-          v->error("the test account needs username and password");
-        } else {
-          s.username = *set->username;
-          s.password = *set->password;
-          have_credentials = true;
-        }
+      if (auto account = setup.account(*v, "the test account")) {
+        s.username = account->username;
+        s.password = account->password;
+        have_credentials = true;
       }
     }
     if (auto v = r.get("mode")) {

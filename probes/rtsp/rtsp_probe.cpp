@@ -36,12 +36,8 @@ std::optional<RtspSettings> parse_rtsp_settings(ProbeSetup& setup) {
   }
   const bool ok = setup.read_params([&](YamlMapReader& r) {
     if (auto v = r.get("credentials")) {
-      if (const SecretSet* set = setup.secret_set(*v)) {
-        if (!set->username || !set->password) {
-          v->error("the camera account needs username and password");
-        } else {
-          s.credentials = std::pair(*set->username, *set->password);
-        }
+      if (auto account = setup.account(*v, "the camera account")) {
+        s.credentials = std::pair(account->username, account->password);
       }
     }
     if (auto v = r.get("expect_media")) s.expect_media = v->string_list().value_or(s.expect_media);

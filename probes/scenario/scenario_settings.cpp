@@ -84,21 +84,12 @@ class Scope {
       at.error("secret '" + set_name + "' is not defined under secrets");
       return;
     }
-    std::optional<std::string> value;
-    bool sensitive = true;
-    if (field == "username") {
-      value = set->username;
-      sensitive = false;
-    } else if (field == "password" && set->password) {
-      value = set->password->value();
-    } else if (field == "token" && set->token) {
-      value = set->token->value();
-    } else if (field == "secret" && set->secret) {
-      value = set->secret->value();
-    } else if (field != "password" && field != "token" && field != "secret") {
+    if (field != "username" && field != "password" && field != "token" && field != "secret") {
       at.error("${" + ref + "}: a secret has username, password, token or secret");
       return;
     }
+    const std::optional<std::string> value = set->field(field);
+    const bool sensitive = field != "username";
     if (!value) {
       at.error("${" + ref + "}: secret '" + set_name + "' has no " + field);
       return;

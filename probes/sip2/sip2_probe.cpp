@@ -63,13 +63,9 @@ std::optional<Sip2Settings> parse_sip2_settings(ProbeSetup& setup) {
   }
   const bool ok = setup.read_params([&](YamlMapReader& r) {
     if (auto v = r.required("login")) {
-      if (const SecretSet* set = setup.secret_set(*v)) {
-        if (!set->username || !set->password) {
-          v->error("the SIP2 login needs a secret with username and password");
-        } else {
-          s.login_user = *set->username;
-          s.login_password = *set->password;
-        }
+      if (auto account = setup.account(*v, "the SIP2 login")) {
+        s.login_user = account->username;
+        s.login_password = account->password;
       }
     }
     if (auto v = r.get("location")) s.location = v->string().value_or("");
