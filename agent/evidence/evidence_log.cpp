@@ -186,7 +186,9 @@ void EvidenceLog::recover() {
       fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
       if (fd_ < 0) throw EvidenceError("cannot append to " + path + ": " + errno_text());
       segment_size_ = complete;
-      segment_records_ = 0;
+      // The seal will count every record of the segment, those written before the restart too.
+      segment_records_ = std::uint64_t(
+          std::count(content.begin(), content.begin() + std::ptrdiff_t(complete), '\n'));
     }
   }
   if (repair) write_record(std::move(*repair));
