@@ -110,6 +110,23 @@ TEST_CASE("a written log verifies, with and without the key, and continues after
   CHECK(v.summary().find("every MAC verified") != std::string::npos);
 }
 
+TEST_CASE("a segment continued after a restart is sealed with the count of all its records") {
+  Scratch scratch;
+  Writer writer;
+  writer.write(scratch.dir, 10);
+  // The restarted writer appends to the same segment, then rotates it at the (smaller) limit.
+  writer.write(scratch.dir, 60, 4096);
+  const auto files = segments(scratch.dir);
+  REQUIRE(files.size() > 1);
+  const auto first = read_lines(files[0]);
+  const auto seal = nlohmann::json::parse(first.back());
+  CHECK(seal["type"] == "seal");
+  CHECK(seal["records"] == first.size() - 1);
+  const auto v = verify_evidence(scratch.dir, kKey);
+  INFO(v.summary());
+  CHECK(v.intact);
+}
+
 TEST_CASE("segments rotate at the size limit with seals, and the chain spans them") {
   Scratch scratch;
   Writer writer;
@@ -293,5 +310,27 @@ TEST_CASE("a long segment is checked on several threads and still names the firs
   const auto v = verify_evidence(s.dir, kKey);
   CHECK_FALSE(v.intact);
   CHECK(v.problem.find(" line 7002 ") != std::string::npos);
+  CHECK(v.problem.find("hash mismatch — record altered") != std::string::npos);
+}
+
+TEST_CASE(
+    "a record re-spaced by another tool still verifies: hash and MAC cover the canonical form") {
+  Scratch s;
+  Writer().write(s.dir, 20);
+  const std::string file = segments(s.dir).front();
+  auto lines = read_lines(file);
+  const auto pos = lines[5].find("\"seq\":");
+  REQUIRE(pos != std::string::npos);
+  lines[5].replace(pos, 6, "\"seq\" :  ");
+  write_lines(file, lines);
+  CHECK(verify_evidence(s.dir, kKey).intact);
+  // The same line altered as well as re-spaced is caught on the full path.
+  const auto reason = lines[5].find("\"reason\":\"");
+  REQUIRE(reason != std::string::npos);
+  lines[5].insert(reason + 10, "x");
+  write_lines(file, lines);
+  const auto v = verify_evidence(s.dir, kKey);
+  CHECK_FALSE(v.intact);
+  CHECK(v.problem.find(" line 6 ") != std::string::npos);
   CHECK(v.problem.find("hash mismatch — record altered") != std::string::npos);
 }
