@@ -31,6 +31,7 @@ command -v prometheus-blackbox-exporter >/dev/null || {
 cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$root/build" --target campus-probe >/dev/null
 work=$(mktemp -d /tmp/campus-bench.XXXXXX)
+chmod 755 "$work"  # nginx workers (www-data) must reach the document root inside it
 cc -O2 -o "$work/curl_floor" "$root/bench/curl_floor.c" -lcurl
 . "$root/tests/servers/lib.sh"
 

@@ -15,10 +15,25 @@ std::string to_hex(std::string_view bytes) {
   return out;
 }
 
+namespace {
+
+// SHA-256 fetched from the provider once. EVP_sha256() makes OpenSSL 3 look the algorithm up
+// again on every digest, which costs more than hashing a short response body. The handle is
+// immutable and lives as long as the process.
+const EVP_MD* sha256_algorithm() {
+  static const EVP_MD* const md = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched ? fetched : EVP_sha256();
+  }();
+  return md;
+}
+
+}  // namespace
+
 std::string sha256_hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), digest, &length, sha256_algorithm(), nullptr);
   return to_hex(std::string_view(reinterpret_cast<const char*>(digest), length));
 }
 

@@ -1,5 +1,7 @@
 #include "core/text_width.h"
 
+#include <algorithm>
+
 namespace campus {
 namespace {
 
@@ -61,7 +63,16 @@ std::string pad_right(std::string_view text, std::size_t width) {
 
 std::string utf8_excerpt(std::string_view text, std::size_t max_bytes) {
   std::string out;
+  out.reserve(std::min(text.size(), max_bytes));
   for (std::size_t i = 0; i < text.size();) {
+    // Runs of ASCII, the common case, are copied whole.
+    const std::size_t end = std::min(text.size(), i + (max_bytes - out.size()));
+    std::size_t ascii = i;
+    while (ascii < end && static_cast<unsigned char>(text[ascii]) < 0x80)
+      ++ascii;
+    out.append(text.substr(i, ascii - i));
+    i = ascii;
+    if (i == text.size() || out.size() == max_bytes) break;
     const auto c = decode_utf8(text, i);
     const std::size_t length = c ? c->length : 1;
     if (out.size() + length > max_bytes) break;

@@ -73,6 +73,7 @@ bool Daemon::start() {
       return false;
     }
   }
+  runner_->set_evidence_recorded(evidence_ != nullptr);
   try {
     server_ = std::make_unique<HttpServer>(
         io_, shared->agent.listen_host, shared->agent.listen_port,

@@ -34,6 +34,9 @@ struct ProbeContext {
   RunLog& log;
   CancelSignal& cancel;
   std::chrono::steady_clock::time_point deadline;
+  /// Whether anyone will read the result's `evidence` (the evidence log, debug output). When
+  /// false a probe may leave it empty and save building it on every scheduled run.
+  bool wants_evidence = true;
 
   /// Time left until the deadline (zero when past it).
   std::chrono::milliseconds remaining() const;

@@ -13,12 +13,21 @@ namespace campus {
 
 class RunLog {
  public:
-  explicit RunLog(std::size_t max_lines = 200) : max_lines_(max_lines) {}
+  /// A log that keeps nothing: for scheduled runs, whose step log nobody reads (the debug output
+  /// of an on-demand run is where it is shown), so that probes do not pay for it on every run.
+  static RunLog off() { return RunLog(0, false); }
+
+  explicit RunLog(std::size_t max_lines = 200, bool enabled = true)
+      : max_lines_(max_lines), enabled_(enabled) {}
+
+  /// Whether lines are kept: callers test it before computing an expensive line.
+  bool enabled() const { return enabled_; }
 
   /// Adds one line made of `parts` (anything convertible to std::string_view), stamped with the
   /// time since the run started.
   template <typename... Parts>
   void add(const Parts&... parts) {
+    if (!enabled_) return;
     if (lines_.size() >= max_lines_) {
       ++dropped_;
       return;
@@ -40,6 +49,7 @@ class RunLog {
   };
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::size_t max_lines_;
+  bool enabled_;
   std::size_t dropped_ = 0;
   std::vector<Line> lines_;
   std::string text_;  // the lines' text, each ending in '\n'

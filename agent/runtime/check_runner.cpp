@@ -13,15 +13,17 @@ namespace campus {
 
 struct CheckRunner::Run {
   Run(boost::asio::io_context& io, CurlDriver& curl, WorkerPool& workers,
-      std::shared_ptr<const CheckSpec> spec, Completion completion)
+      std::shared_ptr<const CheckSpec> spec, Completion completion, StepLog step_log)
       : check(std::move(spec)),
+        log(step_log == StepLog::keep ? std::make_shared<RunLog>() : nullptr),
         deadline(std::chrono::steady_clock::now() + check->timeout),
         timer(io),
-        context{io.get_executor(), curl, workers, *log, cancel, deadline},
+        context{io.get_executor(), curl, workers, log ? *log : no_log, cancel, deadline},
         done(std::move(completion)) {}
 
   std::shared_ptr<const CheckSpec> check;
-  std::shared_ptr<RunLog> log = std::make_shared<RunLog>();
+  std::shared_ptr<RunLog> log;    // handed to the record when kept
+  RunLog no_log = RunLog::off();  // what the probe writes to otherwise
   CancelSignal cancel;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::chrono::system_clock::time_point started_wall = std::chrono::system_clock::now();
@@ -46,13 +48,15 @@ CheckRunner::~CheckRunner() {
   cancel_all();
 }
 
-void CheckRunner::start(std::shared_ptr<const CheckSpec> check, Completion done) {
-  auto run = std::make_shared<Run>(io_, curl_, workers_, std::move(check), std::move(done));
+void CheckRunner::start(std::shared_ptr<const CheckSpec> check, Completion done, StepLog step_log) {
+  auto run =
+      std::make_shared<Run>(io_, curl_, workers_, std::move(check), std::move(done), step_log);
+  run->context.wants_evidence = step_log == StepLog::keep || evidence_recorded_;
   runs_.insert(run);
   run->timer.expires_at(run->deadline);
   run->timer.async_wait([this, run](const boost::system::error_code& ec) {
     if (ec || run->finished) return;
-    run->log->add("deadline reached: cancelling");
+    run->context.log.add("deadline reached: cancelling");
     finish(run, ProbeResult::fail(FailureKind::timeout,
                                   "timeout after " + format_duration(run->check->timeout)));
     run->cancel.cancel();
@@ -100,14 +104,15 @@ boost::asio::awaitable<ProbeResult> CheckRunner::attempts(std::shared_ptr<Run> r
   const int max_attempts = 1 + run->check->retries;
   for (;;) {
     ++run->attempts;
-    if (max_attempts > 1) run->log->add("attempt " + std::to_string(run->attempts));
+    if (max_attempts > 1) run->context.log.add("attempt " + std::to_string(run->attempts));
     ProbeResult result = co_await run->check->probe->run(run->context);
     const bool again = result.verdict == Verdict::fail && is_retryable(result.kind) &&
                        run->attempts < max_attempts && !run->cancel.cancelled() &&
                        run->context.remaining().count() > 0;
     if (!again) co_return result;
-    run->log->add("attempt " + std::to_string(run->attempts) + " failed (" +
-                  std::string(to_string(result.kind)) + ": " + result.reason + "); retrying");
+    run->context.log.add("attempt " + std::to_string(run->attempts) + " failed (" +
+                         std::string(to_string(result.kind)) + ": " + result.reason +
+                         "); retrying");
   }
 }
 

@@ -91,19 +91,22 @@ void Scheduler::launch(const std::shared_ptr<Entry>& entry) {
   ++running_;
   std::weak_ptr<Entry> weak = entry;
   const auto spec = entry->spec;
-  runner_.start(spec, [this, weak, spec](RunRecord record) {
-    --running_;
-    auto entry = weak.lock();
-    const bool current = entry && entries_.count(spec->id) && entries_[spec->id] == entry;
-    if (entry) entry->running = false;
-    // The successor of a changed check inherited the slot; free it too.
-    if (!current) {
-      auto it = entries_.find(spec->id);
-      if (it != entries_.end()) it->second->running = false;
-    }
-    if (current) on_result_(std::move(record));
-    drain_queue();
-  });
+  runner_.start(
+      spec,
+      [this, weak, spec](RunRecord record) {
+        --running_;
+        auto entry = weak.lock();
+        const bool current = entry && entries_.count(spec->id) && entries_[spec->id] == entry;
+        if (entry) entry->running = false;
+        // The successor of a changed check inherited the slot; free it too.
+        if (!current) {
+          auto it = entries_.find(spec->id);
+          if (it != entries_.end()) it->second->running = false;
+        }
+        if (current) on_result_(std::move(record));
+        drain_queue();
+      },
+      StepLog::skip);
 }
 
 void Scheduler::drain_queue() {

@@ -92,7 +92,9 @@ struct Exchange {
     if (colon != std::string_view::npos) {
       const std::string_view name = trim_view(line.substr(0, colon));
       const std::string_view value = trim_view(line.substr(colon + 1));
-      self->log->add("< ", name, ": ", Redactor::is_sensitive_name(name) ? kRedacted : value);
+      if (self->log->enabled()) {
+        self->log->add("< ", name, ": ", Redactor::is_sensitive_name(name) ? kRedacted : value);
+      }
       // Only the headers kept as evidence are stored.
       if (is_evidence_header(name)) self->headers.emplace_back(lower(std::string(name)), value);
     }
@@ -112,7 +114,7 @@ class HttpProbe final : public Probe {
     ctx.log.add("> ", s_.method, " ", s_.url);
     const CURLcode rc =
         co_await ctx.curl.async_perform(x.easy.get(), ctx.cancel, boost::asio::use_awaitable);
-    co_return judge(x, rc);
+    co_return judge(x, rc, ctx.wants_evidence);
   }
 
  private:
@@ -192,19 +194,13 @@ class HttpProbe final : public Probe {
     curl_url_cleanup(url);
   }
 
-  ProbeResult judge(Exchange& x, CURLcode rc) const {
-    CURL* e = x.easy.get();
-    const bool truncated_only = rc == CURLE_WRITE_ERROR && x.truncated;
-    long status = 0;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-    long redirects = 0;
-    curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
-    char* final_url = nullptr;
-    curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &final_url);
-
+  // What was asked and what came back, for the evidence log and debug output.
+  nlohmann::json observed(const Exchange& x, long status, long redirects) const {
     nlohmann::json evidence = {{"request", {{"method", s_.method}, {"url", s_.url}}}};
     nlohmann::json response = nlohmann::json::object();
     if (status > 0) {
+      char* final_url = nullptr;
+      curl_easy_getinfo(x.easy.get(), CURLINFO_EFFECTIVE_URL, &final_url);
       response["status"] = status;
       response["status_line"] = utf8_excerpt(x.status_line, 200);
       nlohmann::json headers = nlohmann::json::object();
@@ -218,21 +214,35 @@ class HttpProbe final : public Probe {
       response["excerpt"] = utf8_excerpt(x.body, 256);
       if (final_url) response["final_url"] = final_url;
       response["redirects"] = redirects;
-      evidence["response"] = response;
+      evidence["response"] = std::move(response);
     }
+    if (x.tls) {
+      nlohmann::json tls = {{"version", x.tls->version}};
+      if (x.tls->not_after) tls["cert_not_after"] = *x.tls->not_after;
+      evidence["tls"] = tls;
+    }
+    return evidence;
+  }
+
+  ProbeResult judge(Exchange& x, CURLcode rc, bool wants_evidence) const {
+    CURL* e = x.easy.get();
+    const bool truncated_only = rc == CURLE_WRITE_ERROR && x.truncated;
+    long status = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    long redirects = 0;
+    curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
+    // Left empty when nobody reads it: building it is a good part of a probe's own CPU time.
+    nlohmann::json evidence = wants_evidence ? observed(x, status, redirects) : nlohmann::json();
 
     ProbeResult result = ProbeResult::pass("");
     add_curl_phases(e, result);
     if (x.tls) {
-      nlohmann::json tls = {{"version", x.tls->version}};
       if (x.tls->not_after) {
         result.measure("tls_cert_not_after_timestamp_seconds", *x.tls->not_after);
-        tls["cert_not_after"] = *x.tls->not_after;
       }
       result.measure("http_tls_version", x.tls->version == "TLSv1.3"   ? 13
                                          : x.tls->version == "TLSv1.2" ? 12
                                                                        : 0);
-      evidence["tls"] = tls;
     }
 
     auto fail = [&](FailureKind kind, std::string reason) {

@@ -2,6 +2,7 @@
 // verifier agrees, no secret is in it, and a kill -9 in a burst of writes leaves a log that
 // verifies after the next start.
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <signal.h>
@@ -97,6 +98,13 @@ TEST_CASE("daemon evidence verifies, agrees with the Python verifier and holds n
   CHECK(records.size() >= 12);
   CHECK(records[0]["type"] == "open");
   CHECK(records.back().contains("hash"));
+  // Scheduled runs record what they observed.
+  const auto http_pass = std::find_if(records.begin(), records.end(), [](const auto& r) {
+    return r.value("type", "") == "run" && r.value("probe", "") == "http" &&
+           r.value("verdict", "") == "pass";
+  });
+  REQUIRE(http_pass != records.end());
+  CHECK((*http_pass)["details"]["observed"]["response"]["body_sha256"].is_string());
   const auto html = http_request(base + "/report?edition=secondary");
   CHECK(html.status == 200);
   CHECK(html.body.find("data-id=\"S-4.1.3.1\"") != std::string::npos);

@@ -1,6 +1,7 @@
 // The runner and scheduler with fake probes on a real io_context: deadlines, retries, exceptions,
 // the concurrency limit and never overlapping a check with itself.
 
+#include <optional>
 #include <utility>
 
 #include <boost/asio/io_context.hpp>
@@ -191,4 +192,42 @@ TEST_CASE("the late result of a removed check is not reported, an unchanged one 
   REQUIRE(h.run_until([&] { return runs["keep"] >= kept_runs + 3; }));
   CHECK(runs["drop"] <= dropped_runs + 1);  // at most the run already in flight
   scheduler.stop();
+}
+
+TEST_CASE("scheduled runs keep no step log and may skip evidence nobody records") {
+  // Notes what the runner offered it, and writes one step.
+  class ObservingProbe final : public Probe {
+   public:
+    asio::awaitable<ProbeResult> run(ProbeContext& ctx) override {
+      offered_evidence = ctx.wants_evidence;
+      ctx.log.add("step");
+      co_return ProbeResult::pass("ok");
+    }
+    bool offered_evidence = false;
+  };
+  Harness h;
+  auto probe = std::make_shared<ObservingProbe>();
+  const auto check = make_check("observed", probe, 1000ms, 500ms);
+  const auto run = [&](StepLog step_log) {
+    std::optional<RunRecord> record;
+    h.runner.start(
+        check, [&](RunRecord r) { record = std::move(r); }, step_log);
+    REQUIRE(h.run_until([&] { return record.has_value(); }));
+    return std::move(*record);
+  };
+
+  h.runner.set_evidence_recorded(false);
+  auto scheduled = run(StepLog::skip);
+  CHECK(scheduled.log == nullptr);
+  CHECK_FALSE(probe->offered_evidence);
+  // On demand (/probe, `campus-probe probe`) the step log and the evidence are shown.
+  auto on_demand = run(StepLog::keep);
+  REQUIRE(on_demand.log != nullptr);
+  CHECK(on_demand.log->text().find("step") != std::string::npos);
+  CHECK(probe->offered_evidence);
+  // With an evidence log every run's evidence is wanted.
+  h.runner.set_evidence_recorded(true);
+  scheduled = run(StepLog::skip);
+  CHECK(scheduled.log == nullptr);
+  CHECK(probe->offered_evidence);
 }
