@@ -50,6 +50,7 @@ fi
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 ticks_per_second=$(getconf CLK_TCK)
 peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+rss_mb() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 runs_total() {
   curl -s "http://127.0.0.1:$1/metrics" | awk '/^campus_probe_runs_total/ {s += $2} END {printf "%d", s}'
 }
@@ -88,12 +89,14 @@ for n in $checks_list; do
   sleep "$window"
   c1=$(cpu_ticks "$agent"); r1=$(runs_total "$port"); lag_buckets "$port" > "$work/lag1"
   rss=$(peak_rss_mb "$agent")
+  rss_end=$(rss_mb "$agent")
   kill "$agent"; wait "$agent" 2>/dev/null || true
   probes=$((r1 - r0))
   agent_us=$(awk -v c=$((c1 - c0)) -v t="$ticks_per_second" -v p="$probes" 'BEGIN {printf "%.1f", c / t * 1e6 / p}')
   printf '%-28s %8.1f %10d %12s %10s %9s %9s\n' "campus-probe N=$n $scheme" \
     "$(awk -v p=$probes -v w="$window" 'BEGIN {print p / w}')" "$probes" "$agent_us" "$rss" \
     "$(percentile "$work/lag0" "$work/lag1" 50)" "$(percentile "$work/lag0" "$work/lag1" 99)"
+  echo "  campus-probe RSS at the end of the window: $rss_end MB (peak $rss MB, reached while parsing the config)"
 
   # The floor: the same GETs, same rate, from the bare libcurl multi loop.
   floor=$("$work/curl_floor" "$target" "$rate" "$window" "$TEST_CA" || true)
