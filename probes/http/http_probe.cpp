@@ -60,6 +60,7 @@ struct Exchange {
   std::vector<std::pair<std::string, std::string>> headers;  // of the last response
   std::optional<PeerTls> tls;
   RunLog* log = nullptr;
+  bool keep_headers = true;  // for the evidence; the step log is asked separately
   char error[CURL_ERROR_SIZE] = {0};
 
   static size_t on_body(char* data, size_t size, size_t count, void* self_ptr) {
@@ -88,6 +89,9 @@ struct Exchange {
       self->log->add("< ", self->status_line);
       return n;
     }
+    // Header lines matter only to the step log and the evidence; a scheduled run with neither
+    // skips them.
+    if (!self->keep_headers && !self->log->enabled()) return n;
     const auto colon = line.find(':');
     if (colon != std::string_view::npos) {
       const std::string_view name = trim_view(line.substr(0, colon));
@@ -96,7 +100,8 @@ struct Exchange {
         self->log->add("< ", name, ": ", Redactor::is_sensitive_name(name) ? kRedacted : value);
       }
       // Only the headers kept as evidence are stored.
-      if (is_evidence_header(name)) self->headers.emplace_back(lower(std::string(name)), value);
+      if (self->keep_headers && is_evidence_header(name))
+        self->headers.emplace_back(lower(std::string(name)), value);
     }
     return n;
   }
@@ -110,6 +115,7 @@ class HttpProbe final : public Probe {
     Exchange x;
     x.max_body = s_.max_body_bytes;
     x.log = &ctx.log;
+    x.keep_headers = ctx.wants_evidence;
     configure(x, ctx);
     ctx.log.add("> ", s_.method, " ", s_.url);
     const CURLcode rc =
