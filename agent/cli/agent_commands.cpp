@@ -14,23 +14,24 @@
 #include "evidence/verify.h"
 #include "net/curl_driver.h"
 #include "net/curl_handles.h"
+#include "core/worker_pool.h"
 #include "probe/registry.h"
 #include "report/compliance_report.h"
+#include "runtime/check_plan.h"
 #include "runtime/check_runner.h"
-#include "runtime/worker_pool.h"
 
 namespace campus {
 namespace {
 
-std::optional<Config> load_or_report(const std::string& path, const Catalog& catalog,
-                                     const ProbeRegistry& probes, std::ostream& err) {
+std::optional<CheckPlan> load_or_report(const std::string& path, const Catalog& catalog,
+                                        const ProbeRegistry& probes, std::ostream& err) {
   Diagnostics diagnostics;
-  auto config = load_config_file(path, {catalog, probes}, diagnostics);
-  if (!config) {
+  auto plan = load_plan_file(path, {catalog}, probes, diagnostics);
+  if (!plan) {
     err << diagnostics.str() << path << ": " << diagnostics.size() << " problem"
         << (diagnostics.size() == 1 ? "" : "s") << "\n";
   }
-  return config;
+  return plan;
 }
 
 }  // namespace
@@ -48,9 +49,9 @@ int run_daemon(const std::string& config_path, const LogOptions& log_options, st
 int check_config(const std::string& config_path, std::ostream& out, std::ostream& err) {
   const Catalog catalog = Catalog::builtin();
   const ProbeRegistry probes = ProbeRegistry::builtin();
-  auto config = load_or_report(config_path, catalog, probes, err);
-  if (!config) return kExitUsage;
-  out << config_path << ": ok, " << config_summary(*config, catalog) << "\n";
+  auto plan = load_or_report(config_path, catalog, probes, err);
+  if (!plan) return kExitUsage;
+  out << config_path << ": ok, " << config_summary(*plan->config, catalog) << "\n";
   return kExitOk;
 }
 
@@ -58,16 +59,15 @@ int probe_once(const std::string& config_path, const std::string& check_id, bool
                std::ostream& out, std::ostream& err) {
   const Catalog catalog = Catalog::builtin();
   const ProbeRegistry probes = ProbeRegistry::builtin();
-  auto config = load_or_report(config_path, catalog, probes, err);
-  if (!config) return kExitUsage;
-  std::shared_ptr<const CheckSpec> check;
-  for (const auto& c : config->checks) {
-    if (c->id == check_id) check = c;
-  }
-  if (!check) {
+  auto plan = load_or_report(config_path, catalog, probes, err);
+  if (!plan) return kExitUsage;
+  const auto* found = plan->find(check_id);
+  if (!found) {
     err << config_path << ": no check with id '" << check_id << "'\n";
     return kExitUsage;
   }
+  const std::shared_ptr<const Check> check = *found;
+  const Config* config = plan->config.get();
   const Redactor redactor(config->secrets.values());
   Logger log(LogLevel::warn, LogFormat::text,
              [&err](std::string_view line) { err << line << std::flush; });
@@ -120,12 +120,13 @@ int report_command(const ReportOptions& options, std::ostream& out, std::ostream
   ReportRequest request;
   request.evidence_dir = options.evidence_dir;
   request.edition = *parse_edition(options.edition);
-  std::optional<Config> config;
+  std::shared_ptr<const Config> config;
   if (!options.config.empty()) {
     const ProbeRegistry probes = ProbeRegistry::builtin();
-    config = load_or_report(options.config, catalog, probes, err);
-    if (!config) return kExitUsage;
-    request.config = &*config;
+    auto plan = load_or_report(options.config, catalog, probes, err);
+    if (!plan) return kExitUsage;
+    config = plan->config;
+    request.config = config.get();
   }
   try {
     if (!options.key_file.empty()) {

@@ -1,6 +1,9 @@
 #pragma once
 // The campus config: one YAML (or JSON) file naming the agent's settings, the secrets, and the
 // checks with the indicators each one proves. See configs/campus.example.yaml.
+//
+// Plain data: loading validates everything but the probes' own params, which the runtime's
+// build step (runtime/check_plan.h) reads when it creates the probes.
 
 #include <cstdint>
 #include <functional>
@@ -8,17 +11,17 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "catalog/catalog.h"
-#include "config/secrets.h"
 #include "core/diagnostic.h"
 #include "core/duration.h"
-#include "probe/probe.h"
+#include "core/secrets.h"
+#include "core/yaml_reader.h"
 
 namespace campus {
-
-class ProbeRegistry;
 
 struct AgentSettings {
   std::string listen_host = "127.0.0.1";
@@ -54,7 +57,8 @@ struct PushSettings {
 /// How the results of several checks combine into one indicator's state.
 enum class IndicatorPolicy { all, any };
 
-/// One configured check. Immutable once loaded; shared by the scheduler and in-flight runs.
+/// One configured check, as data. Immutable once loaded; shared by the scheduler, in-flight runs
+/// and the result pipeline.
 struct CheckSpec {
   std::string id;
   std::string probe_type;
@@ -67,7 +71,6 @@ struct CheckSpec {
   int fail_after = 1;       ///< consecutive failing runs before the indicators see a failure
   int line = 0;             ///< where the check is defined, for messages
   std::string fingerprint;  ///< changes whenever anything that affects a run changes
-  std::shared_ptr<Probe> probe;
 
   /// The `system` label, or "unknown".
   const std::string& system() const;
@@ -83,8 +86,15 @@ struct Config {
   std::map<std::string, IndicatorPolicy> indicator_policies;
   std::vector<std::shared_ptr<const CheckSpec>> checks;
 
+  /// The check with this id, or nullptr. O(1); valid once index_checks() has run after the last
+  /// change of `checks` (the loader and the build step do it).
   const CheckSpec* find_check(std::string_view id) const;
+  void index_checks();
   IndicatorPolicy policy_of(const std::string& indicator_id) const;
+
+ private:
+  // Keys view the ids of the specs in `checks`, which are immutable and heap-allocated.
+  std::unordered_map<std::string_view, const CheckSpec*> by_id_;
 };
 
 /// Looks up environment variables; replaceable in tests.
@@ -93,17 +103,38 @@ EnvLookup process_environment();
 
 struct ConfigLoadOptions {
   const Catalog& catalog;
-  const ProbeRegistry& probes;
   EnvLookup env = process_environment();
 };
 
-/// Loads and validates a config file. Returns nullopt after recording every problem found.
-std::optional<Config> load_config_file(const std::string& path, const ConfigLoadOptions& options,
-                                       Diagnostics& diagnostics);
+/// Where a check's probe-specific parts were written, for the build step and its messages.
+struct CheckSource {
+  YamlValue probe;                 ///< the `probe:` key
+  std::optional<YamlValue> target;
+  std::optional<YamlValue> params;
+};
+
+/// A loaded config and what the build step still needs of its document: the source positions
+/// and raw params of each check (parallel to `config.checks`). The document stays alive as long
+/// as this does; drop it once the probes are built.
+struct LoadedConfig {
+  Config config;
+  std::vector<CheckSource> sources;
+  std::optional<YamlValue> plugin_dirs;  ///< the `agent.plugin_dirs` key, when given
+  /// Where the document's problems go; the build step points it at its own diagnostics.
+  std::unique_ptr<YamlSource> source;
+};
+
+/// Loads and validates a config file as data. Returns nullopt when the file cannot be read or
+/// parsed at all; otherwise every problem found is in `diagnostics` and the result holds the
+/// checks that could be read, so that the build step can report their params' problems too.
+std::optional<LoadedConfig> load_config_file(const std::string& path,
+                                             const ConfigLoadOptions& options,
+                                             Diagnostics& diagnostics);
 /// The same from text; `file_name` names the source in messages, and relative `*_file` paths
 /// are resolved against its directory.
-std::optional<Config> load_config_text(const std::string& file_name, std::string_view text,
-                                       const ConfigLoadOptions& options, Diagnostics& diagnostics);
+std::optional<LoadedConfig> load_config_text(const std::string& file_name, std::string_view text,
+                                             const ConfigLoadOptions& options,
+                                             Diagnostics& diagnostics);
 
 /// One line for `check-config`: checks per probe type and indicators covered per edition.
 std::string config_summary(const Config& config, const Catalog& catalog);

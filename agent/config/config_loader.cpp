@@ -2,28 +2,34 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
 #include "config/config.h"
 #include "core/hash.h"
-#include "plugin/native_plugins.h"
-#include "probe/registry.h"
 
 namespace campus {
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::regex& check_id_pattern() {
-  static const std::regex pattern("[a-z0-9_-]+");
-  return pattern;
+// [a-z0-9_-]+, checked by hand: std::regex recurses per character and a config may be hostile.
+bool is_check_id(std::string_view id) {
+  if (id.empty()) return false;
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+  }
+  return true;
 }
 
-const std::regex& label_name_pattern() {
-  static const std::regex pattern("[a-zA-Z_][a-zA-Z0-9_]*");
-  return pattern;
+// [a-zA-Z_][a-zA-Z0-9_]*
+bool is_label_name(std::string_view name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+      return false;
+  }
+  return true;
 }
 
 std::optional<Duration> read_duration(const YamlValue& value) {
@@ -58,8 +64,8 @@ std::optional<std::string> read_secret_file(const YamlValue& where, const std::s
 
 class ConfigParser {
  public:
-  ConfigParser(const ConfigLoadOptions& options, const YamlSource& source, Config& config)
-      : options_(options), source_(source), config_(config) {
+  ConfigParser(const ConfigLoadOptions& options, const YamlSource& source, LoadedConfig& loaded)
+      : options_(options), source_(source), loaded_(loaded), config_(loaded.config) {
     base_dir_ = fs::path(source.file).parent_path();
   }
 
@@ -99,9 +105,7 @@ class ConfigParser {
       for (auto& dir : a.plugin_dirs) {
         if (fs::path(dir).is_relative()) dir = (base_dir_ / dir).string();
       }
-      // Native plugins add probe types, so they load before the checks are read.
-      plugin_probes_ = options_.probes;
-      load_native_plugins(a.plugin_dirs, *plugin_probes_, *v);
+      loaded_.plugin_dirs = *v;  // the build step loads them and reports their problems here
     }
     r.finish();
   }
@@ -285,7 +289,7 @@ class ConfigParser {
     std::map<std::string, std::string> out;
     auto r = value.map();
     for (auto& [name, v] : r.entries()) {
-      if (!std::regex_match(name, label_name_pattern())) {
+      if (!is_label_name(name)) {
         v.error("label names must match [a-zA-Z_][a-zA-Z0-9_]*");
         continue;
       }
@@ -297,46 +301,41 @@ class ConfigParser {
   void parse_checks(const YamlValue& value) {
     std::map<std::string, int> seen;
     for (const auto& item : value.items()) {
-      auto check = parse_check(item);
-      if (!check) continue;
+      auto source = parse_check(item);
+      if (!source) continue;
+      auto& check = source->first;
       auto [it, inserted] = seen.emplace(check->id, check->line);
-      if (!inserted) {
+      if (!inserted && !check->id.empty()) {
         item.error("duplicate check id '" + check->id + "' (first defined on line " +
                    std::to_string(it->second) + ")");
         continue;
       }
       config_.checks.push_back(std::move(check));
+      loaded_.sources.push_back(std::move(source->second));
     }
   }
 
-  std::shared_ptr<CheckSpec> parse_check(const YamlValue& item) {
+  // A check as data, with where its probe-specific parts are for the build step. A check with
+  // problems is still returned when its probe type is known, so that the build step can report
+  // the problems of its params in the same run; the load as a whole fails anyway.
+  std::optional<std::pair<std::shared_ptr<CheckSpec>, CheckSource>> parse_check(
+      const YamlValue& item) {
     auto r = item.map();
-    if (!r.valid()) return nullptr;
+    if (!r.valid()) return std::nullopt;
     auto check = std::make_shared<CheckSpec>();
     check->line = item.line();
     const std::size_t errors_before = source_.diagnostics->size();
 
     if (auto v = r.required("id")) {
       if (auto s = v->text()) {
-        if (!std::regex_match(*s, check_id_pattern())) {
+        if (!is_check_id(*s)) {
           v->error("check ids may use only a-z, 0-9, _ and -, got '" + *s + "'");
         }
         check->id = *s;
       }
     }
-    ProbeFactory factory = nullptr;
-    if (auto v = r.required("probe")) {
-      if (auto s = v->text()) {
-        check->probe_type = *s;
-        factory = probes().find(*s);
-        if (!factory) {
-          std::string known;
-          for (const auto& name : probes().names())
-            known += (known.empty() ? "" : ", ") + name;
-          v->error("unknown probe type '" + *s + "' (known: " + known + ")");
-        }
-      }
-    }
+    auto probe = r.required("probe");
+    if (probe) check->probe_type = probe->text().value_or("");
     auto target = r.required("target");
     if (target) check->target = target->text().value_or("");
     check->interval = config_.agent.default_interval;
@@ -371,36 +370,23 @@ class ConfigParser {
     if (params && !params->is_map()) params->error("expected a mapping");
     r.finish();
 
-    if (factory && target && !check->target.empty()) {
-      ProbeSetup setup{check->id, check->target, *target, params, config_.secrets, check->timeout};
-      std::unique_ptr<Probe> probe;
-      try {
-        probe = factory(setup);
-      } catch (const std::exception& e) {
-        target->error(std::string("cannot set up the probe: ") + e.what());
-      }
-      if (!probe && source_.diagnostics->size() == errors_before) {
-        target->error("cannot set up the probe");
-      }
-      check->probe = std::move(probe);
+    if (source_.diagnostics->size() == errors_before) {
+      // Anything that changes what a run does changes the fingerprint: a check whose
+      // fingerprint is unchanged by a reload is the same check and keeps its history.
+      std::string material = YAML::Dump(item.node());
+      for (const auto& secret : config_.secrets.values())
+        material += '\0' + secret;
+      check->fingerprint = sha256_hex(material);
+    } else if (check->probe_type.empty() || !target || check->target.empty()) {
+      return std::nullopt;  // nothing the build step could add to
     }
-    if (source_.diagnostics->size() != errors_before) return nullptr;
-
-    // Anything that changes what a run does changes the fingerprint; reload keeps the state of
-    // checks whose fingerprint is unchanged.
-    std::string material = YAML::Dump(item.node());
-    for (const auto& secret : config_.secrets.values())
-      material += '\0' + secret;
-    check->fingerprint = sha256_hex(material);
-    return check;
+    if (!probe) return std::nullopt;
+    return std::pair{std::move(check), CheckSource{*probe, target, params}};
   }
 
-  // The probe types checks may use: the built-in ones, plus native plugins' when configured.
-  const ProbeRegistry& probes() const { return plugin_probes_ ? *plugin_probes_ : options_.probes; }
-
   const ConfigLoadOptions& options_;
-  std::optional<ProbeRegistry> plugin_probes_;
   const YamlSource& source_;
+  LoadedConfig& loaded_;
   Config& config_;
   fs::path base_dir_;
 };
@@ -414,10 +400,15 @@ const std::string& CheckSpec::system() const {
 }
 
 const CheckSpec* Config::find_check(std::string_view id) const {
-  for (const auto& c : checks) {
-    if (c->id == id) return c.get();
-  }
-  return nullptr;
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+void Config::index_checks() {
+  by_id_.clear();
+  by_id_.reserve(checks.size());
+  for (const auto& c : checks)
+    by_id_.emplace(c->id, c.get());
 }
 
 IndicatorPolicy Config::policy_of(const std::string& indicator_id) const {
@@ -433,28 +424,26 @@ EnvLookup process_environment() {
   };
 }
 
-std::optional<Config> load_config_text(const std::string& file_name, std::string_view text,
-                                       const ConfigLoadOptions& options, Diagnostics& diagnostics) {
-  Diagnostics local;
-  YamlSource source{file_name, &local};
-  Config config;
-  config.file = file_name;
-  if (auto root = YamlValue::parse(text, &source)) {
-    if (root->is_null()) {
-      local.error(file_name, 1, 1, "", "the config is empty");
-    } else {
-      ConfigParser(options, source, config).parse(*root);
-    }
-  }
-  if (!local.empty()) {
-    diagnostics.append(local);
+std::optional<LoadedConfig> load_config_text(const std::string& file_name, std::string_view text,
+                                             const ConfigLoadOptions& options,
+                                             Diagnostics& diagnostics) {
+  LoadedConfig loaded;
+  loaded.source = std::make_unique<YamlSource>(YamlSource{file_name, &diagnostics});
+  loaded.config.file = file_name;
+  auto root = YamlValue::parse(text, loaded.source.get());
+  if (!root) return std::nullopt;
+  if (root->is_null()) {
+    diagnostics.error(file_name, 1, 1, "", "the config is empty");
     return std::nullopt;
   }
-  return config;
+  ConfigParser(options, *loaded.source, loaded).parse(*root);
+  loaded.config.index_checks();
+  return loaded;
 }
 
-std::optional<Config> load_config_file(const std::string& path, const ConfigLoadOptions& options,
-                                       Diagnostics& diagnostics) {
+std::optional<LoadedConfig> load_config_file(const std::string& path,
+                                             const ConfigLoadOptions& options,
+                                             Diagnostics& diagnostics) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     diagnostics.error(path, 0, 0, "", "cannot read the config file");

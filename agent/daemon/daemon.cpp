@@ -3,10 +3,7 @@
 #include <csignal>
 #include <malloc.h>
 
-#include <prometheus/gateway.h>
-
 #include "daemon/http_api.h"
-#include "evidence/run_record.h"
 #include "http/http_server.h"
 #include "version.h"
 
@@ -29,14 +26,16 @@ Daemon::Daemon(const Catalog& catalog, const ProbeRegistry& probes, Logger& log,
       log_(log),
       config_path_(std::move(config_path)),
       curl_(io_),
+      pipeline_(catalog),
       metrics_(catalog, kVersion),
+      log_sink_(log),
       signals_(io_),
-      push_timer_(io_),
       stop_timer_(io_) {}
 
 Daemon::~Daemon() {
   // Order matters: runs and the listener go before the curl driver and the worker pool.
   server_.reset();
+  if (push_) push_->stop();
   if (scheduler_) scheduler_->stop();
   if (runner_) runner_->cancel_all();
   // Let cancelled runs unwind now, while the curl driver they use still exists.
@@ -51,25 +50,22 @@ bool Daemon::start() {
   // Signals first, so that a SIGTERM during start-up is a clean stop rather than a kill.
   watch_signals();
   Diagnostics diagnostics;
-  auto config = load_config_file(config_path_, {catalog_, probes_}, diagnostics);
+  auto plan = load_plan_file(config_path_, {catalog_}, probes_, diagnostics);
   return_freed_memory();
-  if (!config) {
+  if (!plan) {
     for (const auto& d : diagnostics.items())
       log_.error(d.str());
     log_.error("config " + config_path_ + " has " + std::to_string(diagnostics.size()) +
                " problem(s); not starting");
     return false;
   }
-  auto shared = std::make_shared<const Config>(std::move(*config));
+  const auto shared = plan->config;
   workers_ = std::make_unique<WorkerPool>(std::size_t(shared->agent.workers), 1024);
   runner_ = std::make_unique<CheckRunner>(io_, curl_, *workers_, log_);
   scheduler_ = std::make_unique<Scheduler>(io_, *runner_, shared->agent.concurrency,
-                                           [this](RunRecord r) { publish(std::move(r)); });
+                                           [this](RunRecord r) { pipeline_.publish(std::move(r)); });
   scheduler_->on_lag([this](double s) { metrics_.observe_scheduler_lag(s); });
-  scheduler_->on_skip([this](const CheckSpec& c) {
-    metrics_.count_skipped(c);
-    log_.warn("check " + c.id + ": previous run still going; skipped this one");
-  });
+  scheduler_->on_skip([this](const CheckSpec& c) { pipeline_.skipped(c); });
   if (shared->evidence.enabled) {
     try {
       EvidenceLog::Options options;
@@ -86,6 +82,18 @@ bool Daemon::start() {
     }
   }
   runner_->set_evidence_recorded(evidence_ != nullptr);
+  push_ = std::make_unique<PushSink>(
+      io_, *workers_, log_, *metrics_.registry(),
+      std::vector<std::shared_ptr<prometheus::Collectable>>{metrics_.registry(), metrics_.checks()});
+  // The order of the sinks is the order results reach them.
+  pipeline_.add(store_);
+  pipeline_.add(metrics_);
+  if (evidence_) {
+    evidence_sink_ = std::make_unique<EvidenceSink>(*evidence_, redactor_);
+    pipeline_.add(*evidence_sink_);
+  }
+  pipeline_.add(*push_);
+  pipeline_.add(log_sink_);
   try {
     server_ = std::make_unique<HttpServer>(
         io_, shared->agent.listen_host, shared->agent.listen_port,
@@ -95,7 +103,7 @@ bool Daemon::start() {
                std::to_string(shared->agent.listen_port) + ": " + e.what());
     return false;
   }
-  apply(shared);
+  apply(std::move(*plan));
   server_->start();
   ready_ = true;
   log_.info("campus-probe " + std::string(kVersion) + " listening on http://" +
@@ -113,71 +121,38 @@ int Daemon::run() {
   return 0;
 }
 
-void Daemon::apply(std::shared_ptr<const Config> config) {
-  if (config_ && (config->agent.listen_host != config_->agent.listen_host ||
-                  config->agent.listen_port != config_->agent.listen_port)) {
+void Daemon::apply(CheckPlan plan) {
+  if (plan_.config && (plan.config->agent.listen_host != plan_.config->agent.listen_host ||
+                       plan.config->agent.listen_port != plan_.config->agent.listen_port)) {
     log_.warn("agent.listen changed; the new address takes effect after a restart");
   }
-  config_ = std::move(config);
-  redactor_ = Redactor(config_->secrets.values());
+  // The old plan lives until the end of this function: runs in flight hold their checks, and
+  // native plugins stay loaded while a probe made from them exists.
+  std::swap(plan_, plan);
+  redactor_ = Redactor(plan_.config->secrets.values());
   log_.set_redactor(redactor_);
-  store_.set_config(config_);
-  metrics_.set_config(*config_, store_);
-  scheduler_->set_concurrency(config_->agent.concurrency);
-  scheduler_->set_checks(config_->checks);
-  gateway_.reset();
-  push_timer_.cancel();
-  if (config_->push.enabled) {
-    // prometheus-cpp wants the scheme and host apart from the port.
-    const std::string& url = config_->push.url;
-    const auto scheme_end = url.find("://");
-    const auto host_start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
-    const auto path_start = url.find('/', host_start);
-    const std::string authority = url.substr(host_start, path_start - host_start);
-    const auto colon = authority.rfind(':');
-    const std::string host = url.substr(0, host_start) + authority.substr(0, colon);
-    const std::string port = colon == std::string::npos
-                                 ? (url.rfind("https", 0) == 0 ? "443" : "80")
-                                 : authority.substr(colon + 1);
-    prometheus::Labels grouping(config_->push.grouping.begin(), config_->push.grouping.end());
-    gateway_ = std::make_shared<prometheus::Gateway>(host, port, config_->push.job, grouping);
-    gateway_->RegisterCollectable(metrics_.registry());
-    gateway_->RegisterCollectable(metrics_.checks());
-    schedule_push();
-  }
+  pipeline_.set_config(plan_.config, plan_.probes);
+  scheduler_->set_concurrency(plan_.config->agent.concurrency);
+  scheduler_->set_checks(plan_.checks);
 }
 
 std::string Daemon::reload() {
   Diagnostics diagnostics;
-  auto config = load_config_file(config_path_, {catalog_, probes_}, diagnostics);
+  auto plan = load_plan_file(config_path_, {catalog_}, probes_, diagnostics);
   return_freed_memory();
-  if (!config) {
+  if (!plan) {
     for (const auto& d : diagnostics.items())
       log_.error("reload: " + d.str());
     log_.error("reload failed; keeping the running config");
     metrics_.set_reload_result(false);
     return diagnostics.str();
   }
-  apply(std::make_shared<const Config>(std::move(*config)));
-  log_.info("reloaded " + config_path_ + ": " + config_summary(*config_, catalog_));
+  apply(std::move(*plan));
+  log_.info("reloaded " + config_path_ + ": " + config_summary(*plan_.config, catalog_));
   return "";
 }
 
-void Daemon::publish(RunRecord run) {
-  auto record = std::make_shared<const RunRecord>(std::move(run));
-  store_.record(record);
-  metrics_.record(*record, store_);
-  if (evidence_) evidence_->append(make_run_record(*record, redactor_));
-  const auto& r = record->result;
-  const LogLevel level = r.verdict == Verdict::pass ? LogLevel::debug : LogLevel::warn;
-  if (!log_.enabled(level)) return;
-  log_.log(level,
-           "check " + record->check->id + " " + std::string(to_string(r.verdict)) +
-               (r.kind != FailureKind::none ? " (" + std::string(to_string(r.kind)) + ")" : "") +
-               " in " + std::to_string(int(to_seconds(r.duration) * 1000)) + "ms: " + r.reason);
-}
-
-void Daemon::run_now(std::shared_ptr<const CheckSpec> check, std::function<void(RunRecord)> done) {
+void Daemon::run_now(std::shared_ptr<const Check> check, std::function<void(RunRecord)> done) {
   runner_->start(std::move(check), std::move(done));
 }
 
@@ -204,10 +179,11 @@ void Daemon::request_stop() {
   ready_ = false;
   if (scheduler_) scheduler_->stop();
   if (server_) server_->stop();
-  push_timer_.cancel();
+  if (push_) push_->stop();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
-  const auto grace = config_ ? config_->agent.shutdown_grace : Duration(std::chrono::seconds(5));
+  const auto grace =
+      plan_.config ? plan_.config->agent.shutdown_grace : Duration(std::chrono::seconds(5));
   const auto give_up = std::chrono::steady_clock::now() + grace;
   // Let runs in flight finish, up to the grace period; then cancel what is left.
   auto poll = std::make_shared<std::function<void()>>();
@@ -231,7 +207,7 @@ void Daemon::request_stop() {
 }
 
 void Daemon::finish_stop() {
-  if (gateway_) push_now();  // last push so the gateway holds the final state
+  if (push_) push_->push_now();  // last push so the gateway holds the final state
   if (evidence_) evidence_->flush();
   server_.reset();
   // Let pending completions run, then leave io_context::run().
@@ -241,34 +217,6 @@ void Daemon::finish_stop() {
     io_.stop();
   });
   log_.info("stopped");
-}
-
-void Daemon::schedule_push() {
-  push_timer_.expires_after(config_->push.interval);
-  push_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || stopping_) return;
-    push_now();
-    schedule_push();
-  });
-}
-
-void Daemon::push_now() {
-  auto gateway = gateway_;
-  const std::string url = config_->push.url;
-  // Push is a blocking HTTP call inside prometheus-cpp, so it runs on the worker pool.
-  const bool queued = workers_->submit([this, gateway, url] {
-    const int status = gateway->Push();
-    boost::asio::post(io_, [this, status, url] {
-      if (status < 200 || status >= 300) {
-        metrics_.count_push_failure();
-        log_.warn("push to " + url + " failed (HTTP status " + std::to_string(status) + ")");
-      }
-    });
-  });
-  if (!queued) {
-    metrics_.count_push_failure();
-    log_.warn("push to " + url + " skipped: worker pool busy");
-  }
 }
 
 }  // namespace campus

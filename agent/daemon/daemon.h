@@ -1,7 +1,8 @@
 #pragma once
-// The running agent: one io_context that schedules the checks, publishes every result (metrics,
-// indicator state, recent results) and serves HTTP; reloads its config on SIGHUP or POST
-// /-/reload and stops cleanly on SIGTERM or SIGINT.
+// The running agent: one io_context that schedules the checks, publishes every result through
+// the result pipeline (indicator state, then the sinks: recent results, metrics, evidence, push,
+// log) and serves HTTP; reloads its config on SIGHUP or POST /-/reload and stops cleanly on
+// SIGTERM or SIGINT.
 
 #include <memory>
 #include <optional>
@@ -15,19 +16,20 @@
 #include "config/config.h"
 #include "core/logger.h"
 #include "core/redactor.h"
+#include "core/worker_pool.h"
 #include "evidence/evidence_log.h"
-#include "metrics/metrics.h"
 #include "net/curl_driver.h"
 #include "net/curl_handles.h"
+#include "pipeline/result_pipeline.h"
 #include "probe/registry.h"
+#include "runtime/check_plan.h"
 #include "runtime/check_runner.h"
-#include "runtime/result_store.h"
 #include "runtime/scheduler.h"
-#include "runtime/worker_pool.h"
-
-namespace prometheus {
-class Gateway;
-}
+#include "sinks/evidence_sink.h"
+#include "sinks/log_sink.h"
+#include "sinks/metrics.h"
+#include "sinks/push_sink.h"
+#include "sinks/result_store.h"
 
 namespace campus {
 
@@ -49,14 +51,18 @@ class Daemon {
   void request_stop();
 
   /// Runs one check now, outside the schedule and without publishing its result.
-  void run_now(std::shared_ptr<const CheckSpec> check, std::function<void(RunRecord)> done);
+  void run_now(std::shared_ptr<const Check> check, std::function<void(RunRecord)> done);
 
   boost::asio::io_context& io() { return io_; }
   std::uint16_t port() const;
   bool ready() const { return ready_; }
 
   const Catalog& catalog() const { return catalog_; }
-  std::shared_ptr<const Config> config() const { return config_; }
+  std::shared_ptr<const Config> config() const { return plan_.config; }
+  /// The running checks and the probe types they were built from.
+  const CheckPlan& plan() const { return plan_; }
+  /// Every check's and indicator's state.
+  const IndicatorState& indicators() const { return pipeline_.state(); }
   const ResultStore& results() const { return store_; }
   const Metrics& metrics() const { return metrics_; }
   const Redactor& redactor() const { return redactor_; }
@@ -65,11 +71,8 @@ class Daemon {
   WorkerPool& workers() { return *workers_; }
 
  private:
-  void apply(std::shared_ptr<const Config> config);
-  void publish(RunRecord record);
+  void apply(CheckPlan plan);
   void watch_signals();
-  void schedule_push();
-  void push_now();
   void finish_stop();
 
   const Catalog& catalog_;
@@ -83,16 +86,19 @@ class Daemon {
   std::unique_ptr<WorkerPool> workers_;  // sized from the first config
   std::unique_ptr<CheckRunner> runner_;
   std::unique_ptr<Scheduler> scheduler_;
+  Redactor redactor_;
+  CheckPlan plan_;
+  // The pipeline and its sinks, in the order they are fed.
+  ResultPipeline pipeline_;
   ResultStore store_;
   Metrics metrics_;
-  Redactor redactor_;
-  std::shared_ptr<const Config> config_;
+  std::unique_ptr<EvidenceLog> evidence_;
+  std::unique_ptr<EvidenceSink> evidence_sink_;
+  std::unique_ptr<PushSink> push_;
+  LogSink log_sink_;
   std::unique_ptr<HttpServer> server_;
   boost::asio::signal_set signals_;
-  boost::asio::steady_timer push_timer_;
   boost::asio::steady_timer stop_timer_;
-  std::shared_ptr<prometheus::Gateway> gateway_;
-  std::unique_ptr<EvidenceLog> evidence_;
   bool ready_ = false;
   bool stopping_ = false;
 };

@@ -72,20 +72,17 @@ nlohmann::json check_json(const Daemon& daemon, const CheckSpec& c) {
                       {"indicators", c.indicators},
                       {"retries", c.retries},
                       {"fail_after", c.fail_after}};
-  const auto* state = daemon.results().state(c.id);
+  const auto* state = daemon.indicators().check(c.id);
   if (state && state->last) {
-    const auto& r = state->last->result;
+    const auto& r = *state->last;
     j["last"] = {{"verdict", to_string(r.verdict)},
                  {"kind", to_string(r.kind)},
                  {"reason", daemon.redactor().text(r.reason)},
-                 {"time", rfc3339_utc(state->last->started)},
+                 {"time", rfc3339_utc(r.started)},
                  {"duration_ms", to_seconds(r.duration) * 1000}};
     j["runs"] = state->runs;
     j["passes"] = state->passes;
-    const auto standing = state->standing(c.fail_after);
-    j["standing"] = standing == CheckStanding::passing   ? "passing"
-                    : standing == CheckStanding::failing ? "failing"
-                                                         : "pending";
+    j["standing"] = to_string(state->standing(c.fail_after));
   } else {
     j["last"] = nullptr;
     j["standing"] = "pending";
@@ -93,9 +90,29 @@ nlohmann::json check_json(const Daemon& daemon, const CheckSpec& c) {
   return j;
 }
 
+// One check with the stories of its most recent failing runs: verdict, reason, and the step log
+// each kept, redacted.
+nlohmann::json check_detail_json(const Daemon& daemon, const CheckSpec& c) {
+  nlohmann::json j = check_json(daemon, c);
+  nlohmann::json failures = nlohmann::json::array();
+  for (const auto& record : daemon.results().failures_of(c.id)) {
+    const auto& r = record->result;
+    failures.push_back({{"time", rfc3339_utc(record->started)},
+                        {"verdict", to_string(r.verdict)},
+                        {"kind", to_string(r.kind)},
+                        {"reason", daemon.redactor().text(r.reason)},
+                        {"duration_ms", to_seconds(r.duration) * 1000},
+                        {"attempts", record->attempts},
+                        {"step_log", record->log ? daemon.redactor().text(record->log->text())
+                                                 : std::string()}});
+  }
+  j["recent_failures"] = std::move(failures);
+  return j;
+}
+
 nlohmann::json indicators_json(const Daemon& daemon, Edition edition) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& v : daemon.results().indicators(daemon.catalog(), edition)) {
+  for (const auto& v : daemon.indicators().indicators(edition)) {
     const auto& i = *v.indicator;
     out.push_back({{"edition", to_string(edition)},
                    {"id", i.id},
@@ -115,8 +132,7 @@ nlohmann::json indicators_json(const Daemon& daemon, Edition edition) {
 }
 
 // Runs a check now and waits for its record.
-boost::asio::awaitable<RunRecord> run_check(Daemon& daemon,
-                                            std::shared_ptr<const CheckSpec> check) {
+boost::asio::awaitable<RunRecord> run_check(Daemon& daemon, std::shared_ptr<const Check> check) {
   return boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(RunRecord)>(
       [&daemon, check](auto handler) {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
@@ -173,19 +189,29 @@ boost::asio::awaitable<HttpResponse> handle_http(Daemon& daemon, const HttpReque
   if (path == "/probe") {
     const auto id = query_param(target, "check");
     if (!id) co_return text(req, http::status::bad_request, "missing ?check=ID\n");
-    std::shared_ptr<const CheckSpec> check;
-    for (const auto& c : config->checks) {
-      if (c->id == *id) check = c;
-    }
-    if (!check) co_return text(req, http::status::not_found, "no check '" + *id + "'\n");
+    const auto* found = daemon.plan().find(*id);
+    if (!found) co_return text(req, http::status::not_found, "no check '" + *id + "'\n");
+    const std::shared_ptr<const Check> check = *found;
+    // Keeps the probe types (and a plugin's library) alive across a reload during the run.
+    const ProbeRegistry probes = daemon.plan().probes;
     const RunRecord record = co_await run_check(daemon, check);
+    const ProbeType* type = probes.type(check->probe_type);
     if (query_param(target, "debug").value_or("") == "true") {
       co_return text(req, http::status::ok,
                      describe_run(record, daemon.redactor()) +
-                         "\nMetrics that would have been returned:\n" + blackbox_metrics(record));
+                         "\nMetrics that would have been returned:\n" +
+                         blackbox_metrics(record, type));
     }
     co_return make_response(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
-                            blackbox_metrics(record));
+                            blackbox_metrics(record, type));
+  }
+  if (path.starts_with("/api/checks/")) {
+    const auto id = path.substr(std::string_view("/api/checks/").size());
+    const auto* check = config->find_check(id);
+    if (!check) {
+      co_return text(req, http::status::not_found, "no check '" + std::string(id) + "'\n");
+    }
+    co_return json_response(req, check_detail_json(daemon, *check));
   }
   if (path == "/api/checks") {
     nlohmann::json out = nlohmann::json::array();

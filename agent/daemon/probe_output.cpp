@@ -1,7 +1,6 @@
 #include "daemon/probe_output.h"
 
 #include <cstdio>
-#include <map>
 
 namespace campus {
 namespace {
@@ -18,22 +17,9 @@ void gauge(std::string& out, const std::string& name, const std::string& help, d
   out += name + labels + " " + number(value) + "\n";
 }
 
-// Measurement names whose blackbox_exporter counterpart has another name.
-const std::map<std::string, std::string>& blackbox_names() {
-  static const std::map<std::string, std::string> names{
-      {"tls_cert_not_after_timestamp_seconds", "probe_ssl_earliest_cert_expiry"},
-      {"http_content_length_bytes", "probe_http_content_length"},
-      {"http_redirects", "probe_http_redirects"},
-      {"http_status_code", "probe_http_status_code"},
-      {"http_tls_version", "probe_tls_version_info"},
-      {"dns_answers", "probe_dns_answer_rrs"},
-  };
-  return names;
-}
-
 }  // namespace
 
-std::string blackbox_metrics(const RunRecord& record) {
+std::string blackbox_metrics(const RunRecord& record, const ProbeType* type) {
   const auto& r = record.result;
   std::string out;
   gauge(out, "probe_success", "Displays whether or not the probe was a success",
@@ -45,13 +31,13 @@ std::string blackbox_metrics(const RunRecord& record) {
           "{kind=\"" + std::string(to_string(r.kind)) + "\"}");
   }
   if (!r.phases.empty()) {
-    // blackbox_exporter's http prober names its phases probe_http_duration_seconds{phase}, with
-    // "resolve" for the DNS lookup; dashboards built for it then work unchanged.
-    const bool http = record.check->probe_type == "http";
-    const std::string name = http ? "probe_http_duration_seconds" : "probe_phase_duration_seconds";
+    // Each probe type names the metric and phases as blackbox_exporter's prober of the same
+    // kind does (http: probe_http_duration_seconds, "resolve"), so its dashboards work unchanged.
+    const std::string name =
+        type ? type->info.blackbox_phase_metric : std::string("probe_phase_duration_seconds");
     out += "# HELP " + name + " Duration of each phase of the probe\n# TYPE " + name + " gauge\n";
     for (const auto& p : r.phases) {
-      const std::string phase = http && p.name == "dns" ? "resolve" : p.name;
+      const std::string phase(type ? type->blackbox_phase(p.name) : std::string_view(p.name));
       out += name + "{phase=\"" + phase + "\"} " + number(p.seconds) + "\n";
     }
     for (const auto& p : r.phases) {
@@ -62,9 +48,15 @@ std::string blackbox_metrics(const RunRecord& record) {
     }
   }
   for (const auto& m : r.measurements) {
-    auto it = blackbox_names().find(m.name);
-    const std::string name = it != blackbox_names().end() ? it->second : "probe_" + m.name;
-    gauge(out, name, "campus-probe measurement " + m.name, m.value);
+    const MeasurementInfo* info = nullptr;
+    if (type) {
+      for (const auto& declared : type->info.measurements) {
+        if (declared.name == m.name) info = &declared;
+      }
+    }
+    const std::string name =
+        info && !info->blackbox_name.empty() ? info->blackbox_name : "probe_" + m.name;
+    gauge(out, name, info ? info->help : "campus-probe measurement " + m.name, m.value);
   }
   return out;
 }

@@ -1,38 +1,11 @@
 #include "daemon/status_page.h"
 
+#include "core/html.h"
 #include "core/logger.h"
 #include "daemon/daemon.h"
 #include "version.h"
 
 namespace campus {
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 namespace {
 
 const char* status_class(IndicatorStatus s) {
@@ -66,7 +39,7 @@ th{background:#f4f4f4}.met{color:#176f2c}.failing{color:#b00020;font-weight:bold
 <p><a href="/metrics">/metrics</a> · <a href="/api/checks">/api/checks</a> · <a href="/api/indicators">/api/indicators</a></p>
 )";
   for (Edition e : config->editions) {
-    const auto views = daemon.results().indicators(daemon.catalog(), e);
+    const auto views = daemon.indicators().indicators(e);
     int met = 0, failing = 0, unverified = 0;
     for (const auto& v : views) {
       met += v.status == IndicatorStatus::met;
@@ -93,17 +66,25 @@ th{background:#f4f4f4}.met{color:#176f2c}.failing{color:#b00020;font-weight:bold
   h += "<h2>Checks</h2>\n<table><tr><th>Check</th><th>Probe</th><th>Last "
        "run</th><th>Reason</th></tr>\n";
   for (const auto& c : config->checks) {
-    const auto* state = daemon.results().state(c->id);
+    const auto* state = daemon.indicators().check(c->id);
     std::string verdict = "pending", reason, when;
     if (state && state->last) {
-      verdict = std::string(to_string(state->last->result.verdict));
-      reason = redactor.text(state->last->result.reason);
+      verdict = std::string(to_string(state->last->verdict));
+      reason = html_escape(redactor.text(state->last->reason));
       when = rfc3339_utc(state->last->started);
     }
-    h += "<tr><td><code>" + html_escape(c->id) + "</code><br><small>" +
-         html_escape(redactor.text(c->target)) + "</small></td><td>" + html_escape(c->probe_type) +
-         "</td><td class=" + verdict + ">" + verdict + "<br><small>" + when + "</small></td><td>" +
-         html_escape(reason) + "</td></tr>\n";
+    // The latest failing run's step log, folded: why it failed, even if it failed at night.
+    const auto& failures = daemon.results().failures_of(c->id);
+    if (!failures.empty() && failures.front()->log) {
+      const auto& failed = *failures.front();
+      reason += "<details><summary>step log of the failing run at " +
+                rfc3339_utc(failed.started) + "</summary><pre>" +
+                html_escape(redactor.text(failed.log->text())) + "</pre></details>";
+    }
+    h += "<tr><td><code><a href=\"/api/checks/" + html_escape(c->id) + "\">" + html_escape(c->id) +
+         "</a></code><br><small>" + html_escape(redactor.text(c->target)) + "</small></td><td>" +
+         html_escape(c->probe_type) + "</td><td class=" + verdict + ">" + verdict +
+         "<br><small>" + when + "</small></td><td>" + reason + "</td></tr>\n";
   }
   h += "</table></body></html>\n";
   return h;

@@ -10,7 +10,4 @@ class Daemon;
 /// A self-contained HTML page (inline CSS, no scripts or external assets).
 std::string status_page(const Daemon& daemon);
 
-/// `text` with &, <, >, " and ' escaped for HTML.
-std::string html_escape(std::string_view text);
-
 }  // namespace campus

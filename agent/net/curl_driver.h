@@ -14,7 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <curl/curl.h>
 
-#include "probe/cancel_signal.h"
+#include "net/cancel_signal.h"
 
 namespace campus {
 

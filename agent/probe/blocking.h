@@ -15,7 +15,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "probe/probe.h"
-#include "runtime/worker_pool.h"
+#include "core/worker_pool.h"
 
 namespace campus {
 

@@ -13,10 +13,10 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
-#include "config/secrets.h"
+#include "core/secrets.h"
 #include "core/yaml_reader.h"
 #include "net/host_port.h"
-#include "probe/cancel_signal.h"
+#include "net/cancel_signal.h"
 #include "probe/result.h"
 #include "probe/run_log.h"
 

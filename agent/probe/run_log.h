@@ -1,7 +1,8 @@
 #pragma once
 // The step log of one run: what the probe did, in words, shown by `probe --debug` and
-// `/probe?debug=true`. Bounded so a chatty probe cannot grow memory, and kept in one buffer so
-// that logging a line costs no allocation in the common case: most runs' logs are never shown.
+// `/probe?debug=true`, and kept with a failing scheduled run so that the failure explains itself
+// later. Bounded so a chatty probe cannot grow memory, and kept in one buffer so that logging a
+// line costs no allocation in the common case: most runs' logs are never shown.
 
 #include <chrono>
 #include <cstddef>
@@ -13,15 +14,21 @@ namespace campus {
 
 class RunLog {
  public:
-  /// A log that keeps nothing: for scheduled runs, whose step log nobody reads (the debug output
-  /// of an on-demand run is where it is shown), so that probes do not pay for it on every run.
-  static RunLog off() { return RunLog(0, false); }
+  /// How much a run logs. `steps`: what the probe did, step by step (scheduled runs, whose log
+  /// is read only when they fail); `full`: also per-line detail such as every response header
+  /// (on-demand runs, whose debug output shows it).
+  enum class Detail { off, steps, full };
 
-  explicit RunLog(std::size_t max_lines = 200, bool enabled = true)
-      : max_lines_(max_lines), enabled_(enabled) {}
+  /// A log that keeps nothing.
+  static RunLog off() { return RunLog(0, Detail::off); }
+
+  explicit RunLog(std::size_t max_lines = 200, Detail detail = Detail::full)
+      : max_lines_(max_lines), enabled_(detail != Detail::off), verbose_(detail == Detail::full) {}
 
   /// Whether lines are kept: callers test it before computing an expensive line.
   bool enabled() const { return enabled_; }
+  /// Whether per-line detail (headers, every field) is wanted as well as the steps.
+  bool verbose() const { return verbose_; }
 
   /// Adds one line made of `parts` (anything convertible to std::string_view), stamped with the
   /// time since the run started.
@@ -50,6 +57,7 @@ class RunLog {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::size_t max_lines_;
   bool enabled_;
+  bool verbose_;
   std::size_t dropped_ = 0;
   std::vector<Line> lines_;
   std::string text_;  // the lines' text, each ending in '\n'

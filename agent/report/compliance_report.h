@@ -13,7 +13,7 @@
 
 #include "catalog/catalog.h"
 #include "config/config.h"
-#include "runtime/result_store.h"
+#include "indicators/indicator_state.h"
 
 namespace campus {
 

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "daemon/status_page.h"
+#include "core/html.h"
 #include "report/compliance_report.h"
 
 namespace campus {

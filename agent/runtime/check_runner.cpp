@@ -13,17 +13,20 @@ namespace campus {
 
 struct CheckRunner::Run {
   Run(boost::asio::io_context& io, CurlDriver& curl, WorkerPool& workers,
-      std::shared_ptr<const CheckSpec> spec, Completion completion, StepLog step_log)
+      std::shared_ptr<const Check> spec, Completion completion, StepLog kept)
       : check(std::move(spec)),
-        log(step_log == StepLog::keep ? std::make_shared<RunLog>() : nullptr),
+        step_log(kept),
+        log(std::make_shared<RunLog>(
+            step_log == StepLog::keep ? 200 : 100,
+            step_log == StepLog::keep ? RunLog::Detail::full : RunLog::Detail::steps)),
         deadline(std::chrono::steady_clock::now() + check->timeout),
         timer(io),
-        context{io.get_executor(), curl, workers, log ? *log : no_log, cancel, deadline},
+        context{io.get_executor(), curl, workers, *log, cancel, deadline},
         done(std::move(completion)) {}
 
-  std::shared_ptr<const CheckSpec> check;
-  std::shared_ptr<RunLog> log;    // handed to the record when kept
-  RunLog no_log = RunLog::off();  // what the probe writes to otherwise
+  std::shared_ptr<const Check> check;
+  StepLog step_log;
+  std::shared_ptr<RunLog> log;  // handed to the record when kept
   CancelSignal cancel;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::chrono::system_clock::time_point started_wall = std::chrono::system_clock::now();
@@ -48,7 +51,7 @@ CheckRunner::~CheckRunner() {
   cancel_all();
 }
 
-void CheckRunner::start(std::shared_ptr<const CheckSpec> check, Completion done, StepLog step_log) {
+void CheckRunner::start(std::shared_ptr<const Check> check, Completion done, StepLog step_log) {
   auto run =
       std::make_shared<Run>(io_, curl_, workers_, std::move(check), std::move(done), step_log);
   run->context.wants_evidence = step_log == StepLog::keep || evidence_recorded_;
@@ -94,8 +97,9 @@ void CheckRunner::finish(const std::shared_ptr<Run>& run, ProbeResult result) {
   if (run->finished) return;
   run->finished = true;
   result.duration = std::chrono::steady_clock::now() - run->started;
-  RunRecord record{run->check, std::move(result), run->log, run->started_wall,
-                   std::max(run->attempts, 1)};
+  const bool keep_log = run->step_log == StepLog::keep || result.verdict != Verdict::pass;
+  RunRecord record{run->check, std::move(result), keep_log ? run->log : nullptr,
+                   run->started_wall, std::max(run->attempts, 1)};
   auto done = std::move(run->done);
   done(std::move(record));
 }

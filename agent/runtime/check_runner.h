@@ -11,9 +11,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "config/config.h"
+#include "pipeline/run_record.h"
 #include "probe/result.h"
 #include "probe/run_log.h"
+#include "runtime/check_plan.h"
 
 namespace campus {
 
@@ -21,18 +22,11 @@ class CurlDriver;
 class WorkerPool;
 class Logger;
 
-/// The outcome of one run, as the result pipeline sees it.
-struct RunRecord {
-  std::shared_ptr<const CheckSpec> check;
-  ProbeResult result;
-  std::shared_ptr<const RunLog> log;  // null when the run did not keep it
-  std::chrono::system_clock::time_point started;
-  int attempts = 1;
-};
-
-/// Whether a run keeps its step log for the record: on-demand runs do (their debug output shows
-/// it); scheduled runs do not, as nobody reads it and every probe would pay for it.
-enum class StepLog { keep, skip };
+/// What a run is for, which decides how much of its story it keeps. An on-demand run (`/probe`,
+/// `campus-probe probe`) keeps a full step log for its debug output. A scheduled run logs its
+/// steps only, and its record keeps the log only when the run did not pass: nobody reads a
+/// passing run's story, and a failing one must explain itself later.
+enum class StepLog { keep, on_failure };
 
 /// Not thread-safe: used on its io_context's thread only.
 class CheckRunner {
@@ -44,12 +38,12 @@ class CheckRunner {
 
   /// Starts a run of `check`; `done` runs exactly once on the io_context, at the latest when the
   /// check's timeout has passed (then with a `timeout` failure).
-  void start(std::shared_ptr<const CheckSpec> check, Completion done,
+  void start(std::shared_ptr<const Check> check, Completion done,
              StepLog step_log = StepLog::keep);
   /// Cancels every run in flight; each completes (with a timeout-like failure) soon after.
   void cancel_all();
-  /// Whether scheduled (StepLog::skip) runs' evidence is recorded: when not, their probes may
-  /// skip building it. On-demand runs always get it, for their debug output.
+  /// Whether scheduled (StepLog::on_failure) runs' evidence is recorded: when not, their probes
+  /// may skip building it. On-demand runs always get it, for their debug output.
   void set_evidence_recorded(bool recorded) { evidence_recorded_ = recorded; }
   std::size_t in_flight() const { return runs_.size(); }
 

@@ -22,7 +22,7 @@ void Scheduler::set_concurrency(int concurrency) {
   drain_queue();
 }
 
-void Scheduler::set_checks(const std::vector<std::shared_ptr<const CheckSpec>>& checks) {
+void Scheduler::set_checks(const std::vector<std::shared_ptr<const Check>>& checks) {
   std::map<std::string, std::shared_ptr<Entry>> next;
   for (const auto& spec : checks) {
     auto it = entries_.find(spec->id);
@@ -106,7 +106,7 @@ void Scheduler::launch(const std::shared_ptr<Entry>& entry) {
         if (current) on_result_(std::move(record));
         drain_queue();
       },
-      StepLog::skip);
+      StepLog::on_failure);
 }
 
 void Scheduler::drain_queue() {

@@ -15,7 +15,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "config/config.h"
+#include "runtime/check_plan.h"
 #include "runtime/check_runner.h"
 
 namespace campus {
@@ -43,7 +43,7 @@ class Scheduler {
   /// Makes `checks` the scheduled set. A check whose fingerprint is unchanged keeps its timer
   /// and any run in flight; a changed one is rescheduled; a removed one is dropped (a run in
   /// flight finishes, but its result is not reported).
-  void set_checks(const std::vector<std::shared_ptr<const CheckSpec>>& checks);
+  void set_checks(const std::vector<std::shared_ptr<const Check>>& checks);
   /// Stops scheduling; runs in flight go on.
   void stop();
 
@@ -52,9 +52,9 @@ class Scheduler {
 
  private:
   struct Entry {
-    Entry(boost::asio::io_context& io, std::shared_ptr<const CheckSpec> s)
+    Entry(boost::asio::io_context& io, std::shared_ptr<const Check> s)
         : spec(std::move(s)), timer(io) {}
-    std::shared_ptr<const CheckSpec> spec;
+    std::shared_ptr<const Check> spec;
     boost::asio::steady_timer timer;
     std::chrono::steady_clock::time_point due;
     bool running = false;

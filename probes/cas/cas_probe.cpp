@@ -8,13 +8,13 @@
 #include "cas_validation.h"
 #include "core/redactor.h"
 #include "core/text_width.h"
-#include "net/curl_result.h"
+#include "common/curl_result.h"
 #include "probe/registry.h"
-#include "web/html_forms.h"
-#include "web/login_form.h"
-#include "web/run_outcome.h"
-#include "web/transforms.h"
-#include "web/url.h"
+#include "common/html_forms.h"
+#include "common/login_form.h"
+#include "common/run_outcome.h"
+#include "common/transforms.h"
+#include "common/url.h"
 
 namespace campus {
 namespace {

@@ -11,11 +11,11 @@
 #include "feed_file.h"
 #include "feed_mqtt.h"
 #include "feed_time.h"
-#include "net/curl_result.h"
+#include "common/curl_result.h"
 #include "probe/blocking.h"
 #include "probe/registry.h"
-#include "web/http_session.h"
-#include "web/transforms.h"
+#include "common/http_session.h"
+#include "common/transforms.h"
 
 namespace campus {
 namespace {

@@ -12,7 +12,7 @@
 #include "http_settings.h"
 #include "net/curl_driver.h"
 #include "net/curl_handles.h"
-#include "net/curl_result.h"
+#include "common/curl_result.h"
 #include "probe/registry.h"
 
 namespace campus {
@@ -91,12 +91,12 @@ struct Exchange {
     }
     // Header lines matter only to the step log and the evidence; a scheduled run with neither
     // skips them.
-    if (!self->keep_headers && !self->log->enabled()) return n;
+    if (!self->keep_headers && !self->log->verbose()) return n;
     const auto colon = line.find(':');
     if (colon != std::string_view::npos) {
       const std::string_view name = trim_view(line.substr(0, colon));
       const std::string_view value = trim_view(line.substr(colon + 1));
-      if (self->log->enabled()) {
+      if (self->log->verbose()) {
         self->log->add("< ", name, ": ", Redactor::is_sensitive_name(name) ? kRedacted : value);
       }
       // Only the headers kept as evidence are stored.

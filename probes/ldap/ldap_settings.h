@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "config/secrets.h"
+#include "core/secrets.h"
 #include "probe/probe.h"
 
 namespace campus {

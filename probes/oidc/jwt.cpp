@@ -9,7 +9,7 @@
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
-#include "web/transforms.h"
+#include "common/transforms.h"
 
 namespace campus {
 namespace {

@@ -7,12 +7,12 @@
 
 #include "core/text_width.h"
 #include "jwt.h"
-#include "net/curl_result.h"
+#include "common/curl_result.h"
 #include "oidc_settings.h"
 #include "probe/registry.h"
-#include "web/run_outcome.h"
-#include "web/transforms.h"
-#include "web/url.h"
+#include "common/run_outcome.h"
+#include "common/transforms.h"
+#include "common/url.h"
 
 namespace campus {
 namespace {

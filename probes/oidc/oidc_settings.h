@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "config/secrets.h"
+#include "core/secrets.h"
 #include "probe/probe.h"
-#include "web/html_forms.h"
-#include "web/http_session.h"
-#include "web/login_form.h"
+#include "common/html_forms.h"
+#include "common/http_session.h"
+#include "common/login_form.h"
 
 namespace campus {
 

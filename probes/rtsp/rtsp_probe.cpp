@@ -12,7 +12,7 @@
 #include "core/text_width.h"
 #include "net/curl_driver.h"
 #include "net/curl_handles.h"
-#include "net/curl_result.h"
+#include "common/curl_result.h"
 #include "probe/registry.h"
 #include "sdp.h"
 

@@ -6,8 +6,8 @@
 
 #include "core/redactor.h"
 #include "core/text_width.h"
-#include "net/curl_result.h"
-#include "web/url.h"
+#include "common/curl_result.h"
+#include "common/url.h"
 
 namespace campus {
 namespace {

@@ -8,8 +8,8 @@
 
 #include "probe/result.h"
 #include "scenario_settings.h"
-#include "web/http_session.h"
-#include "web/template.h"
+#include "common/http_session.h"
+#include "common/template.h"
 
 namespace campus {
 

@@ -14,9 +14,9 @@
 #include "core/json_assertion.h"
 #include "core/regex.h"
 #include "probe/probe.h"
-#include "web/html_forms.h"
-#include "web/http_session.h"
-#include "web/template.h"
+#include "common/html_forms.h"
+#include "common/http_session.h"
+#include "common/template.h"
 
 namespace campus {
 

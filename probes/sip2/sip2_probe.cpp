@@ -14,7 +14,7 @@
 #include <boost/asio/write.hpp>
 
 #include "core/text_width.h"
-#include "net/tcp_connect.h"
+#include "common/tcp_connect.h"
 #include "probe/registry.h"
 #include "sip2_message.h"
 

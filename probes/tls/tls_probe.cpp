@@ -14,7 +14,7 @@
 
 #include "core/duration.h"
 #include "net/host_port.h"
-#include "net/tcp_connect.h"
+#include "common/tcp_connect.h"
 #include "probe/registry.h"
 
 namespace campus {

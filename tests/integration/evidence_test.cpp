@@ -105,6 +105,24 @@ TEST_CASE("daemon evidence verifies, agrees with the Python verifier and holds n
   });
   REQUIRE(http_pass != records.end());
   CHECK((*http_pass)["details"]["observed"]["response"]["body_sha256"].is_string());
+  CHECK_FALSE((*http_pass)["details"].contains("step_log"));  // a pass tells no story
+  // A failing scheduled run keeps its step log: in its evidence record, on /api/checks/<id> and
+  // on the status page.
+  const auto http_fail = std::find_if(records.begin(), records.end(), [](const auto& r) {
+    return r.value("type", "") == "run" && r.value("check", "") == "web-500";
+  });
+  REQUIRE(http_fail != records.end());
+  CHECK((*http_fail)["details"].value("step_log", "").find("< HTTP/1.1 500") != std::string::npos);
+  const auto detail = nlohmann::json::parse(http_request(base + "/api/checks/web-500").body);
+  CHECK(detail["id"] == "web-500");
+  REQUIRE(detail["recent_failures"].size() >= 1);
+  CHECK(detail["recent_failures"][0]["reason"].get<std::string>().find("500") != std::string::npos);
+  CHECK(detail["recent_failures"][0]["step_log"].get<std::string>().find("> GET http://") !=
+        std::string::npos);
+  CHECK(nlohmann::json::parse(http_request(base + "/api/checks/basic-0").body)["recent_failures"]
+            .empty());
+  CHECK(http_request(base + "/api/checks/no-such-check").status == 404);
+  CHECK(http_request(base + "/").body.find("step log of the failing run") != std::string::npos);
   const auto html = http_request(base + "/report?edition=secondary");
   CHECK(html.status == 200);
   CHECK(html.body.find("data-id=\"S-4.1.3.1\"") != std::string::npos);

@@ -9,6 +9,7 @@
 
 #include "catalog/catalog.h"
 #include "config/config.h"
+#include "runtime/check_plan.h"
 #include "probe/registry.h"
 #include "support.h"
 
@@ -152,7 +153,7 @@ std::string config_errors(const std::string& yaml) {
   static const Catalog catalog = Catalog::builtin();
   static const ProbeRegistry probes = ProbeRegistry::builtin();
   Diagnostics d;
-  auto config = load_config_text("plugins.yaml", yaml, {catalog, probes}, d);
+  auto config = load_plan_text("plugins.yaml", yaml, {catalog}, probes, d);
   CHECK_FALSE(config.has_value());
   return d.str();
 }

@@ -20,11 +20,12 @@
 
 #include "catalog/catalog.h"
 #include "config/config.h"
+#include "runtime/check_plan.h"
 #include "core/logger.h"
 #include "net/curl_driver.h"
 #include "net/curl_handles.h"
 #include "probe/registry.h"
-#include "runtime/worker_pool.h"
+#include "core/worker_pool.h"
 
 extern char** environ;
 
@@ -167,13 +168,11 @@ RunRecord run_check(const std::string& config_yaml, const std::string& id) {
   static const Catalog catalog = Catalog::builtin();
   static const ProbeRegistry probes = ProbeRegistry::builtin();
   Diagnostics diagnostics;
-  auto config = load_config_text("test.yaml", config_yaml, {catalog, probes}, diagnostics);
-  REQUIRE_MESSAGE(config.has_value(), diagnostics.str());
-  std::shared_ptr<const CheckSpec> check;
-  for (const auto& c : config->checks) {
-    if (c->id == id) check = c;
-  }
-  REQUIRE_MESSAGE(check, "no check " << id);
+  auto plan = load_plan_text("test.yaml", config_yaml, {catalog}, probes, diagnostics);
+  REQUIRE_MESSAGE(plan.has_value(), diagnostics.str());
+  const auto* found = plan->find(id);
+  REQUIRE_MESSAGE(found, "no check " << id);
+  const std::shared_ptr<const Check> check = *found;
   boost::asio::io_context io;
   std::optional<RunRecord> record;
   {

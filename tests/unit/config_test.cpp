@@ -7,6 +7,7 @@
 
 #include "catalog/catalog.h"
 #include "probe/registry.h"
+#include "runtime/check_plan.h"
 
 using namespace campus;
 
@@ -17,22 +18,26 @@ struct Fixture {
   ProbeRegistry probes = ProbeRegistry::builtin();
   std::map<std::string, std::string> env{{"SSO_USER", "student1"}, {"SSO_PASS", "s3cret-pw"}};
 
+  std::optional<CheckPlan> plan;  // of the last successful load()
+
   ConfigLoadOptions options() {
-    return {catalog, probes, [this](const std::string& name) -> std::optional<std::string> {
+    return {catalog, [this](const std::string& name) -> std::optional<std::string> {
               auto it = env.find(name);
               if (it == env.end()) return std::nullopt;
               return it->second;
             }};
   }
 
-  std::optional<Config> load(const std::string& text, Diagnostics& d) {
-    return load_config_text("campus.yaml", text, options(), d);
+  // The config with its probes built, or null after recording the problems in `d`.
+  std::shared_ptr<const Config> load(const std::string& text, Diagnostics& d) {
+    plan = load_plan_text("campus.yaml", text, options(), probes, d);
+    return plan ? plan->config : nullptr;
   }
 
   std::string errors(const std::string& text) {
     Diagnostics d;
     auto config = load(text, d);
-    CHECK_FALSE(config.has_value());
+    CHECK_FALSE(config);
     return d.str();
   }
 };
@@ -72,7 +77,7 @@ TEST_CASE_FIXTURE(Fixture, "a valid config loads with defaults applied") {
   Diagnostics d;
   auto config = load(kValid, d);
   INFO(d.str());
-  REQUIRE(config.has_value());
+  REQUIRE(config);
   CHECK(config->agent.concurrency == 8);
   CHECK(config->agent.listen_port == 0);
   CHECK(config->checks.size() == 2);
@@ -81,7 +86,8 @@ TEST_CASE_FIXTURE(Fixture, "a valid config loads with defaults applied") {
   CHECK(http->interval == std::chrono::seconds(30));
   CHECK(http->timeout == std::chrono::seconds(5));
   CHECK(http->system() == "website");
-  CHECK(http->probe != nullptr);
+  REQUIRE(plan->find("portal-http"));
+  CHECK((*plan->find("portal-http"))->probe != nullptr);
   const auto* tls = config->find_check("sso-tls");
   CHECK(tls->interval == std::chrono::hours(1));
   CHECK(tls->retries == 2);
@@ -100,7 +106,7 @@ TEST_CASE_FIXTURE(Fixture, "JSON configs are accepted") {
       {"id": "x", "probe": "tcp", "target": "127.0.0.1:22", "indicators": ["H-4.1.1.1"]}]})",
                      d);
   INFO(d.str());
-  CHECK(config.has_value());
+  CHECK(config);
 }
 
 TEST_CASE_FIXTURE(Fixture, "broken configs name file, line, key path and what was expected") {

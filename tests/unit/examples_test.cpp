@@ -9,6 +9,7 @@
 
 #include "catalog/catalog.h"
 #include "config/config.h"
+#include "runtime/check_plan.h"
 #include "probe/registry.h"
 
 using namespace campus;
@@ -58,9 +59,9 @@ TEST_CASE("every example config loads without problems") {
       yaml.replace(at, end - at, CAMPUS_SOURCE_DIR "/README.md");
     }
     Diagnostics diagnostics;
-    auto config = load_config_text(path.string(), yaml, {catalog, probes, env}, diagnostics);
+    auto plan = load_plan_text(path.string(), yaml, {catalog, env}, probes, diagnostics);
     INFO(diagnostics.str());
-    CHECK(config.has_value());
-    if (config) CHECK_FALSE(config->checks.empty());
+    CHECK(plan.has_value());
+    if (plan) CHECK_FALSE(plan->checks.empty());
   }
 }

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "runtime/result_store.h"
+#include "indicators/indicator_state.h"
 
 using namespace campus;
 using S = CheckStanding;
@@ -21,10 +21,10 @@ TEST_CASE("policy any: met when at least one mapped check passes") {
 
 TEST_CASE("fail_after keeps one blip from flipping a check") {
   CheckState state;
-  auto pass = std::make_shared<const RunRecord>(
-      RunRecord{nullptr, ProbeResult::pass("ok"), nullptr, {}, 1});
-  auto fail = std::make_shared<const RunRecord>(
-      RunRecord{nullptr, ProbeResult::fail(FailureKind::connect, "down"), nullptr, {}, 1});
+  LastRun pass;
+  LastRun fail;
+  fail.verdict = Verdict::fail;
+  fail.kind = FailureKind::connect;
   CHECK(state.standing(3) == S::pending);
   state.last = pass;
   state.ever_passed = true;

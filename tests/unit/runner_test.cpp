@@ -15,7 +15,7 @@
 #include "net/curl_handles.h"
 #include "runtime/check_runner.h"
 #include "runtime/scheduler.h"
-#include "runtime/worker_pool.h"
+#include "core/worker_pool.h"
 
 using namespace campus;
 using namespace std::chrono_literals;
@@ -58,10 +58,10 @@ class FakeProbe final : public Probe {
   std::vector<ProbeResult> script_;
 };
 
-std::shared_ptr<CheckSpec> make_check(std::string id, std::shared_ptr<Probe> probe,
+std::shared_ptr<Check> make_check(std::string id, std::shared_ptr<Probe> probe,
                                       std::chrono::milliseconds interval,
                                       std::chrono::milliseconds timeout) {
-  auto c = std::make_shared<CheckSpec>();
+  auto c = std::make_shared<Check>();
   c->id = std::move(id);
   c->probe_type = "fake";
   c->target = "nowhere";
@@ -149,7 +149,7 @@ TEST_CASE("the scheduler keeps to the concurrency limit and runs every check") {
   auto probe = std::make_shared<FakeProbe>(30ms);
   std::map<std::string, int> runs;
   Scheduler scheduler(h.io, h.runner, 2, [&](RunRecord r) { ++runs[r.check->id]; });
-  std::vector<std::shared_ptr<const CheckSpec>> checks;
+  std::vector<std::shared_ptr<const Check>> checks;
   for (int i = 0; i < 6; ++i)
     checks.push_back(make_check("c" + std::to_string(i), probe, 200ms, 100ms));
   scheduler.set_checks(checks);
@@ -194,16 +194,19 @@ TEST_CASE("the late result of a removed check is not reported, an unchanged one 
   scheduler.stop();
 }
 
-TEST_CASE("scheduled runs keep no step log and may skip evidence nobody records") {
-  // Notes what the runner offered it, and writes one step.
+TEST_CASE("scheduled runs keep their step log only when they fail, and may skip evidence") {
+  // Notes what the runner offered it, and writes one step and one detail line.
   class ObservingProbe final : public Probe {
    public:
     asio::awaitable<ProbeResult> run(ProbeContext& ctx) override {
       offered_evidence = ctx.wants_evidence;
       ctx.log.add("step");
+      if (ctx.log.verbose()) ctx.log.add("detail");
+      if (fail) co_return ProbeResult::fail(FailureKind::bad_status, "HTTP 503");
       co_return ProbeResult::pass("ok");
     }
     bool offered_evidence = false;
+    bool fail = false;
   };
   Harness h;
   auto probe = std::make_shared<ObservingProbe>();
@@ -217,17 +220,25 @@ TEST_CASE("scheduled runs keep no step log and may skip evidence nobody records"
   };
 
   h.runner.set_evidence_recorded(false);
-  auto scheduled = run(StepLog::skip);
+  auto scheduled = run(StepLog::on_failure);
   CHECK(scheduled.log == nullptr);
   CHECK_FALSE(probe->offered_evidence);
-  // On demand (/probe, `campus-probe probe`) the step log and the evidence are shown.
+  // A failing scheduled run keeps its steps (not the detail) so that it explains itself later.
+  probe->fail = true;
+  auto failed = run(StepLog::on_failure);
+  REQUIRE(failed.log != nullptr);
+  CHECK(failed.log->text().find("step") != std::string::npos);
+  CHECK(failed.log->text().find("detail") == std::string::npos);
+  probe->fail = false;
+  // On demand (/probe, `campus-probe probe`) the full step log and the evidence are shown.
   auto on_demand = run(StepLog::keep);
   REQUIRE(on_demand.log != nullptr);
   CHECK(on_demand.log->text().find("step") != std::string::npos);
+  CHECK(on_demand.log->text().find("detail") != std::string::npos);
   CHECK(probe->offered_evidence);
   // With an evidence log every run's evidence is wanted.
   h.runner.set_evidence_recorded(true);
-  scheduled = run(StepLog::skip);
+  scheduled = run(StepLog::on_failure);
   CHECK(scheduled.log == nullptr);
   CHECK(probe->offered_evidence);
 }

@@ -1,0 +1,141 @@
+#include "indicators/indicator_state.h"
+
+#include <algorithm>
+
+namespace campus {
+
+std::string_view to_string(CheckStanding standing) {
+  switch (standing) {
+    case CheckStanding::passing:
+      return "passing";
+    case CheckStanding::failing:
+      return "failing";
+    case CheckStanding::pending:
+      return "pending";
+  }
+  return "pending";
+}
+
+CheckStanding CheckState::standing(int fail_after) const {
+  if (!last) return CheckStanding::pending;
+  if (consecutive_failures >= fail_after) return CheckStanding::failing;
+  if (consecutive_failures == 0 || ever_passed) return CheckStanding::passing;
+  return CheckStanding::pending;  // failing, but not yet often enough to count
+}
+
+std::string_view to_string(IndicatorStatus status) {
+  switch (status) {
+    case IndicatorStatus::met:
+      return "met";
+    case IndicatorStatus::failing:
+      return "failing";
+    case IndicatorStatus::unverified:
+      return "unverified";
+  }
+  return "unverified";
+}
+
+int metric_value(IndicatorStatus status) {
+  switch (status) {
+    case IndicatorStatus::met:
+      return 1;
+    case IndicatorStatus::failing:
+      return 0;
+    case IndicatorStatus::unverified:
+      return -1;
+  }
+  return -1;
+}
+
+IndicatorStatus combine(IndicatorPolicy policy, const std::vector<CheckStanding>& standings) {
+  if (standings.empty()) return IndicatorStatus::unverified;
+  const auto count = [&](CheckStanding s) {
+    return std::count(standings.begin(), standings.end(), s);
+  };
+  const auto passing = count(CheckStanding::passing);
+  const auto failing = count(CheckStanding::failing);
+  if (policy == IndicatorPolicy::all) {
+    if (failing > 0) return IndicatorStatus::failing;
+    if (passing == std::ptrdiff_t(standings.size())) return IndicatorStatus::met;
+    return IndicatorStatus::unverified;  // some checks have not run yet
+  }
+  if (passing > 0) return IndicatorStatus::met;
+  if (failing == std::ptrdiff_t(standings.size())) return IndicatorStatus::failing;
+  return IndicatorStatus::unverified;
+}
+
+void IndicatorState::set_config(std::shared_ptr<const Config> config,
+                                const std::unordered_set<std::string_view>& same) {
+  config_ = std::move(config);
+  decltype(states_) kept;
+  kept.reserve(config_->checks.size());
+  for (const auto& check : config_->checks) {
+    auto it = states_.find(check->id);
+    if (it != states_.end() && same.count(check->id)) kept.emplace(check->id, std::move(it->second));
+  }
+  states_ = std::move(kept);
+  by_indicator_.clear();
+  for (const auto& check : config_->checks) {
+    for (const auto& id : check->indicators)
+      by_indicator_[id].push_back(check.get());
+  }
+}
+
+void IndicatorState::record(const CheckSpec& check, const LastRun& run) {
+  auto& state = states_[check.id];
+  ++state.runs;
+  if (run.verdict == Verdict::pass) {
+    ++state.passes;
+    state.consecutive_failures = 0;
+    state.ever_passed = true;
+  } else {
+    ++state.consecutive_failures;
+  }
+  state.last = run;
+}
+
+const CheckState* IndicatorState::check(std::string_view id) const {
+  auto it = states_.find(id);
+  return it == states_.end() ? nullptr : &it->second;
+}
+
+std::vector<IndicatorView> IndicatorState::indicators(Edition edition) const {
+  std::vector<IndicatorView> out;
+  if (const auto* ed = catalog_.edition(edition)) {
+    out.reserve(ed->indicators.size());
+    for (const auto& indicator : ed->indicators)
+      out.push_back(view(indicator));
+  }
+  return out;
+}
+
+IndicatorView IndicatorState::view(const Indicator& indicator) const {
+  IndicatorView view;
+  view.indicator = &indicator;
+  std::vector<CheckStanding> standings;
+  if (config_) view.policy = config_->policy_of(indicator.id);
+  if (auto it = by_indicator_.find(indicator.id); it != by_indicator_.end()) {
+    for (const auto* check : it->second) {
+      view.checks.push_back(check->id);
+      const auto* state = this->check(check->id);
+      const auto standing = state ? state->standing(check->fail_after) : CheckStanding::pending;
+      standings.push_back(standing);
+      view.passing += standing == CheckStanding::passing;
+      view.failing += standing == CheckStanding::failing;
+      view.pending += standing == CheckStanding::pending;
+    }
+  }
+  view.status = combine(view.policy, standings);
+  return view;
+}
+
+std::vector<IndicatorView> IndicatorState::views_of(const CheckSpec& check) const {
+  std::vector<IndicatorView> out;
+  out.reserve(check.indicators.size());
+  for (const auto& id : check.indicators) {
+    if (const auto* indicator = catalog_.find(id)) out.push_back(view(*indicator));
+  }
+  return out;
+}
+
+}  // namespace campus

@@ -1,0 +1,43 @@
+#include "sinks/evidence_record.h"
+
+#include <cmath>
+
+#include "core/logger.h"
+
+namespace campus {
+
+nlohmann::json make_run_record(const RunRecord& run, const Redactor& redactor) {
+  const auto& r = run.result;
+  // Phases as whole microseconds: integers serialise the same in every JSON library, which keeps
+  // the canonical form easy to reproduce for auditors' own verifiers.
+  nlohmann::json phases = nlohmann::json::object();
+  for (const auto& p : r.phases)
+    phases[p.name] = std::int64_t(std::llround(p.seconds * 1e6));
+  nlohmann::json measurements = nlohmann::json::object();
+  for (const auto& m : r.measurements)
+    measurements[m.name] = m.value;
+  nlohmann::json record = {
+      {"type", "run"},
+      {"time", rfc3339_utc(run.started)},
+      {"check", run.check->id},
+      {"probe", run.check->probe_type},
+      {"target", redactor.text(run.check->target)},
+      {"indicators", run.check->indicators},
+      {"verdict", to_string(r.verdict)},
+      {"reason", redactor.text(r.reason)},
+      {"duration_ms", std::int64_t(std::llround(to_seconds(r.duration) * 1000))},
+      {"details",
+       {{"kind", to_string(r.kind)},
+        {"attempts", run.attempts},
+        {"phases_us", phases},
+        {"measurements", measurements},
+        {"observed", redactor.json(r.evidence)}}},
+  };
+  // Why a run failed is worth its bytes; a passing run's story is not.
+  if (r.verdict != Verdict::pass && run.log && run.log->size() > 0) {
+    record["details"]["step_log"] = redactor.text(run.log->text());
+  }
+  return record;
+}
+
+}  // namespace campus

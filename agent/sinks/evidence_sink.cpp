@@ -1,0 +1,11 @@
+#include "sinks/evidence_sink.h"
+
+#include "sinks/evidence_record.h"
+
+namespace campus {
+
+void EvidenceSink::publish(const Publication& publication) {
+  log_.append(make_run_record(*publication.record, redactor_));
+}
+
+}  // namespace campus

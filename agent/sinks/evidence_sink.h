@@ -1,0 +1,23 @@
+#pragma once
+// The evidence sink: every published run becomes a `run` record in the evidence log, redacted.
+
+#include "core/redactor.h"
+#include "evidence/evidence_log.h"
+#include "pipeline/result_pipeline.h"
+
+namespace campus {
+
+class EvidenceSink final : public ResultSink {
+ public:
+  /// `log` and `redactor` must outlive the sink; the redactor is the agent's current one.
+  EvidenceSink(EvidenceLog& log, const Redactor& redactor) : log_(log), redactor_(redactor) {}
+
+  void configure(const ConfigChange&) override {}
+  void publish(const Publication& publication) override;
+
+ private:
+  EvidenceLog& log_;
+  const Redactor& redactor_;
+};
+
+}  // namespace campus

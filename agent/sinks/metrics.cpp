@@ -1,0 +1,127 @@
+#include "sinks/metrics.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <prometheus/text_serializer.h>
+
+namespace campus {
+namespace {
+
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Metrics::Metrics(const Catalog& catalog, const std::string& version)
+    : catalog_(catalog),
+      registry_(std::make_shared<prometheus::Registry>()),
+      indicator_status_(BuildGauge()
+                            .Name("campus_indicator_status")
+                            .Help("Key indicator state: 1 met, 0 failing, -1 unverified")
+                            .Register(*registry_)),
+      indicator_checks_(BuildGauge()
+                            .Name("campus_indicator_checks")
+                            .Help("Number of checks that prove the key indicator")
+                            .Register(*registry_)),
+      lag_family_(BuildHistogram()
+                      .Name("campus_scheduler_lag_seconds")
+                      .Help("How late runs started compared with their schedule")
+                      .Register(*registry_)),
+      lag_(lag_family_.Add(
+          {}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                      0.25, 0.5, 1, 2.5, 5, 10})),
+      reload_success_(BuildGauge()
+                          .Name("campus_config_last_reload_success")
+                          .Help("1 if the last config (re)load succeeded")
+                          .Register(*registry_)
+                          .Add({})),
+      reload_timestamp_(BuildGauge()
+                            .Name("campus_config_last_reload_success_timestamp_seconds")
+                            .Help("When the config was last loaded successfully")
+                            .Register(*registry_)
+                            .Add({})) {
+  BuildGauge()
+      .Name("campus_build_info")
+      .Help("Always 1; the version of campus-probe")
+      .Register(*registry_)
+      .Add({{"version", version}})
+      .Set(1);
+}
+
+void Metrics::configure(const ConfigChange& change) {
+  const Config& config = change.config;
+  checks_->retain([&](std::string_view id) { return change.is_same(id); });
+  std::map<std::string, std::string, std::less<>> help;
+  for (const auto& name : change.probes.names()) {
+    for (const auto& m : change.probes.type(name)->info.measurements)
+      help.emplace(m.name, m.help);
+  }
+  checks_->set_help(std::move(help));
+
+  // Indicator series for exactly the enabled editions.
+  for (auto& [id, gauge] : indicator_status_series_)
+    indicator_status_.Remove(gauge);
+  for (auto& [id, gauge] : indicator_checks_series_)
+    indicator_checks_.Remove(gauge);
+  indicator_status_series_.clear();
+  indicator_checks_series_.clear();
+  editions_ = config.editions;
+  for (Edition e : editions_) {
+    const auto* edition = catalog_.edition(e);
+    if (!edition) continue;
+    for (const auto& indicator : edition->indicators) {
+      const std::string ed(to_string(e));
+      indicator_status_series_[indicator.id] =
+          &indicator_status_.Add({{"edition", ed},
+                                  {"indicator", indicator.id},
+                                  {"dimension", indicator.dimension},
+                                  {"scene", indicator.main_scene}});
+      indicator_checks_series_[indicator.id] =
+          &indicator_checks_.Add({{"edition", ed}, {"indicator", indicator.id}});
+      update_indicator(change.indicators.view(indicator));
+    }
+  }
+  reload_success_.Set(1);
+  reload_timestamp_.Set(now_seconds());
+}
+
+void Metrics::set_reload_result(bool success) {
+  reload_success_.Set(success ? 1 : 0);
+  if (success) reload_timestamp_.Set(now_seconds());
+}
+
+void Metrics::observe_scheduler_lag(double seconds) {
+  lag_.Observe(std::max(seconds, 0.0));
+}
+
+void Metrics::skipped(const CheckSpec& check) {
+  checks_->count_skipped(check);
+}
+
+void Metrics::publish(const Publication& publication) {
+  const auto& record = *publication.record;
+  checks_->record(*record.check, record.result, now_seconds());
+  for (const auto& view : publication.indicators)
+    update_indicator(view);
+}
+
+void Metrics::update_indicator(const IndicatorView& view) {
+  auto status = indicator_status_series_.find(view.indicator->id);
+  if (status == indicator_status_series_.end()) return;  // edition not enabled
+  status->second->Set(metric_value(view.status));
+  indicator_checks_series_[view.indicator->id]->Set(double(view.checks.size()));
+}
+
+std::string Metrics::text() const {
+  // The agent-wide families are few; the per-check ones are written straight after them.
+  std::string text = prometheus::TextSerializer().Serialize(registry_->Collect());
+  checks_->write_text(text);
+  return text;
+}
+
+}  // namespace campus

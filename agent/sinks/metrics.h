@@ -1,0 +1,64 @@
+#pragma once
+// The agent's Prometheus metrics (prefix campus_), kept in one prometheus-cpp registry that the
+// HTTP listener serialises and the Pushgateway pusher sends. Label values come from the config
+// only, never from target responses.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "catalog/catalog.h"
+#include "config/config.h"
+#include "pipeline/result_pipeline.h"
+#include "sinks/check_metrics.h"
+
+namespace campus {
+
+/// The metrics sink. Not thread-safe for updates (io_context thread); text() may be called from
+/// anywhere.
+class Metrics final : public ResultSink {
+ public:
+  Metrics(const Catalog& catalog, const std::string& version);
+
+  /// The agent-wide metrics (indicators, scheduler, reloads, build).
+  const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
+  /// The per-check metrics.
+  const std::shared_ptr<CheckMetrics>& checks() const { return checks_; }
+
+  /// Drops the series of checks that are not the same check any more, and sets up indicator
+  /// series for the enabled editions.
+  void configure(const ConfigChange& change) override;
+  /// Publishes one run and the state of the indicators it maps to.
+  void publish(const Publication& publication) override;
+  void skipped(const CheckSpec& check) override;
+  void observe_scheduler_lag(double seconds);
+  void set_reload_result(bool success);
+
+  /// The text exposition format of everything.
+  std::string text() const;
+
+ private:
+  void update_indicator(const IndicatorView& view);
+
+  const Catalog& catalog_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<CheckMetrics> checks_ = std::make_shared<CheckMetrics>();
+  prometheus::Family<prometheus::Gauge>& indicator_status_;
+  prometheus::Family<prometheus::Gauge>& indicator_checks_;
+  prometheus::Family<prometheus::Histogram>& lag_family_;
+  prometheus::Histogram& lag_;
+  prometheus::Gauge& reload_success_;
+  prometheus::Gauge& reload_timestamp_;
+  std::map<std::string, prometheus::Gauge*> indicator_status_series_;
+  std::map<std::string, prometheus::Gauge*> indicator_checks_series_;
+  std::vector<Edition> editions_;
+};
+
+}  // namespace campus

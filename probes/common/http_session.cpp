@@ -1,0 +1,244 @@
+#include "common/http_session.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/redactor.h"
+#include "net/curl_driver.h"
+#include "common/curl_result.h"
+#include "common/transforms.h"
+#include "common/url.h"
+
+namespace campus {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  const auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
+  return out;
+}
+
+// What one transfer collects; lives in the coroutine frame of send().
+struct Transfer {
+  WebSession* session = nullptr;
+  WebResponse* response = nullptr;
+  std::size_t max_body = 0;
+
+  static size_t on_body(char* data, size_t size, size_t count, void* self_ptr) {
+    auto* self = static_cast<Transfer*>(self_ptr);
+    const size_t n = size * count;
+    std::string& body = self->response->body;
+    const size_t room = self->max_body - body.size();
+    if (n > room) {
+      body.append(data, room);
+      self->response->truncated = true;
+      return 0;
+    }
+    body.append(data, n);
+    return n;
+  }
+
+  static size_t on_header(char* data, size_t size, size_t count, void* self_ptr) {
+    auto* self = static_cast<Transfer*>(self_ptr);
+    const size_t n = size * count;
+    const std::string_view line = trim(std::string_view(data, n));
+    if (line.rfind("HTTP/", 0) == 0) {
+      self->response->headers.clear();  // a new response after a redirect or 100 Continue
+      self->session->log(std::string("< ") + std::string(line));
+      return n;
+    }
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos) return n;
+    const std::string_view name = trim(line.substr(0, colon));
+    const std::string_view value = trim(line.substr(colon + 1));
+    self->session->log("< " + std::string(name) + ": " +
+                       std::string(Redactor::is_sensitive_name(name) ? kRedacted : value));
+    self->response->headers.emplace_back(lower(name), std::string(value));
+    return n;
+  }
+};
+
+}  // namespace
+
+void WebOptions::read(YamlMapReader& params) {
+  if (auto v = params.get("tls")) {
+    auto tr = v->map();
+    if (auto t = tr.get("verify")) tls_verify = t->boolean().value_or(true);
+    if (auto t = tr.get("ca_file")) ca_file = t->text();
+    tr.finish();
+  }
+  if (auto v = params.get("resolve")) {
+    if (auto list = v->string_list()) {
+      for (const auto& entry : *list) {
+        if (std::count(entry.begin(), entry.end(), ':') < 2) {
+          v->error("expected entries like auth.example.edu.cn:443:10.0.0.5, got \"" + entry + "\"");
+        } else {
+          resolve.push_back(entry);
+        }
+      }
+    }
+  }
+  if (auto v = params.get("max_body_bytes")) {
+    max_body_bytes = std::size_t(v->integer(1, std::int64_t(1) << 30).value_or(1 << 20));
+  }
+}
+
+std::optional<std::string_view> WebResponse::header(std::string_view lower_case_name) const {
+  for (const auto& [name, value] : headers) {
+    if (name == lower_case_name) return value;
+  }
+  return std::nullopt;
+}
+
+WebSession::WebSession(ProbeContext& ctx, const WebOptions& options)
+    : ctx_(ctx), options_(options) {}
+
+void WebSession::hide(std::string value) {
+  // Very short values would blank out ordinary words of the log; nothing that short is a real
+  // credential in a login flow.
+  if (value.size() < 4) return;
+  if (std::find(hidden_.begin(), hidden_.end(), value) != hidden_.end()) return;
+  hidden_.push_back(std::move(value));
+  std::sort(hidden_.begin(), hidden_.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+}
+
+std::string WebSession::redact(std::string_view text) const {
+  std::string out(text);
+  for (const auto& secret : hidden_) {
+    for (const std::string& form : {secret, url_encode(secret)}) {
+      for (auto at = out.find(form); at != std::string::npos;
+           at = out.find(form, at + kRedacted.size())) {
+        out.replace(at, form.size(), kRedacted);
+      }
+    }
+  }
+  return out;
+}
+
+void WebSession::log(std::string_view line) {
+  ctx_.log.add(redact(line));
+}
+
+std::string WebSession::form_encode(
+    const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    if (!out.empty()) out += '&';
+    out += url_encode(name);
+    out += '=';
+    out += url_encode(value);
+  }
+  return out;
+}
+
+std::optional<std::string> WebSession::cookie(std::string_view name) const {
+  curl_slist* cookies = nullptr;
+  curl_easy_getinfo(easy_.get(), CURLINFO_COOKIELIST, &cookies);
+  std::optional<std::string> found;
+  // Netscape format: domain, tailmatch, path, secure, expires, name, value (tab separated).
+  for (curl_slist* c = cookies; c; c = c->next) {
+    std::string_view line(c->data);
+    std::vector<std::string_view> fields;
+    while (true) {
+      const auto tab = line.find('\t');
+      fields.push_back(line.substr(0, tab));
+      if (tab == std::string_view::npos) break;
+      line.remove_prefix(tab + 1);
+    }
+    if (fields.size() >= 7 && fields[5] == name) found = std::string(fields[6]);
+  }
+  curl_slist_free_all(cookies);
+  return found;
+}
+
+boost::asio::awaitable<WebResponse> WebSession::send(const WebRequest& request) {
+  WebResponse response;
+  Transfer transfer{this, &response, options_.max_body_bytes};
+  char error[CURL_ERROR_SIZE] = {0};
+  CurlList headers;
+  CurlList resolve;
+  CURL* e = request.browser ? easy_.get() : backchannel_.get();
+  // Reset clears the previous request's options but keeps the cookie jar and connections, as
+  // a browser tab would.
+  curl_easy_reset(e);
+  curl_easy_setopt(e, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error);
+  if (request.browser) {
+    curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");  // in-memory jar, nothing read or written
+  }
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, long(ctx_.remaining().count()) + 1000L);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::on_body);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::on_header);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(e, CURLOPT_USERAGENT, "campus-probe");
+  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
+  curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, options_.tls_verify ? 1L : 0L);
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, options_.tls_verify ? 2L : 0L);
+  if (options_.ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_file->c_str());
+  for (const auto& entry : options_.resolve)
+    resolve.append(entry);
+  if (resolve.get()) curl_easy_setopt(e, CURLOPT_RESOLVE, resolve.get());
+  if (request.method == "HEAD") {
+    curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+  } else if (request.method == "POST" && request.body) {
+    // Plain POST, so that a 302/303 answer is followed with GET as browsers do.
+  } else if (request.method != "GET") {
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+  if (request.body) {
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, request.body->c_str());
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, long(request.body->size()));
+  }
+  for (const auto& [name, value] : request.headers)
+    headers.append(name + ": " + value);
+  if (headers.get()) curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
+  if (request.basic_auth) {
+    curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl_easy_setopt(e, CURLOPT_USERNAME, request.basic_auth->first.c_str());
+    curl_easy_setopt(e, CURLOPT_PASSWORD, request.basic_auth->second.c_str());
+  }
+
+  log("> " + request.method + " " + request.url);
+  for (const auto& [name, value] : request.headers) {
+    log("> " + name + ": " + std::string(Redactor::is_sensitive_name(name) ? kRedacted : value));
+  }
+  if (request.basic_auth) log("> Authorization: Basic [redacted]");
+  if (request.body) log("> body: " + request.body->substr(0, 512));
+
+  const auto started = std::chrono::steady_clock::now();
+  const CURLcode rc = co_await ctx_.curl.async_perform(e, ctx_.cancel, boost::asio::use_awaitable);
+  response.elapsed = std::chrono::steady_clock::now() - started;
+  response.code = rc == CURLE_WRITE_ERROR && response.truncated ? CURLE_OK : rc;
+  if (response.code != CURLE_OK) {
+    response.error = describe_curl_error(rc, error);
+    log("curl: " + response.error);
+  }
+  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &response.status);
+  char* effective = nullptr;
+  curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &effective);
+  response.url = effective ? effective : request.url;
+  char* redirect = nullptr;
+  curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &redirect);
+  if (redirect) response.redirect_url = redirect;
+  if (response.truncated) {
+    log("body truncated at " + std::to_string(options_.max_body_bytes) + " bytes");
+  }
+  co_return response;
+}
+
+}  // namespace campus

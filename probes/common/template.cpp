@@ -1,0 +1,360 @@
+#include "common/template.h"
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+
+#include "common/transforms.h"
+
+namespace campus {
+
+struct Template::Node {
+  enum class Kind { literal, variable, call } kind = Kind::literal;
+  std::string text;  // literal text, variable name or function name
+  std::vector<Node> args;
+};
+
+namespace {
+
+using Node = Template::Node;
+using Value = Variables::Value;
+using Args = std::vector<std::string>;
+
+struct Function {
+  std::string_view name;
+  std::size_t min_args;
+  std::size_t max_args;
+  std::function<std::optional<std::string>(const Args&, std::string&)> apply;
+  bool output_sensitive_if_input = true;
+};
+
+std::optional<std::string> digest(std::string_view algorithm, const Args& a, std::string&) {
+  return digest_hex(algorithm, a[0]);
+}
+std::optional<std::string> hmac(std::string_view algorithm, const Args& a, std::string&) {
+  return hmac_hex(algorithm, a[0], a[1]);
+}
+
+const std::vector<Function>& functions() {
+  static const std::vector<Function> table = {
+      {"urlencode", 1, 1, [](const Args& a, std::string&) { return url_encode(a[0]); }},
+      {"base64", 1, 1, [](const Args& a, std::string&) { return base64_encode(a[0]); }},
+      {"md5", 1, 1, [](const Args& a, std::string& e) { return digest("md5", a, e); }},
+      {"sha1", 1, 1, [](const Args& a, std::string& e) { return digest("sha1", a, e); }},
+      {"sha256", 1, 1, [](const Args& a, std::string& e) { return digest("sha256", a, e); }},
+      {"hmac_md5", 2, 2, [](const Args& a, std::string& e) { return hmac("md5", a, e); }},
+      {"hmac_sha1", 2, 2, [](const Args& a, std::string& e) { return hmac("sha1", a, e); }},
+      {"hmac_sha256", 2, 2, [](const Args& a, std::string& e) { return hmac("sha256", a, e); }},
+      {"aes_cbc_base64", 3, 3,
+       [](const Args& a, std::string& e) { return aes_cbc_base64(a[0], a[1], a[2], e); }},
+      {"random", 1, 1,
+       [](const Args& a, std::string& e) -> std::optional<std::string> {
+         std::size_t n = 0;
+         for (char c : a[0]) {
+           if (!std::isdigit(static_cast<unsigned char>(c)) || n > 4096) {
+             e = "random() takes a length from 1 to 4096";
+             return std::nullopt;
+           }
+           n = n * 10 + std::size_t(c - '0');
+         }
+         if (n == 0 || n > 4096) {
+           e = "random() takes a length from 1 to 4096";
+           return std::nullopt;
+         }
+         return random_string(n);
+       }},
+      {"concat", 1, 16,
+       [](const Args& a, std::string&) {
+         std::string out;
+         for (const auto& part : a)
+           out += part;
+         return std::optional(out);
+       }},
+      {"lower", 1, 1,
+       [](const Args& a, std::string&) {
+         std::string out = a[0];
+         for (auto& c : out)
+           c = char(std::tolower(static_cast<unsigned char>(c)));
+         return std::optional(out);
+       }},
+      {"upper", 1, 1,
+       [](const Args& a, std::string&) {
+         std::string out = a[0];
+         for (auto& c : out)
+           c = char(std::toupper(static_cast<unsigned char>(c)));
+         return std::optional(out);
+       }},
+  };
+  return table;
+}
+
+const Function* function_named(std::string_view name) {
+  for (const auto& f : functions()) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+std::string function_names() {
+  std::string out;
+  for (const auto& f : functions())
+    out += (out.empty() ? "" : ", ") + std::string(f.name);
+  return out;
+}
+
+// Recursive descent over one placeholder's expression.
+class ExpressionParser {
+ public:
+  explicit ExpressionParser(std::string_view text) : text_(text) {}
+
+  std::optional<Node> parse_all(std::string& error) {
+    auto node = expression(error);
+    if (!node) return std::nullopt;
+    skip_space();
+    if (pos_ != text_.size()) {
+      error = "unexpected '" + std::string(1, text_[pos_]) + "' in ${" + std::string(text_) + "}";
+      return std::nullopt;
+    }
+    return node;
+  }
+
+ private:
+  void skip_space() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_])))
+      ++pos_;
+  }
+  static bool name_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  }
+
+  std::optional<Node> expression(std::string& error) {
+    skip_space();
+    if (pos_ >= text_.size()) {
+      error = "empty expression in ${" + std::string(text_) + "}";
+      return std::nullopt;
+    }
+    const char c = text_[pos_];
+    if (c == '\'' || c == '"') return quoted(c, error);
+    const std::size_t start = pos_;
+    while (pos_ < text_.size() && name_char(text_[pos_]))
+      ++pos_;
+    if (pos_ == start) {
+      error = "unexpected '" + std::string(1, c) + "' in ${" + std::string(text_) + "}";
+      return std::nullopt;
+    }
+    Node node;
+    node.text = std::string(text_.substr(start, pos_ - start));
+    skip_space();
+    if (pos_ < text_.size() && text_[pos_] == '(') {
+      ++pos_;
+      return call(std::move(node), error);
+    }
+    const bool number = std::all_of(node.text.begin(), node.text.end(), [](char d) {
+      return std::isdigit(static_cast<unsigned char>(d));
+    });
+    node.kind = number ? Node::Kind::literal : Node::Kind::variable;
+    return node;
+  }
+
+  std::optional<Node> quoted(char quote, std::string& error) {
+    ++pos_;
+    Node node;
+    while (pos_ < text_.size() && text_[pos_] != quote) {
+      if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) ++pos_;
+      node.text += text_[pos_++];
+    }
+    if (pos_ >= text_.size()) {
+      error = "unterminated string in ${" + std::string(text_) + "}";
+      return std::nullopt;
+    }
+    ++pos_;
+    return node;
+  }
+
+  std::optional<Node> call(Node node, std::string& error) {
+    const Function* f = function_named(node.text);
+    if (!f) {
+      error = "unknown function " + node.text + "() (known: " + function_names() + ")";
+      return std::nullopt;
+    }
+    node.kind = Node::Kind::call;
+    skip_space();
+    if (pos_ < text_.size() && text_[pos_] == ')') {
+      ++pos_;
+    } else {
+      while (true) {
+        auto arg = expression(error);
+        if (!arg) return std::nullopt;
+        node.args.push_back(std::move(*arg));
+        skip_space();
+        if (pos_ < text_.size() && text_[pos_] == ',') {
+          ++pos_;
+          continue;
+        }
+        if (pos_ < text_.size() && text_[pos_] == ')') {
+          ++pos_;
+          break;
+        }
+        error = "expected ',' or ')' in ${" + std::string(text_) + "}";
+        return std::nullopt;
+      }
+    }
+    if (node.args.size() < f->min_args || node.args.size() > f->max_args) {
+      error = node.text + "() takes " +
+              (f->min_args == f->max_args
+                   ? std::to_string(f->min_args)
+                   : std::to_string(f->min_args) + " to " + std::to_string(f->max_args)) +
+              " argument(s), got " + std::to_string(node.args.size());
+      return std::nullopt;
+    }
+    return node;
+  }
+
+  std::string_view text_;
+  std::size_t pos_ = 0;
+};
+
+void collect_references(const Node& node, std::vector<std::string>& out) {
+  if (node.kind == Node::Kind::variable) out.push_back(node.text);
+  for (const auto& arg : node.args)
+    collect_references(arg, out);
+}
+
+std::optional<Value> evaluate(const Node& node, const Variables& variables, std::string& error) {
+  switch (node.kind) {
+    case Node::Kind::literal:
+      return Value{node.text, false, {}};
+    case Node::Kind::variable: {
+      const Value* v = variables.find(node.text);
+      if (!v) {
+        error = "${" + node.text + "} is not set";
+        return std::nullopt;
+      }
+      return *v;
+    }
+    case Node::Kind::call: {
+      Args args;
+      bool sensitive = false;
+      for (const auto& arg : node.args) {
+        auto v = evaluate(arg, variables, error);
+        if (!v) return std::nullopt;
+        sensitive = sensitive || v->sensitive;
+        args.push_back(std::move(v->text));
+      }
+      const Function* f = function_named(node.text);
+      auto out = f->apply(args, error);
+      if (!out) {
+        if (error.empty()) error = node.text + "() failed";
+        error = node.text + "(): " + error;
+        return std::nullopt;
+      }
+      return Value{std::move(*out), sensitive, {}};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void Variables::set(std::string name, std::string text, bool sensitive) {
+  values_[std::move(name)] = Value{std::move(text), sensitive, {}};
+}
+
+const Variables::Value* Variables::find(std::string_view name) const {
+  const auto it = values_.find(name);
+  return it == values_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> Variables::sensitive_values() const {
+  std::vector<std::string> out;
+  for (const auto& [name, value] : values_) {
+    if (value.sensitive && !value.text.empty()) out.push_back(value.text);
+  }
+  return out;
+}
+
+Template::Template() = default;
+Template::~Template() = default;
+Template::Template(const Template&) = default;
+Template& Template::operator=(const Template&) = default;
+Template::Template(Template&&) noexcept = default;
+Template& Template::operator=(Template&&) noexcept = default;
+
+std::optional<Template> Template::parse(std::string_view text, std::string& error) {
+  Template t;
+  t.source_ = std::string(text);
+  std::string literal;
+  auto flush = [&] {
+    if (literal.empty()) return;
+    auto node = std::make_shared<Node>();
+    node->text = std::move(literal);
+    t.parts_.push_back(std::move(node));
+    literal.clear();
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '$') {
+      literal += '$';  // "$$" is a literal dollar
+      ++i;
+      continue;
+    }
+    if (text[i] != '$' || i + 1 >= text.size() || text[i + 1] != '{') {
+      literal += text[i];
+      continue;
+    }
+    // Find the matching '}', skipping quoted strings.
+    std::size_t end = i + 2;
+    char quote = 0;
+    for (; end < text.size(); ++end) {
+      const char c = text[end];
+      if (quote) {
+        if (c == '\\')
+          ++end;
+        else if (c == quote)
+          quote = 0;
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '}') {
+        break;
+      }
+    }
+    if (end >= text.size()) {
+      error = "unterminated ${ in \"" + std::string(text) + "\"";
+      return std::nullopt;
+    }
+    ExpressionParser parser(text.substr(i + 2, end - i - 2));
+    auto node = parser.parse_all(error);
+    if (!node) return std::nullopt;
+    flush();
+    t.parts_.push_back(std::make_shared<Node>(std::move(*node)));
+    i = end;
+  }
+  flush();
+  return t;
+}
+
+std::vector<std::string> Template::references() const {
+  std::vector<std::string> out;
+  for (const auto& part : parts_)
+    collect_references(*part, out);
+  return out;
+}
+
+bool Template::is_literal() const {
+  return std::all_of(parts_.begin(), parts_.end(),
+                     [](const auto& p) { return p->kind == Node::Kind::literal; });
+}
+
+std::optional<Variables::Value> Template::expand(const Variables& variables,
+                                                 std::string& error) const {
+  Value out;
+  for (const auto& part : parts_) {
+    auto v = evaluate(*part, variables, error);
+    if (!v) return std::nullopt;
+    if (v->sensitive) out.sensitive_parts.push_back(v->text);
+    out.text += v->text;
+    out.sensitive = out.sensitive || v->sensitive;
+  }
+  return out;
+}
+
+}  // namespace campus
