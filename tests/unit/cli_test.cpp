@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -7,6 +8,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "core/text_width.h"
 #include "version.h"
 
 namespace {
@@ -60,6 +62,53 @@ TEST_CASE("the table aligns the key indicator column") {
   CHECK(r.out.find("职业教育信息化标杆学校监测指标（中等职业教育版）  (44 key indicators)") == 0);
   CHECK(r.out.find("S-4.1.3.1") != std::string::npos);
   CHECK(r.out.find("校内人员能通过刷卡进出门禁") != std::string::npos);
+
+  // The cells of every row, in order, from the JSON listing of the same indicators.
+  auto listed = run({"indicators", "--edition", "secondary", "--format", "json"});
+  REQUIRE(listed.code == 0);
+  std::vector<std::vector<std::string>> rows{{"ID", "评定维度", "主场景", "子场景", "关键指标"}};
+  for (const auto& i : nlohmann::json::parse(listed.out)) {
+    rows.push_back({});
+    for (const char* field : {"id", "dimension", "main_scene", "sub_scene", "text"})
+      rows.back().push_back(i[field].get<std::string>());
+  }
+  std::vector<std::string> lines;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
+  REQUIRE(lines.size() == 2 + rows.size());  // title, blank line, header, 44 rows
+  CHECK(lines[1].empty());
+
+  // Each cell starts at the same display column in every row (Chinese characters take two),
+  // after nothing but spaces, and the widest cell of a column is followed by exactly two.
+  std::vector<std::size_t> starts_of_header;
+  std::vector<std::size_t> widest(rows[0].size(), 0);
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    const std::string& line = lines[2 + k];
+    INFO("table line: ", line);
+    std::vector<std::size_t> starts;
+    std::size_t at = 0;
+    for (std::size_t c = 0; c < rows[k].size(); ++c) {
+      const std::string& cell = rows[k][c];
+      REQUIRE_FALSE(cell.empty());
+      const auto pos = line.find(cell, at);
+      REQUIRE(pos != std::string::npos);
+      CHECK(line.find_first_not_of(' ', at) == pos);
+      if (c > 0) CHECK(pos - at >= 2);
+      starts.push_back(campus::display_width(line.substr(0, pos)));
+      widest[c] = std::max(widest[c], campus::display_width(cell));
+      at = pos + cell.size();
+    }
+    CHECK(at == line.size());
+    if (k == 0) starts_of_header = starts;
+    REQUIRE(starts.size() == starts_of_header.size());
+    for (std::size_t c = 0; c < starts.size(); ++c)
+      CHECK(starts[c] == starts_of_header[c]);
+  }
+  REQUIRE(starts_of_header.size() == widest.size());
+  CHECK(starts_of_header[0] == 0);
+  for (std::size_t c = 0; c + 1 < widest.size(); ++c)
+    CHECK(starts_of_header[c + 1] == starts_of_header[c] + widest[c] + 2);
 }
 
 TEST_CASE("unknown verbs, options and values are usage errors with exit 2") {

@@ -219,17 +219,27 @@ TEST_CASE("a torn last line is set aside on start and the repair is recorded") {
   Writer writer;
   writer.write(scratch.dir, 5);
   const auto file = segments(scratch.dir).back();
-  { std::ofstream(file, std::ios::app) << R"({"type":"run","check":"half-writ)"; }
+  const std::string torn = R"({"type":"run","check":"half-writ)";
+  { std::ofstream(file, std::ios::app) << torn; }
   CHECK_FALSE(verify_evidence(scratch.dir, kKey).intact);
   writer.write(scratch.dir, 3);
   const auto v = verify_evidence(scratch.dir, kKey);
   INFO(v.summary());
   CHECK(v.intact);
-  CHECK(fs::exists(file + ".torn"));
-  bool repaired = false;
-  for (const auto& line : read_lines(file))
-    repaired |= line.find("\"type\":\"repair\"") != std::string::npos;
-  CHECK(repaired);
+  CHECK(v.runs == 8);
+  REQUIRE(fs::exists(file + ".torn"));
+  CHECK(read_lines(file + ".torn") == std::vector<std::string>{torn});
+  // Exactly one repair record, and it names what was set aside.
+  std::vector<nlohmann::json> repairs;
+  for (const auto& line : read_lines(file)) {
+    const auto record = nlohmann::json::parse(line);
+    if (record.value("type", "") == "repair") repairs.push_back(record);
+  }
+  REQUIRE(repairs.size() == 1);
+  const std::string name = fs::path(file).filename().string();
+  CHECK(repairs[0]["segment"] == name);
+  CHECK(repairs[0]["torn_file"] == name + ".torn");
+  CHECK(repairs[0]["torn_bytes"] == torn.size());
 }
 
 TEST_CASE("a key file that others can read, or that is short, is refused") {

@@ -165,16 +165,63 @@ TEST_CASE("the scheduler keeps to the concurrency limit and runs every check") {
 }
 
 TEST_CASE("a check never overlaps itself, the overdue run is skipped") {
+  // Holds each run until released, so that a run ends when the test says, not when a clock does.
+  class HeldProbe final : public Probe {
+   public:
+    asio::awaitable<ProbeResult> run(ProbeContext& ctx) override {
+      ++started;
+      ++in_flight;
+      max_in_flight = std::max(max_in_flight, in_flight);
+      if (released < started) {
+        asio::steady_timer hold(ctx.executor, std::chrono::hours(1));
+        held = &hold;
+        boost::system::error_code ec;
+        co_await hold.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        held = nullptr;
+      }
+      --in_flight;
+      co_return ProbeResult::pass("ok");
+    }
+    void release() {
+      ++released;
+      if (held) held->cancel();
+    }
+    int started = 0;
+    int released = 0;
+    int in_flight = 0;
+    int max_in_flight = 0;
+
+   private:
+    asio::steady_timer* held = nullptr;
+  };
   Harness h;
-  auto probe = std::make_shared<FakeProbe>(250ms);
+  auto probe = std::make_shared<HeldProbe>();
+  // Each run is held through two due times and released at the second skip; after the third
+  // result the scheduler stops. The counts follow from the scheduler's decisions alone, however
+  // late its timers fire.
+  constexpr int kSkipsPerRun = 2;
+  constexpr int kRuns = 3;
   int results = 0, skipped = 0;
-  Scheduler scheduler(h.io, h.runner, 10, [&](RunRecord) { ++results; });
-  scheduler.on_skip([&](const CheckSpec&) { ++skipped; });
-  // Runs last 250 ms, the interval is 100 ms: the timeout (equal to the interval) ends each run.
-  scheduler.set_checks({make_check("long", probe, 100ms, 100ms)});
-  REQUIRE(h.run_until([&] { return results >= 3; }));
+  Scheduler* to_stop = nullptr;
+  Scheduler scheduler(h.io, h.runner, 10, [&](RunRecord r) {
+    CHECK(r.result.verdict == Verdict::pass);
+    CHECK(skipped == (results + 1) * kSkipsPerRun);  // every due of the run was skipped
+    if (++results == kRuns) to_stop->stop();
+  });
+  to_stop = &scheduler;
+  scheduler.on_skip([&](const CheckSpec& check) {
+    CHECK(check.id == "long");
+    CHECK(h.runner.in_flight() == 1);  // skipped only while its own run is in flight
+    CHECK(probe->started == results + 1);
+    if (++skipped % kSkipsPerRun == 0) probe->release();
+  });
+  // The timeout (1 min) never ends a run: only the release does.
+  scheduler.set_checks({make_check("long", probe, 100ms, 60s)});
+  REQUIRE(h.run_until([&] { return results == kRuns && h.runner.in_flight() == 0; }));
+  CHECK(skipped == kRuns * kSkipsPerRun);
+  CHECK(probe->started == kRuns);  // the first due after each result started the next run
   CHECK(probe->max_in_flight == 1);
-  scheduler.stop();
+  CHECK(probe->in_flight == 0);
 }
 
 TEST_CASE("the late result of a removed check is not reported, an unchanged one keeps running") {
