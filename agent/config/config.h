@@ -108,7 +108,7 @@ struct ConfigLoadOptions {
 
 /// Where a check's probe-specific parts were written, for the build step and its messages.
 struct CheckSource {
-  YamlValue probe;                 ///< the `probe:` key
+  YamlValue probe;  ///< the `probe:` key
   std::optional<YamlValue> target;
   std::optional<YamlValue> params;
 };

@@ -377,8 +377,8 @@ class ConfigParser {
       for (const auto& secret : config_.secrets.values())
         material += '\0' + secret;
       check->fingerprint = sha256_hex(material);
-    } else if (check->probe_type.empty() || !target || check->target.empty()) {
-      return std::nullopt;  // nothing the build step could add to
+    } else if (check->probe_type.empty()) {
+      return std::nullopt;  // the build step could not tell anything more
     }
     if (!probe) return std::nullopt;
     return std::pair{std::move(check), CheckSource{*probe, target, params}};

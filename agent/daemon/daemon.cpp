@@ -62,8 +62,9 @@ bool Daemon::start() {
   const auto shared = plan->config;
   workers_ = std::make_unique<WorkerPool>(std::size_t(shared->agent.workers), 1024);
   runner_ = std::make_unique<CheckRunner>(io_, curl_, *workers_, log_);
-  scheduler_ = std::make_unique<Scheduler>(io_, *runner_, shared->agent.concurrency,
-                                           [this](RunRecord r) { pipeline_.publish(std::move(r)); });
+  scheduler_ =
+      std::make_unique<Scheduler>(io_, *runner_, shared->agent.concurrency,
+                                  [this](RunRecord r) { pipeline_.publish(std::move(r)); });
   scheduler_->on_lag([this](double s) { metrics_.observe_scheduler_lag(s); });
   scheduler_->on_skip([this](const CheckSpec& c) { pipeline_.skipped(c); });
   if (shared->evidence.enabled) {
@@ -82,9 +83,9 @@ bool Daemon::start() {
     }
   }
   runner_->set_evidence_recorded(evidence_ != nullptr);
-  push_ = std::make_unique<PushSink>(
-      io_, *workers_, log_, *metrics_.registry(),
-      std::vector<std::shared_ptr<prometheus::Collectable>>{metrics_.registry(), metrics_.checks()});
+  push_ = std::make_unique<PushSink>(io_, *workers_, log_, *metrics_.registry(),
+                                     std::vector<std::shared_ptr<prometheus::Collectable>>{
+                                         metrics_.registry(), metrics_.checks()});
   // The order of the sinks is the order results reach them.
   pipeline_.add(store_);
   pipeline_.add(metrics_);

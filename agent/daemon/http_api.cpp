@@ -97,14 +97,14 @@ nlohmann::json check_detail_json(const Daemon& daemon, const CheckSpec& c) {
   nlohmann::json failures = nlohmann::json::array();
   for (const auto& record : daemon.results().failures_of(c.id)) {
     const auto& r = record->result;
-    failures.push_back({{"time", rfc3339_utc(record->started)},
-                        {"verdict", to_string(r.verdict)},
-                        {"kind", to_string(r.kind)},
-                        {"reason", daemon.redactor().text(r.reason)},
-                        {"duration_ms", to_seconds(r.duration) * 1000},
-                        {"attempts", record->attempts},
-                        {"step_log", record->log ? daemon.redactor().text(record->log->text())
-                                                 : std::string()}});
+    failures.push_back(
+        {{"time", rfc3339_utc(record->started)},
+         {"verdict", to_string(r.verdict)},
+         {"kind", to_string(r.kind)},
+         {"reason", daemon.redactor().text(r.reason)},
+         {"duration_ms", to_seconds(r.duration) * 1000},
+         {"attempts", record->attempts},
+         {"step_log", record->log ? daemon.redactor().text(record->log->text()) : std::string()}});
   }
   j["recent_failures"] = std::move(failures);
   return j;

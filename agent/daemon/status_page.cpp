@@ -77,14 +77,14 @@ th{background:#f4f4f4}.met{color:#176f2c}.failing{color:#b00020;font-weight:bold
     const auto& failures = daemon.results().failures_of(c->id);
     if (!failures.empty() && failures.front()->log) {
       const auto& failed = *failures.front();
-      reason += "<details><summary>step log of the failing run at " +
-                rfc3339_utc(failed.started) + "</summary><pre>" +
-                html_escape(redactor.text(failed.log->text())) + "</pre></details>";
+      reason += "<details><summary>step log of the failing run at " + rfc3339_utc(failed.started) +
+                "</summary><pre>" + html_escape(redactor.text(failed.log->text())) +
+                "</pre></details>";
     }
     h += "<tr><td><code><a href=\"/api/checks/" + html_escape(c->id) + "\">" + html_escape(c->id) +
          "</a></code><br><small>" + html_escape(redactor.text(c->target)) + "</small></td><td>" +
-         html_escape(c->probe_type) + "</td><td class=" + verdict + ">" + verdict +
-         "<br><small>" + when + "</small></td><td>" + reason + "</td></tr>\n";
+         html_escape(c->probe_type) + "</td><td class=" + verdict + ">" + verdict + "<br><small>" +
+         when + "</small></td><td>" + reason + "</td></tr>\n";
   }
   h += "</table></body></html>\n";
   return h;

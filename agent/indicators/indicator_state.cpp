@@ -71,7 +71,8 @@ void IndicatorState::set_config(std::shared_ptr<const Config> config,
   kept.reserve(config_->checks.size());
   for (const auto& check : config_->checks) {
     auto it = states_.find(check->id);
-    if (it != states_.end() && same.count(check->id)) kept.emplace(check->id, std::move(it->second));
+    if (it != states_.end() && same.count(check->id))
+      kept.emplace(check->id, std::move(it->second));
   }
   states_ = std::move(kept);
   by_indicator_.clear();

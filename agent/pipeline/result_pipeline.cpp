@@ -8,8 +8,7 @@ void ResultPipeline::remove(ResultSink& sink) {
   std::erase(sinks_, &sink);
 }
 
-void ResultPipeline::set_config(std::shared_ptr<const Config> config,
-                                const ProbeRegistry& probes) {
+void ResultPipeline::set_config(std::shared_ptr<const Config> config, const ProbeRegistry& probes) {
   std::unordered_set<std::string_view> same;
   if (config_) {
     for (const auto& check : config->checks) {

@@ -14,8 +14,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "probe/probe.h"
 #include "core/worker_pool.h"
+#include "probe/probe.h"
 
 namespace campus {
 

@@ -15,8 +15,8 @@
 
 #include "core/secrets.h"
 #include "core/yaml_reader.h"
-#include "net/host_port.h"
 #include "net/cancel_signal.h"
+#include "net/host_port.h"
 #include "probe/result.h"
 #include "probe/run_log.h"
 

@@ -37,8 +37,7 @@ ProbeRegistry ProbeRegistry::builtin() {
 }
 
 bool ProbeRegistry::add(std::string name, ProbeFactory factory, ProbeTypeInfo info) {
-  auto [it, inserted] =
-      types_.emplace(name, ProbeType{name, std::move(factory), std::move(info)});
+  auto [it, inserted] = types_.emplace(name, ProbeType{name, std::move(factory), std::move(info)});
   if (!inserted) return false;
   for (const auto& m : it->second.info.measurements)
     measurements_.emplace(m.name, m);

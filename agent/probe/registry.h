@@ -66,8 +66,9 @@ class ProbeRegistry {
 /// Queues a built-in probe type for ProbeRegistry::builtin(). Define one at namespace scope in
 /// the probe's own source file; the probe's library is an object library, so the linker keeps it:
 ///
-///     const ProbeRegistration tcp{"tcp", probe_from_settings<TcpProbe>(parse_tcp_settings),
-///                                 {.measurements = {...}}};
+///     const ProbeRegistration banner{"banner",
+///                                    probe_from_settings<BannerProbe>(parse_banner_settings),
+///                                    {.measurements = {...}}};
 class ProbeRegistration {
  public:
   ProbeRegistration(const char* name, ProbeFactory factory, ProbeTypeInfo info = {});
@@ -89,12 +90,14 @@ ProbeFactory probe_from_settings(Parse parse) {
 /// Registers a built-in probe type from its own source file: a name, a factory (anything a
 /// ProbeFactory is made from) and optionally the designated initialisers of its ProbeTypeInfo:
 ///
-///     CAMPUS_REGISTER_PROBE("tcp", make_tcp_probe,
-///                           .measurements = {{"tcp_banner_bytes", "Bytes of the banner read"}});
+///     CAMPUS_REGISTER_PROBE("banner", probe_from_settings<BannerProbe>(parse_banner_settings),
+///                           .measurements = {{"banner_bytes", "Bytes of the banner read"}});
 #define CAMPUS_REGISTER_PROBE_CAT2(a, b) a##b
 #define CAMPUS_REGISTER_PROBE_CAT(a, b) CAMPUS_REGISTER_PROBE_CAT2(a, b)
-#define CAMPUS_REGISTER_PROBE(name, factory, ...)                                   \
-  static const ::campus::ProbeRegistration CAMPUS_REGISTER_PROBE_CAT(               \
-      campus_probe_registration_, __LINE__) {                                       \
-    name, factory, ::campus::ProbeTypeInfo{__VA_ARGS__}                             \
+#define CAMPUS_REGISTER_PROBE(name, factory, ...)                                                \
+  static const ::campus::ProbeRegistration CAMPUS_REGISTER_PROBE_CAT(campus_probe_registration_, \
+                                                                     __LINE__) {                 \
+    name, factory, ::campus::ProbeTypeInfo {                                                     \
+      __VA_ARGS__                                                                                \
+    }                                                                                            \
   }

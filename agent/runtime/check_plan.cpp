@@ -7,8 +7,8 @@ namespace {
 
 std::unique_ptr<Probe> build_probe(const ProbeFactory& factory, const CheckSpec& spec,
                                    const CheckSource& source, const Config& config) {
-  ProbeSetup setup{spec.id, spec.target, *source.target, source.params, config.secrets,
-                   spec.timeout};
+  ProbeSetup setup{spec.id,       spec.target,    *source.target,
+                   source.params, config.secrets, spec.timeout};
   Diagnostics& diagnostics = *source.target->source().diagnostics;
   const std::size_t before = diagnostics.size();
   std::unique_ptr<Probe> probe;

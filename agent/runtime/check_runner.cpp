@@ -98,8 +98,8 @@ void CheckRunner::finish(const std::shared_ptr<Run>& run, ProbeResult result) {
   run->finished = true;
   result.duration = std::chrono::steady_clock::now() - run->started;
   const bool keep_log = run->step_log == StepLog::keep || result.verdict != Verdict::pass;
-  RunRecord record{run->check, std::move(result), keep_log ? run->log : nullptr,
-                   run->started_wall, std::max(run->attempts, 1)};
+  RunRecord record{run->check, std::move(result), keep_log ? run->log : nullptr, run->started_wall,
+                   std::max(run->attempts, 1)};
   auto done = std::move(run->done);
   done(std::move(record));
 }

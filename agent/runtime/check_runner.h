@@ -38,8 +38,7 @@ class CheckRunner {
 
   /// Starts a run of `check`; `done` runs exactly once on the io_context, at the latest when the
   /// check's timeout has passed (then with a `timeout` failure).
-  void start(std::shared_ptr<const Check> check, Completion done,
-             StepLog step_log = StepLog::keep);
+  void start(std::shared_ptr<const Check> check, Completion done, StepLog step_log = StepLog::keep);
   /// Cancels every run in flight; each completes (with a timeout-like failure) soon after.
   void cancel_all();
   /// Whether scheduled (StepLog::on_failure) runs' evidence is recorded: when not, their probes

@@ -206,8 +206,7 @@ void CheckMetrics::for_each_family(Sink& sink) const {
   for (const auto& name : names) {
     const std::string metric = metric_name(name);
     auto help = help_.find(name);
-    const std::string text =
-        help != help_.end() ? help->second : "Probe measurement " + name;
+    const std::string text = help != help_.end() ? help->second : "Probe measurement " + name;
     sink.family(metric, text, MetricType::Gauge);
     for (const auto& [id, row] : rows_) {
       for (const auto& [n, v] : row.measurements) {

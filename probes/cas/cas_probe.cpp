@@ -6,15 +6,15 @@
 
 #include "cas_settings.h"
 #include "cas_validation.h"
-#include "core/redactor.h"
-#include "core/text_width.h"
 #include "common/curl_result.h"
-#include "probe/registry.h"
 #include "common/html_forms.h"
 #include "common/login_form.h"
 #include "common/run_outcome.h"
 #include "common/transforms.h"
 #include "common/url.h"
+#include "core/redactor.h"
+#include "core/text_width.h"
+#include "probe/registry.h"
 
 namespace campus {
 namespace {

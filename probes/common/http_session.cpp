@@ -5,11 +5,11 @@
 
 #include <boost/asio/use_awaitable.hpp>
 
-#include "core/redactor.h"
-#include "net/curl_driver.h"
 #include "common/curl_result.h"
 #include "common/transforms.h"
 #include "common/url.h"
+#include "core/redactor.h"
+#include "net/curl_driver.h"
 
 namespace campus {
 namespace {

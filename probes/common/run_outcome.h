@@ -6,8 +6,8 @@
 #include <string>
 #include <utility>
 
-#include "probe/result.h"
 #include "common/http_session.h"
+#include "probe/result.h"
 
 namespace campus {
 

@@ -6,16 +6,16 @@
 
 #include <utility>
 
+#include "common/curl_result.h"
+#include "common/http_session.h"
+#include "common/transforms.h"
 #include "core/duration.h"
 #include "core/text_width.h"
 #include "feed_file.h"
 #include "feed_mqtt.h"
 #include "feed_time.h"
-#include "common/curl_result.h"
 #include "probe/blocking.h"
 #include "probe/registry.h"
-#include "common/http_session.h"
-#include "common/transforms.h"
 
 namespace campus {
 namespace {

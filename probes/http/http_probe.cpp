@@ -5,6 +5,7 @@
 
 #include <boost/asio/use_awaitable.hpp>
 
+#include "common/curl_result.h"
 #include "core/duration.h"
 #include "core/hash.h"
 #include "core/redactor.h"
@@ -12,7 +13,6 @@
 #include "http_settings.h"
 #include "net/curl_driver.h"
 #include "net/curl_handles.h"
-#include "common/curl_result.h"
 #include "probe/registry.h"
 
 namespace campus {

@@ -5,14 +5,14 @@
 
 #include <utility>
 
-#include "core/text_width.h"
-#include "jwt.h"
 #include "common/curl_result.h"
-#include "oidc_settings.h"
-#include "probe/registry.h"
 #include "common/run_outcome.h"
 #include "common/transforms.h"
 #include "common/url.h"
+#include "core/text_width.h"
+#include "jwt.h"
+#include "oidc_settings.h"
+#include "probe/registry.h"
 
 namespace campus {
 namespace {

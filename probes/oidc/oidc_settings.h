@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "core/secrets.h"
-#include "probe/probe.h"
 #include "common/html_forms.h"
 #include "common/http_session.h"
 #include "common/login_form.h"
+#include "core/secrets.h"
+#include "probe/probe.h"
 
 namespace campus {
 

@@ -7,12 +7,12 @@
 
 #include <boost/asio/use_awaitable.hpp>
 
+#include "common/curl_result.h"
 #include "core/redactor.h"
 #include "core/regex.h"
 #include "core/text_width.h"
 #include "net/curl_driver.h"
 #include "net/curl_handles.h"
-#include "common/curl_result.h"
 #include "probe/registry.h"
 #include "sdp.h"
 

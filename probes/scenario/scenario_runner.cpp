@@ -4,10 +4,10 @@
 #include <map>
 #include <strings.h>
 
-#include "core/redactor.h"
-#include "core/text_width.h"
 #include "common/curl_result.h"
 #include "common/url.h"
+#include "core/redactor.h"
+#include "core/text_width.h"
 
 namespace campus {
 namespace {

@@ -6,10 +6,10 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "probe/result.h"
-#include "scenario_settings.h"
 #include "common/http_session.h"
 #include "common/template.h"
+#include "probe/result.h"
+#include "scenario_settings.h"
 
 namespace campus {
 

@@ -11,12 +11,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/json_assertion.h"
-#include "core/regex.h"
-#include "probe/probe.h"
 #include "common/html_forms.h"
 #include "common/http_session.h"
 #include "common/template.h"
+#include "core/json_assertion.h"
+#include "core/regex.h"
+#include "probe/probe.h"
 
 namespace campus {
 

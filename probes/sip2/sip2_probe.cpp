@@ -13,8 +13,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "core/text_width.h"
 #include "common/tcp_connect.h"
+#include "core/text_width.h"
 #include "probe/registry.h"
 #include "sip2_message.h"
 

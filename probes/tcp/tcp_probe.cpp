@@ -10,11 +10,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "common/tcp_connect.h"
 #include "core/duration.h"
 #include "core/regex.h"
 #include "core/text_width.h"
 #include "net/host_port.h"
-#include "common/tcp_connect.h"
 #include "probe/registry.h"
 
 namespace campus {

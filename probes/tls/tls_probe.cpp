@@ -12,9 +12,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "common/tcp_connect.h"
 #include "core/duration.h"
 #include "net/host_port.h"
-#include "common/tcp_connect.h"
 #include "probe/registry.h"
 
 namespace campus {

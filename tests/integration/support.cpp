@@ -20,12 +20,12 @@
 
 #include "catalog/catalog.h"
 #include "config/config.h"
-#include "runtime/check_plan.h"
 #include "core/logger.h"
+#include "core/worker_pool.h"
 #include "net/curl_driver.h"
 #include "net/curl_handles.h"
 #include "probe/registry.h"
-#include "core/worker_pool.h"
+#include "runtime/check_plan.h"
 
 extern char** environ;
 

@@ -9,8 +9,8 @@
 
 #include "catalog/catalog.h"
 #include "config/config.h"
-#include "runtime/check_plan.h"
 #include "probe/registry.h"
+#include "runtime/check_plan.h"
 
 using namespace campus;
 namespace fs = std::filesystem;

@@ -31,7 +31,9 @@ class RecordingSink final : public ResultSink {
     for (const auto& v : p.indicators)
       statuses.push_back(std::string(v.indicator->id) + "=" + std::string(to_string(v.status)));
   }
-  void skipped(const CheckSpec& check) override { order_.push_back(name_ + ":skipped:" + check.id); }
+  void skipped(const CheckSpec& check) override {
+    order_.push_back(name_ + ":skipped:" + check.id);
+  }
   std::vector<std::string> statuses;
   std::size_t same_seen = 0;
 

@@ -11,11 +11,11 @@
 #include <doctest/doctest.h>
 
 #include "core/logger.h"
+#include "core/worker_pool.h"
 #include "net/curl_driver.h"
 #include "net/curl_handles.h"
 #include "runtime/check_runner.h"
 #include "runtime/scheduler.h"
-#include "core/worker_pool.h"
 
 using namespace campus;
 using namespace std::chrono_literals;
@@ -59,8 +59,8 @@ class FakeProbe final : public Probe {
 };
 
 std::shared_ptr<Check> make_check(std::string id, std::shared_ptr<Probe> probe,
-                                      std::chrono::milliseconds interval,
-                                      std::chrono::milliseconds timeout) {
+                                  std::chrono::milliseconds interval,
+                                  std::chrono::milliseconds timeout) {
   auto c = std::make_shared<Check>();
   c->id = std::move(id);
   c->probe_type = "fake";
