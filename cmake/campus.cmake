@@ -35,6 +35,7 @@ function(campus_layer target)
   campus_include_root(${target} PUBLIC ${dirs})
   target_link_libraries(${target} PUBLIC ${L_DEPENDS} PRIVATE ${L_PRIVATE} campus_warnings)
   campus_use_pch(${target})
+  campus_use_unity(${target})
 endfunction()
 
 # campus_add_probe(NAME <type> SOURCES <file>... [LIBRARIES <target>...] [UNIT_TESTS <file>...])
@@ -52,6 +53,7 @@ function(campus_add_probe)
   campus_include_root(${target} PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}")
   target_link_libraries(${target} PUBLIC campus_probe_toolkit ${P_LIBRARIES} PRIVATE campus_warnings)
   campus_use_pch(${target})
+  campus_use_unity(${target})
   set_property(GLOBAL APPEND PROPERTY CAMPUS_PROBE_TARGETS ${target})
   foreach(test IN LISTS P_UNIT_TESTS)
     set_property(GLOBAL APPEND PROPERTY CAMPUS_PROBE_UNIT_TESTS "${CMAKE_CURRENT_SOURCE_DIR}/${test}")
@@ -91,5 +93,15 @@ function(campus_use_pch target)
   endif()
   if(NOT target STREQUAL "campus_pch")
     target_precompile_headers(${target} REUSE_FROM campus_pch)
+  endif()
+endfunction()
+
+# Unity builds: a target's sources are compiled as one translation unit, so the templates they
+# share (Asio's coroutines, nlohmann json, std containers) are instantiated and optimised once
+# per target rather than once per file. Names in anonymous namespaces must then be unique within
+# a target.
+function(campus_use_unity target)
+  if(CAMPUS_PROBE_UNITY)
+    set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 0)
   endif()
 endfunction()

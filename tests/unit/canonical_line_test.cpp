@@ -16,10 +16,10 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kKey = "0123456789abcdef0123456789abcdef-test-key";
+const std::string kMacKey = "0123456789abcdef0123456789abcdef-test-key";
 
 std::string sealed_line(json record) {
-  seal_record(record, kKey);
+  seal_record(record, kMacKey);
   return record.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -101,7 +101,7 @@ TEST_CASE("a canonical line yields exactly the bytes its hash and MAC cover") {
   CHECK(read->canonical == canonical_bytes(record));
   CHECK(read->hash == record_hash(record));
   REQUIRE(read->mac.has_value());
-  CHECK(*read->mac == record_mac(record, kKey));
+  CHECK(*read->mac == record_mac(record, kMacKey));
   CHECK(read->seq == 41);
   CHECK(read->type == "run");
   CHECK(read->check == "portal-sso");

@@ -88,14 +88,14 @@ std::string sign(EVP_PKEY* key, const std::string& alg, const std::string& kid,
   return input + "." + b64url(sig);
 }
 
-struct Fixture {
+struct JwtFixture {
   Key rsa{EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t(2048))};
   Key ec{EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")};
   nlohmann::json jwks;
   JwtExpectations expected;
   std::int64_t now = 1'800'000'000;
 
-  Fixture() {
+  JwtFixture() {
     REQUIRE(rsa);
     REQUIRE(ec);
     jwks = {{"keys", {rsa_jwk(rsa.get(), "rsa-1"), ec_jwk(ec.get(), "ec-1")}}};
@@ -123,7 +123,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE_FIXTURE(Fixture, "RS256 and ES256 id_tokens verify") {
+TEST_CASE_FIXTURE(JwtFixture, "RS256 and ES256 id_tokens verify") {
   std::string error;
   auto rs = verify_jwt(sign(rsa.get(), "RS256", "rsa-1", claims()), jwks, expected, error);
   REQUIRE_MESSAGE(rs, error);
@@ -133,7 +133,7 @@ TEST_CASE_FIXTURE(Fixture, "RS256 and ES256 id_tokens verify") {
   CHECK(es->header["alg"] == "ES256");
 }
 
-TEST_CASE_FIXTURE(Fixture, "a tampered id_token is refused") {
+TEST_CASE_FIXTURE(JwtFixture, "a tampered id_token is refused") {
   const std::string token = sign(rsa.get(), "RS256", "rsa-1", claims());
   const auto dot1 = token.find('.');
   const auto dot2 = token.find('.', dot1 + 1);
@@ -151,13 +151,13 @@ TEST_CASE_FIXTURE(Fixture, "a tampered id_token is refused") {
   CHECK(failure("abc.def") == "not a compact JWS (expected three dot-separated parts)");
 }
 
-TEST_CASE_FIXTURE(Fixture, "unsigned and symmetric algorithms are refused") {
+TEST_CASE_FIXTURE(JwtFixture, "unsigned and symmetric algorithms are refused") {
   const nlohmann::json header = {{"alg", "none"}};
   const std::string none = b64url(header.dump()) + "." + b64url(claims().dump()) + ".";
   CHECK(failure(none).find("alg \"none\"") != std::string::npos);
 }
 
-TEST_CASE_FIXTURE(Fixture, "wrong or stale claims are refused with the claim named") {
+TEST_CASE_FIXTURE(JwtFixture, "wrong or stale claims are refused with the claim named") {
   auto c = claims();
   c["exp"] = now - 600;
   CHECK(failure(sign(rsa.get(), "RS256", "rsa-1", c)) == "expired 10 min ago");

@@ -15,7 +15,7 @@ using namespace campus;
 
 namespace {
 
-struct Fixture {
+struct ScenarioFixture {
   Catalog catalog = Catalog::builtin();
   ProbeRegistry probes = ProbeRegistry::builtin();
 
@@ -36,7 +36,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE_FIXTURE(Fixture, "a valid scenario loads") {
+TEST_CASE_FIXTURE(ScenarioFixture, "a valid scenario loads") {
   CHECK(errors(R"(  - id: s
     probe: scenario
     target: https://auth.example.edu.cn/
@@ -58,7 +58,7 @@ TEST_CASE_FIXTURE(Fixture, "a valid scenario loads") {
 )") == "");
 }
 
-TEST_CASE_FIXTURE(Fixture, "scenario mistakes are reported with their place") {
+TEST_CASE_FIXTURE(ScenarioFixture, "scenario mistakes are reported with their place") {
   const std::string e = errors(R"(  - id: s
     probe: scenario
     target: https://auth.example.edu.cn/
@@ -84,7 +84,7 @@ TEST_CASE_FIXTURE(Fixture, "scenario mistakes are reported with their place") {
         std::string::npos);
 }
 
-TEST_CASE_FIXTURE(Fixture, "cas, oidc and ldap checks say what they need") {
+TEST_CASE_FIXTURE(ScenarioFixture, "cas, oidc and ldap checks say what they need") {
   CHECK(errors("  - {id: c, probe: cas, target: https://auth.example.edu.cn/cas, params: "
                "{service: x}}\n")
             .find("checks[0].params.credentials: missing required key") != std::string::npos);
