@@ -3,15 +3,10 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/strings.h"
+
 namespace campus {
 namespace {
-
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
 
 std::optional<double> base_factor(std::string_view uom) {
   if (uom.empty() || uom == "s" || uom == "%" || uom == "B" || uom == "c") return 1.0;

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/strings.h"
+
 namespace campus {
 namespace {
 
@@ -25,19 +27,12 @@ const xmlNode* child(const xmlNode* parent, const char* local_name) {
   return nullptr;
 }
 
-std::string trim(std::string s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
-
 std::string text_of(const xmlNode* node) {
   xmlChar* content = xmlNodeGetContent(node);
   if (!content) return {};
-  std::string out(reinterpret_cast<const char*>(content));
+  std::string out = trim(reinterpret_cast<const char*>(content));
   xmlFree(content);
-  return trim(std::move(out));
+  return out;
 }
 
 std::string attribute(const xmlNode* node, const char* name) {

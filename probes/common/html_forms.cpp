@@ -1,11 +1,11 @@
 #include "common/html_forms.h"
 
-#include <algorithm>
 #include <cctype>
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 #include <memory>
 
+#include "core/strings.h"
 #include "core/text_width.h"
 
 namespace campus {
@@ -21,12 +21,6 @@ HtmlDoc parse_html(std::string_view html) {
   return HtmlDoc(htmlReadMemory(html.data(), int(html.size()), nullptr, "UTF-8",
                                 HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                                     HTML_PARSE_NONET | HTML_PARSE_NOBLANKS));
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return char(std::tolower(c)); });
-  return s;
 }
 
 std::string attribute(xmlNode* node, const char* name) {

@@ -1,7 +1,6 @@
 #include "common/http_session.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include <boost/asio/use_awaitable.hpp>
 
@@ -9,24 +8,11 @@
 #include "common/transforms.h"
 #include "common/url.h"
 #include "core/redactor.h"
+#include "core/strings.h"
 #include "net/curl_driver.h"
 
 namespace campus {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return char(std::tolower(c)); });
-  return out;
-}
 
 // What one transfer collects; lives in the coroutine frame of send().
 struct Transfer {
@@ -51,7 +37,7 @@ struct Transfer {
   static size_t on_header(char* data, size_t size, size_t count, void* self_ptr) {
     auto* self = static_cast<Transfer*>(self_ptr);
     const size_t n = size * count;
-    const std::string_view line = trim(std::string_view(data, n));
+    const std::string_view line = trim_view(std::string_view(data, n));
     if (line.rfind("HTTP/", 0) == 0) {
       self->response->headers.clear();  // a new response after a redirect or 100 Continue
       self->session->log(std::string("< ") + std::string(line));
@@ -59,8 +45,8 @@ struct Transfer {
     }
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) return n;
-    const std::string_view name = trim(line.substr(0, colon));
-    const std::string_view value = trim(line.substr(colon + 1));
+    const std::string_view name = trim_view(line.substr(0, colon));
+    const std::string_view value = trim_view(line.substr(colon + 1));
     self->session->log("< " + std::string(name) + ": " +
                        std::string(Redactor::is_sensitive_name(name) ? kRedacted : value));
     self->response->headers.emplace_back(lower(name), std::string(value));

@@ -9,6 +9,7 @@
 #include "core/duration.h"
 #include "core/hash.h"
 #include "core/redactor.h"
+#include "core/strings.h"
 #include "core/text_width.h"
 #include "http_settings.h"
 #include "net/curl_driver.h"
@@ -20,31 +21,9 @@ namespace {
 
 // Response headers worth keeping as evidence; credential-bearing ones are never kept.
 bool is_evidence_header(std::string_view name) {
-  auto is = [&](std::string_view wanted) {
-    return name.size() == wanted.size() &&
-           std::equal(name.begin(), name.end(), wanted.begin(), [](char a, char b) {
-             return std::tolower(static_cast<unsigned char>(a)) == b;
-           });
-  };
+  auto is = [&](std::string_view wanted) { return iequals(name, wanted); };
   return is("content-type") || is("content-length") || is("server") || is("location") ||
          is("cache-control") || is("www-authenticate");
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return char(std::tolower(c)); });
-  return s;
-}
-
-std::string_view trim_view(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
-
-std::string trim(std::string_view s) {
-  return std::string(trim_view(s));
 }
 
 // Everything one transfer collects; lives in the coroutine frame.
@@ -101,7 +80,7 @@ struct Exchange {
       }
       // Only the headers kept as evidence are stored.
       if (self->keep_headers && is_evidence_header(name))
-        self->headers.emplace_back(lower(std::string(name)), value);
+        self->headers.emplace_back(lower(name), value);
     }
     return n;
   }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/redactor.h"
+#include "core/strings.h"
 #include "core/yaml_json.h"
 
 namespace campus {
@@ -13,11 +14,6 @@ namespace {
 std::string upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return char(std::toupper(c)); });
-  return s;
-}
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return char(std::tolower(c)); });
   return s;
 }
 
