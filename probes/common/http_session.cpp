@@ -57,12 +57,7 @@ struct Transfer {
 }  // namespace
 
 void WebOptions::read(YamlMapReader& params) {
-  if (auto v = params.get("tls")) {
-    auto tr = v->map();
-    if (auto t = tr.get("verify")) tls_verify = t->boolean().value_or(true);
-    if (auto t = tr.get("ca_file")) ca_file = t->text();
-    tr.finish();
-  }
+  if (auto v = params.get("tls")) read_tls_block(*v, tls, {TlsKey::verify, TlsKey::ca_file});
   if (auto v = params.get("resolve")) {
     if (auto list = v->string_list()) {
       for (const auto& entry : *list) {
@@ -173,9 +168,9 @@ boost::asio::awaitable<WebResponse> WebSession::send(const WebRequest& request) 
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
   curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, options_.tls_verify ? 1L : 0L);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, options_.tls_verify ? 2L : 0L);
-  if (options_.ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_file->c_str());
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, options_.tls.verify ? 1L : 0L);
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, options_.tls.verify ? 2L : 0L);
+  if (options_.tls.ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, options_.tls.ca_file->c_str());
   for (const auto& entry : options_.resolve)
     resolve.append(entry);
   if (resolve.get()) curl_easy_setopt(e, CURLOPT_RESOLVE, resolve.get());

@@ -14,6 +14,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <curl/curl.h>
 
+#include "common/settings.h"
 #include "core/yaml_reader.h"
 #include "net/curl_handles.h"
 #include "probe/probe.h"
@@ -22,8 +23,7 @@ namespace campus {
 
 /// Transport settings shared by every request of a session; read from a check's params.
 struct WebOptions {
-  bool tls_verify = true;
-  std::optional<std::string> ca_file;
+  TlsSettings tls;  ///< verify and ca_file
   /// curl's --resolve entries, "host:port:address": reach a named virtual host on a given
   /// address without DNS (split-horizon campus names, or a test server on 127.0.0.1).
   std::vector<std::string> resolve;

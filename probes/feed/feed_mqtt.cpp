@@ -104,12 +104,13 @@ MqttOutcome wait_for_messages(const MqttQuery& q) {
     mosquitto_username_pw_set(mosq.get(), q.username->c_str(),
                               q.password ? q.password->c_str() : nullptr);
   }
-  if (q.tls) {
+  if (q.use_tls) {
+    const auto& ca_file = q.tls.ca_file;
     const int rc =
-        mosquitto_tls_set(mosq.get(), q.ca_file ? q.ca_file->c_str() : nullptr,
-                          q.ca_file ? nullptr : "/etc/ssl/certs", nullptr, nullptr, nullptr);
-    mosquitto_tls_insecure_set(mosq.get(), !q.tls_verify);
-    if (!q.tls_verify) mosquitto_tls_opts_set(mosq.get(), 0, nullptr, nullptr);
+        mosquitto_tls_set(mosq.get(), ca_file ? ca_file->c_str() : nullptr,
+                          ca_file ? nullptr : "/etc/ssl/certs", nullptr, nullptr, nullptr);
+    mosquitto_tls_insecure_set(mosq.get(), !q.tls.verify);
+    if (!q.tls.verify) mosquitto_tls_opts_set(mosq.get(), 0, nullptr, nullptr);
     if (rc != MOSQ_ERR_SUCCESS) {
       out.kind = FailureKind::tls;
       out.error = std::string("TLS setup failed: ") + mosquitto_strerror(rc);

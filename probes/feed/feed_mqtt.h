@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/settings.h"
 #include "feed_time.h"
 #include "probe/result.h"
 
@@ -17,9 +18,8 @@ struct MqttQuery {
   std::string topic;
   std::optional<std::string> username;
   std::optional<std::string> password;
-  bool tls = false;
-  bool tls_verify = true;
-  std::optional<std::string> ca_file;
+  bool use_tls = false;  ///< mqtts://
+  TlsSettings tls;       ///< verify and ca_file
   std::chrono::milliseconds wait{5000};
   /// Where a payload (JSON) carries its event time; without it a message's arrival is its time
   /// and retained messages, of unknown age, are ignored.

@@ -65,7 +65,7 @@ std::optional<FeedSettings> parse_feed_settings(ProbeSetup& setup) {
     const auto slash = rest.find('/');
     const std::string_view authority = rest.substr(0, slash);
     s.mqtt.topic = slash == std::string_view::npos ? "" : url_decode(rest.substr(slash + 1));
-    s.mqtt.tls = tls;
+    s.mqtt.use_tls = tls;
     s.mqtt.port = tls ? 8883 : 1883;
     const auto colon = authority.rfind(':');
     s.mqtt.host = std::string(authority.substr(0, colon));
@@ -170,10 +170,7 @@ std::optional<FeedSettings> parse_feed_settings(ProbeSetup& setup) {
         }
       }
       if (auto v = r.get("tls")) {
-        auto tr = v->map();
-        if (auto t = tr.get("verify")) s.mqtt.tls_verify = t->boolean().value_or(true);
-        if (auto t = tr.get("ca_file")) s.mqtt.ca_file = t->text();
-        tr.finish();
+        read_tls_block(*v, s.mqtt.tls, {TlsKey::verify, TlsKey::ca_file});
       }
     }
   });

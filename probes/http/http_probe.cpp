@@ -140,22 +140,22 @@ class HttpProbe final : public Probe {
       curl_easy_setopt(e, CURLOPT_PASSWORD, s_.auth_secret.value().c_str());
     }
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, x.request_headers.get());
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, s_.tls_verify ? 1L : 0L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, s_.tls_verify ? 2L : 0L);
-    if (s_.ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, s_.ca_file->c_str());
-    if (s_.cert_file) curl_easy_setopt(e, CURLOPT_SSLCERT, s_.cert_file->c_str());
-    if (s_.key_file) curl_easy_setopt(e, CURLOPT_SSLKEY, s_.key_file->c_str());
-    if (s_.tls_min_version) {
-      const long v = *s_.tls_min_version == "1.3"   ? CURL_SSLVERSION_TLSv1_3
-                     : *s_.tls_min_version == "1.2" ? CURL_SSLVERSION_TLSv1_2
-                     : *s_.tls_min_version == "1.1" ? CURL_SSLVERSION_TLSv1_1
-                                                    : CURL_SSLVERSION_TLSv1_0;
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, s_.tls.verify ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, s_.tls.verify ? 2L : 0L);
+    if (s_.tls.ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, s_.tls.ca_file->c_str());
+    if (s_.tls.cert_file) curl_easy_setopt(e, CURLOPT_SSLCERT, s_.tls.cert_file->c_str());
+    if (s_.tls.key_file) curl_easy_setopt(e, CURLOPT_SSLKEY, s_.tls.key_file->c_str());
+    if (s_.tls.min_version) {
+      const long v = *s_.tls.min_version == TlsVersion::v1_3   ? CURL_SSLVERSION_TLSv1_3
+                     : *s_.tls.min_version == TlsVersion::v1_2 ? CURL_SSLVERSION_TLSv1_2
+                     : *s_.tls.min_version == TlsVersion::v1_1 ? CURL_SSLVERSION_TLSv1_1
+                                                               : CURL_SSLVERSION_TLSv1_0;
       curl_easy_setopt(e, CURLOPT_SSLVERSION, v);
     }
     if (s_.proxy) curl_easy_setopt(e, CURLOPT_PROXY, s_.proxy->c_str());
     if (s_.ip_version == 4) curl_easy_setopt(e, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V4);
     if (s_.ip_version == 6) curl_easy_setopt(e, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V6);
-    if (s_.server_name) apply_server_name(x);
+    if (s_.tls.server_name) apply_server_name(x);
   }
 
   // TLS SNI and certificate name differ from the address: ask for the server name in the URL and
@@ -167,12 +167,12 @@ class HttpProbe final : public Probe {
         curl_url_get(url, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
       const std::string original = host;
       curl_free(host);
-      curl_url_set(url, CURLUPART_HOST, s_.server_name->c_str(), 0);
+      curl_url_set(url, CURLUPART_HOST, s_.tls.server_name->c_str(), 0);
       char* rewritten = nullptr;
       if (curl_url_get(url, CURLUPART_URL, &rewritten, 0) == CURLUE_OK) {
         curl_easy_setopt(x.easy.get(), CURLOPT_URL, rewritten);  // curl copies the string
         curl_free(rewritten);
-        x.connect_to.append(*s_.server_name + "::" + original + ":");
+        x.connect_to.append(*s_.tls.server_name + "::" + original + ":");
         curl_easy_setopt(x.easy.get(), CURLOPT_CONNECT_TO, x.connect_to.get());
       }
     }

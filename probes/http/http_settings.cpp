@@ -90,22 +90,9 @@ std::optional<HttpSettings> parse_http_settings(ProbeSetup& setup) {
     s.max_body_bytes = std::size_t(v->integer(1, std::int64_t(1) << 30).value_or(1 << 20));
   }
   if (auto v = r.get("tls")) {
-    auto tr = v->map();
-    if (auto t = tr.get("verify")) s.tls_verify = t->boolean().value_or(true);
-    if (auto t = tr.get("ca_file")) s.ca_file = t->text();
-    if (auto t = tr.get("cert_file")) s.cert_file = t->text();
-    if (auto t = tr.get("key_file")) s.key_file = t->text();
-    if (auto t = tr.get("server_name")) s.server_name = t->text();
-    if (auto t = tr.get("min_version")) {
-      if (auto text = t->string()) {
-        if (*text == "1.0" || *text == "1.1" || *text == "1.2" || *text == "1.3") {
-          s.tls_min_version = *text;
-        } else {
-          t->error("expected 1.0, 1.1, 1.2 or 1.3");
-        }
-      }
-    }
-    tr.finish();
+    read_tls_block(*v, s.tls,
+                   {TlsKey::verify, TlsKey::ca_file, TlsKey::cert_file, TlsKey::key_file,
+                    TlsKey::server_name, TlsKey::min_version});
   }
   if (auto v = r.get("auth")) {
     auto ar = v->map();

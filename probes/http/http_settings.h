@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/settings.h"
 #include "core/json_assertion.h"
 #include "core/regex.h"
 #include "probe/probe.h"
@@ -28,12 +29,8 @@ struct HttpSettings {
   std::optional<std::chrono::milliseconds> max_duration;
   std::size_t max_body_bytes = 1 << 20;
 
-  bool tls_verify = true;
-  std::optional<std::string> ca_file;
-  std::optional<std::string> cert_file;
-  std::optional<std::string> key_file;
-  std::optional<std::string> server_name;
-  std::optional<std::string> tls_min_version;  ///< "1.0" .. "1.3"
+  /// server_name: TLS SNI and certificate name when they differ from the URL's host.
+  TlsSettings tls;
 
   enum class Auth { none, basic, bearer } auth = Auth::none;
   std::string auth_user;  ///< not secret

@@ -151,9 +151,11 @@ class Session {
     const timeval limit = remaining();
     ldap_set_option(ld_.get(), LDAP_OPT_NETWORK_TIMEOUT, &limit);
     ldap_set_option(ld_.get(), LDAP_OPT_TIMEOUT, &limit);
-    const int require = s_.tls_verify ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER;
+    const int require = s_.tls.verify ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER;
     ldap_set_option(ld_.get(), LDAP_OPT_X_TLS_REQUIRE_CERT, &require);
-    if (s_.ca_file) ldap_set_option(ld_.get(), LDAP_OPT_X_TLS_CACERTFILE, s_.ca_file->c_str());
+    if (s_.tls.ca_file) {
+      ldap_set_option(ld_.get(), LDAP_OPT_X_TLS_CACERTFILE, s_.tls.ca_file->c_str());
+    }
     // Per-handle TLS settings take effect only in a new TLS context.
     const int is_server = 0;
     ldap_set_option(ld_.get(), LDAP_OPT_X_TLS_NEWCTX, &is_server);

@@ -14,12 +14,7 @@ std::optional<LdapSettings> parse_ldap_settings(ProbeSetup& setup) {
   }
   const bool ok = setup.read_params([&](YamlMapReader& r) {
     if (auto v = r.get("start_tls")) s.start_tls = v->boolean().value_or(false);
-    if (auto v = r.get("tls")) {
-      auto tr = v->map();
-      if (auto t = tr.get("verify")) s.tls_verify = t->boolean().value_or(true);
-      if (auto t = tr.get("ca_file")) s.ca_file = t->text();
-      tr.finish();
-    }
+    if (auto v = r.get("tls")) read_tls_block(*v, s.tls, {TlsKey::verify, TlsKey::ca_file});
     auto password_of = [&](const YamlValue& value, std::string* username) -> std::optional<Secret> {
       const SecretSet* set = setup.secret_set(value);
       if (!set) return std::nullopt;

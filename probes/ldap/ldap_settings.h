@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/settings.h"
 #include "core/secrets.h"
 #include "probe/probe.h"
 
@@ -14,8 +15,7 @@ namespace campus {
 struct LdapSettings {
   std::string uri;  ///< ldap://host:port or ldaps://host:port
   bool start_tls = false;
-  bool tls_verify = true;
-  std::optional<std::string> ca_file;
+  TlsSettings tls;  ///< verify and ca_file
 
   /// A service account to bind as first (for searching); anonymous when absent.
   struct Bind {

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <set>
 
+#include "common/settings.h"
 #include "core/redactor.h"
 #include "core/strings.h"
 #include "core/yaml_json.h"
@@ -15,27 +16,6 @@ std::string upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return char(std::toupper(c)); });
   return s;
-}
-
-std::optional<Regex> read_regex(const YamlValue& value) {
-  auto pattern = value.string();
-  if (!pattern) return std::nullopt;
-  std::string error;
-  auto re = Regex::compile(*pattern, error);
-  if (!re) value.error("bad regular expression /" + *pattern + "/: " + error);
-  return re;
-}
-
-std::vector<Regex> read_regex_list(const YamlValue& value) {
-  std::vector<Regex> out;
-  if (value.is_scalar()) {
-    if (auto re = read_regex(value)) out.push_back(std::move(*re));
-    return out;
-  }
-  for (const auto& item : value.items()) {
-    if (auto re = read_regex(item)) out.push_back(std::move(*re));
-  }
-  return out;
 }
 
 // Which variables exist at each point of the scenario, to reject a step that reads one that no

@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "common/settings.h"
 #include "common/tcp_connect.h"
 #include "core/text_width.h"
 #include "probe/registry.h"
@@ -32,9 +33,8 @@ struct Sip2Settings {
   std::optional<std::string> institution;
   std::optional<std::string> patron;
   Secret patron_password;
-  bool tls = false;
-  bool tls_verify = true;
-  std::optional<std::string> ca_file;
+  bool use_tls = false;
+  TlsSettings tls;  ///< verify and ca_file
   std::string encoding = "UTF-8";
   sip2::Options options;
 };
@@ -82,10 +82,9 @@ std::optional<Sip2Settings> parse_sip2_settings(ProbeSetup& setup) {
     }
     if (auto v = r.get("tls")) {
       auto tr = v->map();
-      s.tls = true;
-      if (auto t = tr.get("enabled")) s.tls = t->boolean().value_or(true);
-      if (auto t = tr.get("verify")) s.tls_verify = t->boolean().value_or(true);
-      if (auto t = tr.get("ca_file")) s.ca_file = t->text();
+      s.use_tls = true;
+      if (auto t = tr.get("enabled")) s.use_tls = t->boolean().value_or(true);
+      read_tls_keys(tr, s.tls, {TlsKey::verify, TlsKey::ca_file});
       tr.finish();
     }
     if (auto v = r.get("encoding")) {
@@ -155,10 +154,10 @@ class Conversation {
 
   asio::awaitable<std::optional<std::string>> start_tls() {
     tls_context_.set_default_verify_paths();
-    if (s_.ca_file) tls_context_.load_verify_file(*s_.ca_file);
+    if (s_.tls.ca_file) tls_context_.load_verify_file(*s_.tls.ca_file);
     tls_.emplace(socket_, tls_context_);
-    tls_->set_verify_mode(s_.tls_verify ? asio::ssl::verify_peer : asio::ssl::verify_none);
-    if (s_.tls_verify) {
+    tls_->set_verify_mode(s_.tls.verify ? asio::ssl::verify_peer : asio::ssl::verify_none);
+    if (s_.tls.verify) {
       tls_->set_verify_callback(asio::ssl::host_name_verification(s_.target.host));
     }
     SSL_set_tlsext_host_name(tls_->native_handle(), s_.target.host.c_str());
@@ -252,7 +251,7 @@ class Sip2Probe final : public Probe {
       r.measurements = result.measurements;
       return r;
     };
-    if (s_.tls) {
+    if (s_.use_tls) {
       if (auto problem = co_await conversation.start_tls())
         co_return fail(FailureKind::tls, *problem);
     }

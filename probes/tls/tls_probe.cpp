@@ -12,6 +12,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "common/settings.h"
 #include "common/tcp_connect.h"
 #include "core/duration.h"
 #include "net/host_port.h"
@@ -24,14 +25,26 @@ namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
 using asio::ip::tcp;
 
-struct TlsSettings {
+struct TlsProbeSettings {
   HostPort target;
-  std::string server_name;
-  std::optional<std::string> ca_file;
-  bool verify = true;
+  std::string server_name;  ///< tls.server_name, else the target's host
+  TlsSettings tls;          ///< verify, ca_file, min_version
   int min_days_left = 14;
-  std::optional<std::string> min_version;
 };
+
+int openssl_version(TlsVersion v) {
+  switch (v) {
+    case TlsVersion::v1_3:
+      return TLS1_3_VERSION;
+    case TlsVersion::v1_2:
+      return TLS1_2_VERSION;
+    case TlsVersion::v1_1:
+      return TLS1_1_VERSION;
+    case TlsVersion::v1_0:
+      break;
+  }
+  return TLS1_VERSION;
+}
 
 std::string name_of(X509_NAME* name) {
   if (!name) return "";
@@ -68,20 +81,17 @@ std::vector<std::string> subject_alt_names(X509* cert) {
 
 class TlsProbe final : public Probe {
  public:
-  explicit TlsProbe(TlsSettings s) : s_(std::move(s)) {}
+  explicit TlsProbe(TlsProbeSettings s) : s_(std::move(s)) {}
 
   asio::awaitable<ProbeResult> run(ProbeContext& ctx) override {
     ssl::context tls(ssl::context::tls_client);
-    if (s_.ca_file) {
-      tls.load_verify_file(*s_.ca_file);
+    if (s_.tls.ca_file) {
+      tls.load_verify_file(*s_.tls.ca_file);
     } else {
       tls.set_default_verify_paths();
     }
-    if (s_.min_version) {
-      SSL_CTX_set_min_proto_version(tls.native_handle(), *s_.min_version == "1.3"   ? TLS1_3_VERSION
-                                                         : *s_.min_version == "1.2" ? TLS1_2_VERSION
-                                                         : *s_.min_version == "1.1" ? TLS1_1_VERSION
-                                                                                    : TLS1_VERSION);
+    if (s_.tls.min_version) {
+      SSL_CTX_set_min_proto_version(tls.native_handle(), openssl_version(*s_.tls.min_version));
     }
     // Verify, but finish the handshake either way so the certificate can be reported; the
     // verification result is judged below.
@@ -143,7 +153,7 @@ class TlsProbe final : public Probe {
     boost::system::error_code ignored;
     stream.lowest_layer().close(ignored);
     result.evidence = evidence;
-    if (s_.verify && verify != X509_V_OK) {
+    if (s_.tls.verify && verify != X509_V_OK) {
       result.verdict = Verdict::fail;
       result.kind = FailureKind::tls;
       result.reason =
@@ -161,31 +171,22 @@ class TlsProbe final : public Probe {
   }
 
  private:
-  TlsSettings s_;
+  TlsProbeSettings s_;
 };
 
 std::unique_ptr<Probe> make_tls_probe(ProbeSetup& setup) {
-  TlsSettings s;
+  TlsProbeSettings s;
   auto target = setup.host_port_target("auth.example.edu.cn:443");
   if (!target) return nullptr;
   s.target = *target;
-  s.server_name = target->host;
   const bool ok = setup.read_params([&](YamlMapReader& r) {
-    if (auto v = r.get("server_name")) s.server_name = v->text().value_or(s.server_name);
-    if (auto v = r.get("ca_file")) s.ca_file = v->text();
-    if (auto v = r.get("verify")) s.verify = v->boolean().value_or(true);
+    // The TLS keys sit at the top of the params here, read in the order they always were.
+    read_tls_keys(r, s.tls, {TlsKey::server_name, TlsKey::ca_file, TlsKey::verify});
     if (auto v = r.get("min_days_left")) s.min_days_left = int(v->integer(0, 3650).value_or(14));
-    if (auto v = r.get("min_version")) {
-      if (auto t = v->string()) {
-        if (*t == "1.0" || *t == "1.1" || *t == "1.2" || *t == "1.3") {
-          s.min_version = *t;
-        } else {
-          v->error("expected 1.0, 1.1, 1.2 or 1.3");
-        }
-      }
-    }
+    read_tls_keys(r, s.tls, {TlsKey::min_version});
   });
   if (!ok) return nullptr;
+  s.server_name = s.tls.server_name.value_or(target->host);
   return std::make_unique<TlsProbe>(std::move(s));
 }
 
