@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <utility>
 
+#include "common/settings.h"
 #include "core/redactor.h"
 #include "core/text_width.h"
 #include "nagios_output.h"
@@ -101,12 +102,7 @@ std::optional<ExecSettings> parse_exec_settings(ProbeSetup& setup) {
     }
     if (auto v = r.get("directory")) s.directory = v->text();
     if (auto v = r.get("warning_is")) {
-      const auto w = v->string().value_or("");
-      if (w == "fail") {
-        s.warning_fails = true;
-      } else if (w != "pass") {
-        v->error("expected pass or fail");
-      }
+      read_enum(*v, s.warning_fails, {{"pass", false}, {"fail", true}});
     }
     if (auto v = r.get("max_output_bytes")) {
       s.max_output = std::size_t(v->integer(1024, 16 << 20).value_or(64 * 1024));

@@ -8,6 +8,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "common/settings.h"
 #include "core/duration.h"
 #include "probe/registry.h"
 
@@ -88,17 +89,8 @@ std::unique_ptr<Probe> make_dns_probe(ProbeSetup& setup) {
   s.name = setup.target;
   const bool ok = setup.read_params([&](YamlMapReader& r) {
     if (auto v = r.get("type")) {
-      if (auto t = v->string()) {
-        if (*t == "A") {
-          s.family = DnsSettings::Family::a;
-        } else if (*t == "AAAA") {
-          s.family = DnsSettings::Family::aaaa;
-        } else if (*t == "any") {
-          s.family = DnsSettings::Family::any;
-        } else {
-          v->error("expected A, AAAA or any");
-        }
-      }
+      using Family = DnsSettings::Family;
+      read_enum(*v, s.family, {{"A", Family::a}, {"AAAA", Family::aaaa}, {"any", Family::any}});
     }
     if (auto v = r.get("expect_addresses")) {
       if (auto list = v->string_list()) {

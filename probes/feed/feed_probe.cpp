@@ -8,6 +8,7 @@
 
 #include "common/curl_result.h"
 #include "common/http_session.h"
+#include "common/settings.h"
 #include "common/transforms.h"
 #include "core/duration.h"
 #include "core/text_width.h"
@@ -48,9 +49,9 @@ struct FeedSettings {
 std::optional<FeedSettings> parse_feed_settings(ProbeSetup& setup) {
   FeedSettings s;
   s.target = setup.target;
-  if (s.target.rfind("http://", 0) == 0 || s.target.rfind("https://", 0) == 0) {
+  if (has_url_scheme(s.target, {"http", "https"})) {
     s.source = FeedSettings::Source::http;
-  } else if (s.target.rfind("mqtt://", 0) == 0 || s.target.rfind("mqtts://", 0) == 0) {
+  } else if (has_url_scheme(s.target, {"mqtt", "mqtts"})) {
     s.source = FeedSettings::Source::mqtt;
   } else if (!s.target.empty() && s.target[0] == '/') {
     s.source = FeedSettings::Source::file;
@@ -60,7 +61,7 @@ std::optional<FeedSettings> parse_feed_settings(ProbeSetup& setup) {
     return std::nullopt;
   }
   if (s.source == FeedSettings::Source::mqtt) {
-    const bool tls = s.target.rfind("mqtts://", 0) == 0;
+    const bool tls = has_url_scheme(s.target, {"mqtts"});
     std::string_view rest = std::string_view(s.target).substr(tls ? 8 : 7);
     const auto slash = rest.find('/');
     const std::string_view authority = rest.substr(0, slash);
@@ -76,15 +77,6 @@ std::optional<FeedSettings> parse_feed_settings(ProbeSetup& setup) {
       return std::nullopt;
     }
   }
-  auto duration = [](const YamlValue& v, std::chrono::milliseconds& out) {
-    if (auto text = v.string()) {
-      if (auto d = parse_duration(*text)) {
-        out = *d;
-      } else {
-        v.error("expected a duration like 15m");
-      }
-    }
-  };
   const bool ok = setup.read_params([&](YamlMapReader& r) {
     if (auto v = r.get("source")) {
       const auto source = v->string().value_or("");
@@ -93,24 +85,17 @@ std::optional<FeedSettings> parse_feed_settings(ProbeSetup& setup) {
                            (source == "mqtt" && s.source == FeedSettings::Source::mqtt);
       if (!matches) v->error("source " + source + " does not match the target " + s.target);
     }
-    if (auto v = r.get("max_age")) duration(*v, s.max_age);
+    if (auto v = r.get("max_age")) s.max_age = read_duration(*v).value_or(s.max_age);
     if (auto v = r.get("min_events"))
       s.min_events = std::size_t(v->integer(0, 1000000).value_or(0));
-    if (auto v = r.get("window")) duration(*v, s.window);
+    if (auto v = r.get("window")) s.window = read_duration(*v).value_or(s.window);
     if (auto v = r.get("time_format")) {
-      const auto f = v->string().value_or("");
-      if (f == "auto")
-        s.time_format = TimeFormat::automatic;
-      else if (f == "rfc3339")
-        s.time_format = TimeFormat::rfc3339;
-      else if (f == "epoch_seconds")
-        s.time_format = TimeFormat::epoch_seconds;
-      else if (f == "epoch_milliseconds")
-        s.time_format = TimeFormat::epoch_milliseconds;
-      else if (f == "local")
-        s.time_format = TimeFormat::local;
-      else
-        v->error("expected auto, rfc3339, epoch_seconds, epoch_milliseconds or local");
+      read_enum(*v, s.time_format,
+                {{"auto", TimeFormat::automatic},
+                 {"rfc3339", TimeFormat::rfc3339},
+                 {"epoch_seconds", TimeFormat::epoch_seconds},
+                 {"epoch_milliseconds", TimeFormat::epoch_milliseconds},
+                 {"local", TimeFormat::local}});
     }
     if (auto v = r.get("time_zone")) {
       const auto z = v->string().value_or("");
@@ -150,15 +135,10 @@ std::optional<FeedSettings> parse_feed_settings(ProbeSetup& setup) {
     }
     if (s.source == FeedSettings::Source::file) {
       if (auto v = r.get("format")) {
-        const auto f = v->string().value_or("");
-        if (f == "eve")
-          s.file_format = FileFormat::eve;
-        else if (f == "syslog")
-          s.file_format = FileFormat::syslog;
-        else if (f == "mtime")
-          s.file_format = FileFormat::mtime;
-        else
-          v->error("expected eve, syslog or mtime");
+        read_enum(*v, s.file_format,
+                  {{"eve", FileFormat::eve},
+                   {"syslog", FileFormat::syslog},
+                   {"mtime", FileFormat::mtime}});
       }
       if (auto v = r.get("event_type")) s.event_type = v->text();
     }

@@ -3,36 +3,11 @@
 #include <algorithm>
 #include <utility>
 
-#include "core/duration.h"
-
 namespace campus {
-namespace {
-
-std::vector<Regex> read_regexes(const YamlValue& value) {
-  std::vector<Regex> out;
-  auto patterns = value.is_scalar() ? std::optional(std::vector<std::string>{*value.string()})
-                                    : value.string_list();
-  if (!patterns) return out;
-  for (const auto& p : *patterns) {
-    std::string error;
-    if (auto r = Regex::compile(p, error)) {
-      out.push_back(std::move(*r));
-    } else {
-      value.error("bad regular expression /" + p + "/: " + error);
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 std::optional<HttpSettings> parse_http_settings(ProbeSetup& setup) {
   HttpSettings s;
   s.url = setup.target;
-  if (s.url.rfind("http://", 0) != 0 && s.url.rfind("https://", 0) != 0) {
-    setup.target_value.error("expected an http:// or https:// URL");
-    return std::nullopt;
-  }
+  if (!check_url_scheme(setup.target_value, s.url, {"http", "https"})) return std::nullopt;
   if (!setup.params) return s;
   const auto errors_before = setup.params->source().diagnostics->size();
   auto r = setup.params->map();
@@ -66,26 +41,10 @@ std::optional<HttpSettings> parse_http_settings(ProbeSetup& setup) {
   }
   if (auto v = r.get("follow_redirects")) s.follow_redirects = v->boolean().value_or(true);
   if (auto v = r.get("max_redirects")) s.max_redirects = int(v->integer(0, 50).value_or(10));
-  if (auto v = r.get("body_must_match")) s.body_must_match = read_regexes(*v);
-  if (auto v = r.get("body_must_not_match")) s.body_must_not_match = read_regexes(*v);
-  if (auto v = r.get("json_assert")) {
-    if (auto list = v->string_list()) {
-      for (const auto& text : *list) {
-        std::string error;
-        if (auto a = JsonAssertion::parse(text, error)) {
-          s.json_assert.push_back(std::move(*a));
-        } else {
-          v->error(error);
-        }
-      }
-    }
-  }
-  if (auto v = r.get("max_duration")) {
-    if (auto text = v->string()) {
-      s.max_duration = parse_duration(*text);
-      if (!s.max_duration) v->error("expected a duration like 500ms or 2s");
-    }
-  }
+  if (auto v = r.get("body_must_match")) s.body_must_match = read_regex_list(*v);
+  if (auto v = r.get("body_must_not_match")) s.body_must_not_match = read_regex_list(*v);
+  if (auto v = r.get("json_assert")) s.json_assert = read_json_assertions(*v);
+  if (auto v = r.get("max_duration")) s.max_duration = read_duration(*v);
   if (auto v = r.get("max_body_bytes")) {
     s.max_body_bytes = std::size_t(v->integer(1, std::int64_t(1) << 30).value_or(1 << 20));
   }

@@ -7,9 +7,8 @@ namespace campus {
 std::optional<LdapSettings> parse_ldap_settings(ProbeSetup& setup) {
   LdapSettings s;
   s.uri = setup.target;
-  if (s.uri.rfind("ldap://", 0) != 0 && s.uri.rfind("ldaps://", 0) != 0) {
-    setup.target_value.error(
-        "expected an ldap:// or ldaps:// URI, e.g. ldaps://ldap.example.edu.cn");
+  if (!check_url_scheme(setup.target_value, s.uri, {"ldap", "ldaps"},
+                        "expected an ldap:// or ldaps:// URI, e.g. ldaps://ldap.example.edu.cn")) {
     return std::nullopt;
   }
   const bool ok = setup.read_params([&](YamlMapReader& r) {
@@ -58,16 +57,10 @@ std::optional<LdapSettings> parse_ldap_settings(ProbeSetup& setup) {
       LdapSettings::Search search;
       if (auto b = sr.required("base")) search.base = b->string().value_or("");
       if (auto sc = sr.get("scope")) {
-        const auto scope = sc->string().value_or("");
-        if (scope == "base") {
-          search.scope = LDAP_SCOPE_BASE;
-        } else if (scope == "one") {
-          search.scope = LDAP_SCOPE_ONELEVEL;
-        } else if (scope == "sub") {
-          search.scope = LDAP_SCOPE_SUBTREE;
-        } else {
-          sc->error("expected base, one or sub");
-        }
+        read_enum(*sc, search.scope,
+                  {{"base", int(LDAP_SCOPE_BASE)},
+                   {"one", int(LDAP_SCOPE_ONELEVEL)},
+                   {"sub", int(LDAP_SCOPE_SUBTREE)}});
       }
       if (auto f = sr.get("filter")) search.filter = f->text().value_or(search.filter);
       if (auto a = sr.get("attributes")) {

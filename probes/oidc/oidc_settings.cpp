@@ -1,12 +1,14 @@
 #include "oidc_settings.h"
 
+#include "common/settings.h"
+
 namespace campus {
 
 std::optional<OidcSettings> parse_oidc_settings(ProbeSetup& setup) {
   OidcSettings s;
   s.issuer = setup.target;
-  if (s.issuer.rfind("http://", 0) != 0 && s.issuer.rfind("https://", 0) != 0) {
-    setup.target_value.error("expected the issuer URL, e.g. https://auth.example.edu.cn");
+  if (!check_url_scheme(setup.target_value, s.issuer, {"http", "https"},
+                        "expected the issuer URL, e.g. https://auth.example.edu.cn")) {
     return std::nullopt;
   }
   while (!s.issuer.empty() && s.issuer.back() == '/')
@@ -18,18 +20,12 @@ std::optional<OidcSettings> parse_oidc_settings(ProbeSetup& setup) {
     s.web.read(r);
     if (auto v = r.get("grant")) {
       grant_value = v;
-      const auto g = v->string().value_or("");
-      if (g == "client_credentials") {
-        s.grant = OidcSettings::Grant::client_credentials;
-      } else if (g == "password") {
-        s.grant = OidcSettings::Grant::password;
-      } else if (g == "authorization_code") {
-        s.grant = OidcSettings::Grant::authorization_code;
-      } else if (g == "none") {
-        s.grant = OidcSettings::Grant::none;
-      } else {
-        v->error("expected client_credentials, password, authorization_code or none");
-      }
+      using Grant = OidcSettings::Grant;
+      read_enum(*v, s.grant,
+                {{"client_credentials", Grant::client_credentials},
+                 {"password", Grant::password},
+                 {"authorization_code", Grant::authorization_code},
+                 {"none", Grant::none}});
     }
     if (auto v = r.get("client")) {
       if (const SecretSet* set = setup.secret_set(*v)) {
@@ -44,12 +40,11 @@ std::optional<OidcSettings> parse_oidc_settings(ProbeSetup& setup) {
       }
     }
     if (auto v = r.get("client_auth")) {
-      const auto a = v->string().value_or("");
-      if (a == "client_secret_post" || a == "post") {
-        s.client_auth_basic = false;
-      } else if (a != "client_secret_basic" && a != "basic") {
-        v->error("expected client_secret_basic or client_secret_post");
-      }
+      read_enum(*v, s.client_auth_basic,
+                {{"client_secret_basic", true},
+                 {"client_secret_post", false},
+                 {"basic", true, false},
+                 {"post", false, false}});
     }
     if (auto v = r.get("credentials")) {
       if (auto account = setup.account(*v, "the test account")) {

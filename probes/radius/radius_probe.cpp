@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <openssl/rand.h>
 
+#include "common/settings.h"
 #include "core/duration.h"
 #include "net/host_port.h"
 #include "probe/registry.h"
@@ -45,7 +46,7 @@ std::optional<RadiusSettings> parse_radius_settings(ProbeSetup& setup) {
     return std::nullopt;
   }
   bool have_credentials = false;
-  std::optional<std::string> mode;
+  std::optional<bool> status_mode;  // mode: status (else auth); absent: by the credentials
   const bool ok = setup.read_params([&](YamlMapReader& r) {
     if (auto v = r.required("secret")) {
       if (const SecretSet* set = setup.secret_set(*v)) {
@@ -64,16 +65,11 @@ std::optional<RadiusSettings> parse_radius_settings(ProbeSetup& setup) {
       }
     }
     if (auto v = r.get("mode")) {
-      mode = v->string();
-      if (mode != "auth" && mode != "status") v->error("expected auth or status");
+      bool status = false;
+      if (read_enum(*v, status, {{"auth", false}, {"status", true}})) status_mode = status;
     }
     if (auto v = r.get("expect")) {
-      const auto e = v->string().value_or("");
-      if (e == "reject") {
-        s.expect_accept = false;
-      } else if (e != "accept") {
-        v->error("expected accept or reject");
-      }
+      read_enum(*v, s.expect_accept, {{"accept", true}, {"reject", false}});
     }
     if (auto v = r.get("nas_identifier")) s.nas_identifier = v->text().value_or(s.nas_identifier);
     if (auto v = r.get("nas_ip_address")) {
@@ -83,21 +79,13 @@ std::optional<RadiusSettings> parse_radius_settings(ProbeSetup& setup) {
       if (ec) v->error("expected an IPv4 address");
     }
     if (auto v = r.get("tries")) s.tries = int(v->integer(1, 10).value_or(3));
-    if (auto v = r.get("try_timeout")) {
-      if (auto text = v->string()) {
-        if (auto d = parse_duration(*text)) {
-          s.try_timeout = *d;
-        } else {
-          v->error("expected a duration like 2s");
-        }
-      }
-    }
+    if (auto v = r.get("try_timeout")) s.try_timeout = read_duration(*v).value_or(s.try_timeout);
     if (auto v = r.get("require_message_authenticator")) {
       s.require_message_authenticator = v->boolean().value_or(true);
     }
   });
   if (!ok) return std::nullopt;
-  s.status_server = mode ? *mode == "status" : !have_credentials;
+  s.status_server = status_mode.value_or(!have_credentials);
   if (!s.status_server && !have_credentials) {
     setup.params->error("mode auth needs params.credentials (a test account)");
     return std::nullopt;

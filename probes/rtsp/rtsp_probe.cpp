@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/curl_result.h"
+#include "common/settings.h"
 #include "core/redactor.h"
 #include "core/regex.h"
 #include "core/text_width.h"
@@ -29,9 +30,9 @@ struct RtspSettings {
 std::optional<RtspSettings> parse_rtsp_settings(ProbeSetup& setup) {
   RtspSettings s;
   s.url = setup.target;
-  if (s.url.rfind("rtsp://", 0) != 0) {
-    setup.target_value.error(
-        "expected an rtsp:// URL of the stream, e.g. rtsp://10.20.1.15:554/Streaming/Channels/101");
+  if (!check_url_scheme(setup.target_value, s.url, {"rtsp"},
+                        "expected an rtsp:// URL of the stream, e.g. "
+                        "rtsp://10.20.1.15:554/Streaming/Channels/101")) {
     return std::nullopt;
   }
   const bool ok = setup.read_params([&](YamlMapReader& r) {

@@ -143,16 +143,7 @@ std::optional<ExtractRule> read_extract(const YamlValue& value, Scope& scope) {
   if (auto v = r.get("form")) {
     ++sources;
     rule.source = ExtractRule::Source::form;
-    if (!v->is_null()) {
-      auto fr = v->map();
-      if (auto f = fr.get("id")) rule.form.id = f->text();
-      if (auto f = fr.get("name")) rule.form.name = f->text();
-      if (auto f = fr.get("action")) rule.form.action = f->text();
-      if (auto f = fr.get("index")) {
-        if (auto n = f->integer(0, 1000)) rule.form.index = std::size_t(*n);
-      }
-      fr.finish();
-    }
+    if (!v->is_null()) rule.form = read_form_selector(*v);
   }
   if (auto v = r.get("group")) rule.group = std::size_t(v->integer(0, 99).value_or(1));
   if (auto v = r.get("sensitive")) rule.sensitive = v->boolean().value_or(rule.sensitive);
@@ -242,18 +233,7 @@ std::optional<ScenarioStep> read_step(const YamlValue& value, std::size_t index,
         if (auto re = read_regex(item)) step.header_match.emplace_back(lower(name), std::move(*re));
       }
     }
-    if (auto e = er.get("json_assert")) {
-      if (auto list = e->string_list()) {
-        for (const auto& text : *list) {
-          std::string error;
-          if (auto a = JsonAssertion::parse(text, error)) {
-            step.json_assert.push_back(std::move(*a));
-          } else {
-            e->error(error);
-          }
-        }
-      }
-    }
+    if (auto e = er.get("json_assert")) step.json_assert = read_json_assertions(*e);
     er.finish();
   }
   if (auto v = r.get("extract")) {

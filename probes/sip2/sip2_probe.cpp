@@ -88,14 +88,11 @@ std::optional<Sip2Settings> parse_sip2_settings(ProbeSetup& setup) {
       tr.finish();
     }
     if (auto v = r.get("encoding")) {
-      const auto e = v->string().value_or("");
-      if (e == "utf-8" || e == "UTF-8") {
-        s.encoding = "UTF-8";
-      } else if (e == "gb18030" || e == "GB18030") {
-        s.encoding = "GB18030";
-      } else {
-        v->error("expected utf-8 or gb18030");
-      }
+      read_enum(*v, s.encoding,
+                {{"utf-8", "UTF-8"},
+                 {"gb18030", "GB18030"},
+                 {"UTF-8", "UTF-8", false},
+                 {"GB18030", "GB18030", false}});
     }
     if (auto v = r.get("error_detection")) s.options.error_detection = v->boolean().value_or(true);
     if (auto v = r.get("field_terminator")) {

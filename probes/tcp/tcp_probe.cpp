@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "common/settings.h"
 #include "common/tcp_connect.h"
 #include "core/duration.h"
 #include "core/regex.h"
@@ -101,13 +102,7 @@ std::unique_ptr<Probe> make_tcp_probe(ProbeSetup& setup) {
   s.target = *target;
   const bool ok = setup.read_params([&](YamlMapReader& r) {
     if (auto v = r.get("send")) s.send = v->string();
-    if (auto v = r.get("expect")) {
-      if (auto pattern = v->string()) {
-        std::string error;
-        s.expect = Regex::compile(*pattern, error);
-        if (!s.expect) v->error("bad regular expression: " + error);
-      }
-    }
+    if (auto v = r.get("expect")) s.expect = read_regex(*v);
     if (auto v = r.get("max_read_bytes")) {
       s.max_read_bytes = std::size_t(v->integer(1, 1 << 20).value_or(4096));
     }
