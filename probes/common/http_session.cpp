@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/curl_result.h"
+#include "common/curl_setup.h"
 #include "common/transforms.h"
 #include "common/url.h"
 #include "core/redactor.h"
@@ -154,23 +155,19 @@ boost::asio::awaitable<WebResponse> WebSession::send(const WebRequest& request) 
   // a browser tab would.
   curl_easy_reset(e);
   curl_easy_setopt(e, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error);
+  // Connections stay open for the session's next requests, as a browser's would.
+  apply_curl_setup(e, ctx_,
+                   {.error_buffer = error,
+                    .on_body = &Transfer::on_body,
+                    .on_header = &Transfer::on_header,
+                    .callback_data = &transfer,
+                    .tls = &options_.tls});
   if (request.browser) {
     curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");  // in-memory jar, nothing read or written
   }
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, long(ctx_.remaining().count()) + 1000L);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::on_body);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::on_header);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, &transfer);
-  curl_easy_setopt(e, CURLOPT_USERAGENT, "campus-probe");
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
   curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, options_.tls.verify ? 1L : 0L);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, options_.tls.verify ? 2L : 0L);
-  if (options_.tls.ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, options_.tls.ca_file->c_str());
   for (const auto& entry : options_.resolve)
     resolve.append(entry);
   if (resolve.get()) curl_easy_setopt(e, CURLOPT_RESOLVE, resolve.get());

@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/curl_result.h"
+#include "common/curl_setup.h"
 #include "core/duration.h"
 #include "core/hash.h"
 #include "core/redactor.h"
@@ -106,18 +107,14 @@ class HttpProbe final : public Probe {
   void configure(Exchange& x, ProbeContext& ctx) const {
     CURL* e = x.easy.get();
     curl_easy_setopt(e, CURLOPT_URL, s_.url.c_str());
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x.error);
     // A prober measures a fresh connection every time, as a user's first visit would.
-    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
-    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
-    // The runner's deadline is authoritative; curl's own limit only guarantees it stops.
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, long(ctx.remaining().count()) + 1000L);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Exchange::on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &x);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Exchange::on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, &x);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "campus-probe");
+    apply_curl_setup(e, ctx,
+                     {.error_buffer = x.error,
+                      .on_body = &Exchange::on_body,
+                      .on_header = &Exchange::on_header,
+                      .callback_data = &x,
+                      .fresh_connection = true,
+                      .tls = &s_.tls});
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, s_.follow_redirects ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, long(s_.max_redirects));
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
@@ -140,18 +137,6 @@ class HttpProbe final : public Probe {
       curl_easy_setopt(e, CURLOPT_PASSWORD, s_.auth_secret.value().c_str());
     }
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, x.request_headers.get());
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, s_.tls.verify ? 1L : 0L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, s_.tls.verify ? 2L : 0L);
-    if (s_.tls.ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, s_.tls.ca_file->c_str());
-    if (s_.tls.cert_file) curl_easy_setopt(e, CURLOPT_SSLCERT, s_.tls.cert_file->c_str());
-    if (s_.tls.key_file) curl_easy_setopt(e, CURLOPT_SSLKEY, s_.tls.key_file->c_str());
-    if (s_.tls.min_version) {
-      const long v = *s_.tls.min_version == TlsVersion::v1_3   ? CURL_SSLVERSION_TLSv1_3
-                     : *s_.tls.min_version == TlsVersion::v1_2 ? CURL_SSLVERSION_TLSv1_2
-                     : *s_.tls.min_version == TlsVersion::v1_1 ? CURL_SSLVERSION_TLSv1_1
-                                                               : CURL_SSLVERSION_TLSv1_0;
-      curl_easy_setopt(e, CURLOPT_SSLVERSION, v);
-    }
     if (s_.proxy) curl_easy_setopt(e, CURLOPT_PROXY, s_.proxy->c_str());
     if (s_.ip_version == 4) curl_easy_setopt(e, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V4);
     if (s_.ip_version == 6) curl_easy_setopt(e, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V6);

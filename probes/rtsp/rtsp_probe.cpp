@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/curl_result.h"
+#include "common/curl_setup.h"
 #include "common/settings.h"
 #include "core/redactor.h"
 #include "core/regex.h"
@@ -109,14 +110,12 @@ class RtspProbe final : public Probe {
     t.log = &ctx.log;
     curl_easy_setopt(e, CURLOPT_URL, s_.url.c_str());
     curl_easy_setopt(e, CURLOPT_RTSP_STREAM_URI, s_.url.c_str());
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, long(ctx.remaining().count()) + 1000L);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "campus-probe");
+    // OPTIONS and DESCRIBE share one connection, as RTSP clients do.
+    apply_curl_setup(e, ctx,
+                     {.error_buffer = error,
+                      .on_body = &Transfer::on_body,
+                      .on_header = &Transfer::on_header,
+                      .callback_data = &t});
     if (s_.credentials) {
       curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC | CURLAUTH_DIGEST);
       curl_easy_setopt(e, CURLOPT_USERNAME, s_.credentials->first.c_str());

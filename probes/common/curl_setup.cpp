@@ -1,0 +1,50 @@
+#include "common/curl_setup.h"
+
+namespace campus {
+namespace {
+
+long curl_ssl_version(TlsVersion v) {
+  switch (v) {
+    case TlsVersion::v1_3:
+      return CURL_SSLVERSION_TLSv1_3;
+    case TlsVersion::v1_2:
+      return CURL_SSLVERSION_TLSv1_2;
+    case TlsVersion::v1_1:
+      return CURL_SSLVERSION_TLSv1_1;
+    case TlsVersion::v1_0:
+      break;
+  }
+  return CURL_SSLVERSION_TLSv1_0;
+}
+
+}  // namespace
+
+void apply_curl_setup(CURL* e, const ProbeContext& ctx, const CurlSetup& setup) {
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  if (setup.error_buffer) curl_easy_setopt(e, CURLOPT_ERRORBUFFER, setup.error_buffer);
+  if (setup.fresh_connection) {
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+  }
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, long(ctx.remaining().count()) + 1000L);
+  if (setup.on_body) {
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, setup.on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, setup.callback_data);
+  }
+  if (setup.on_header) {
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, setup.on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, setup.callback_data);
+  }
+  curl_easy_setopt(e, CURLOPT_USERAGENT, "campus-probe");
+  if (const TlsSettings* tls = setup.tls) {
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, tls->verify ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, tls->verify ? 2L : 0L);
+    if (tls->ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, tls->ca_file->c_str());
+    if (tls->cert_file) curl_easy_setopt(e, CURLOPT_SSLCERT, tls->cert_file->c_str());
+    if (tls->key_file) curl_easy_setopt(e, CURLOPT_SSLKEY, tls->key_file->c_str());
+    if (tls->min_version)
+      curl_easy_setopt(e, CURLOPT_SSLVERSION, curl_ssl_version(*tls->min_version));
+  }
+}
+
+}  // namespace campus

@@ -1,0 +1,30 @@
+#pragma once
+// The libcurl easy-handle options every curl-based probe sets alike: no signals, curl's error
+// text, the run's deadline, the user agent, the transfer callbacks and the TLS settings.
+
+#include <curl/curl.h>
+
+#include "common/settings.h"
+#include "probe/probe.h"
+
+namespace campus {
+
+struct CurlSetup {
+  /// CURL_ERROR_SIZE bytes for curl's own account of a failure; nullptr: none.
+  char* error_buffer = nullptr;
+  /// Body and header callbacks, both given `callback_data`; nullptr: curl's defaults.
+  curl_write_callback on_body = nullptr;
+  curl_write_callback on_header = nullptr;
+  void* callback_data = nullptr;
+  /// A new connection for this transfer, closed after it, as a user's first visit would make.
+  bool fresh_connection = false;
+  /// Peer verification, trust, client certificate and minimum version; nullptr: curl's defaults.
+  const TlsSettings* tls = nullptr;
+};
+
+/// Applies `setup` to `easy` for a transfer of the run `ctx`: curl's own timeout is the run's
+/// remaining time plus a second, as the runner's deadline is the one that counts and curl's
+/// limit only guarantees that it stops. Allocates nothing.
+void apply_curl_setup(CURL* easy, const ProbeContext& ctx, const CurlSetup& setup);
+
+}  // namespace campus
