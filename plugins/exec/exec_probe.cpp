@@ -212,6 +212,7 @@ class ExecProbe final : public Probe {
   Redactor redactor_;
 };
 
+// Besides the settings, the probe needs the check's timeout (to stop the plugin in time).
 std::unique_ptr<Probe> make_exec_probe(ProbeSetup& setup) {
   auto settings = parse_exec_settings(setup);
   if (!settings) return nullptr;
@@ -220,6 +221,11 @@ std::unique_ptr<Probe> make_exec_probe(ProbeSetup& setup) {
 
 }  // namespace
 
-CAMPUS_REGISTER_PROBE("exec", make_exec_probe);
+CAMPUS_REGISTER_PROBE("exec", make_exec_probe,
+                      .measurements = {
+                          {"plugin_perfdata",
+                           "A plugin's performance data, in base units (seconds, bytes)"},
+                          {"plugin_exit_code",
+                           "Exit status of the plugin (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)"}});
 
 }  // namespace campus

@@ -344,14 +344,13 @@ class CasProbe final : public Probe {
   CasSettings s_;
 };
 
-std::unique_ptr<Probe> make_cas_probe(ProbeSetup& setup) {
-  auto settings = parse_cas_settings(setup);
-  if (!settings) return nullptr;
-  return std::make_unique<CasProbe>(std::move(*settings));
-}
-
 }  // namespace
 
-CAMPUS_REGISTER_PROBE("cas", make_cas_probe);
+CAMPUS_REGISTER_PROBE(
+    "cas", probe_from_settings<CasProbe>(parse_cas_settings),
+    .measurements = {
+        {"cas_login_duration_seconds", "Time the CAS login (form post or TGT request) took"},
+        {"cas_ticket_duration_seconds", "Time the service ticket request took (REST)"},
+        {"cas_validate_duration_seconds", "Time the ticket validation took"}});
 
 }  // namespace campus

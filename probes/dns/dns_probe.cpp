@@ -84,7 +84,7 @@ class DnsProbe final : public Probe {
   DnsSettings s_;
 };
 
-std::unique_ptr<Probe> make_dns_probe(ProbeSetup& setup) {
+std::optional<DnsSettings> parse_dns_settings(ProbeSetup& setup) {
   DnsSettings s;
   s.name = setup.target;
   const bool ok = setup.read_params([&](YamlMapReader& r) {
@@ -106,12 +106,14 @@ std::unique_ptr<Probe> make_dns_probe(ProbeSetup& setup) {
       }
     }
   });
-  if (!ok) return nullptr;
-  return std::make_unique<DnsProbe>(std::move(s));
+  if (!ok) return std::nullopt;
+  return s;
 }
 
 }  // namespace
 
-CAMPUS_REGISTER_PROBE("dns", make_dns_probe);
+CAMPUS_REGISTER_PROBE("dns", probe_from_settings<DnsProbe>(parse_dns_settings),
+                      .measurements = {{"dns_answers", "Addresses in the last DNS answer",
+                                        "probe_dns_answer_rrs"}});
 
 }  // namespace campus

@@ -347,14 +347,12 @@ class FeedProbe final : public Probe {
   std::shared_ptr<const FeedSettings> s_;
 };
 
-std::unique_ptr<Probe> make_feed_probe(ProbeSetup& setup) {
-  auto settings = parse_feed_settings(setup);
-  if (!settings) return nullptr;
-  return std::make_unique<FeedProbe>(std::move(*settings));
-}
-
 }  // namespace
 
-CAMPUS_REGISTER_PROBE("feed", make_feed_probe);
+CAMPUS_REGISTER_PROBE("feed", probe_from_settings<FeedProbe>(parse_feed_settings),
+                      .measurements = {
+                          {"feed_last_event_age_seconds", "Age of the newest event in the feed"},
+                          {"feed_events_seen", "Events with a readable time seen in the last run"},
+                          {"feed_events_in_window", "Events within the configured window"}});
 
 }  // namespace campus

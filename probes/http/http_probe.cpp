@@ -288,14 +288,22 @@ class HttpProbe final : public Probe {
   HttpSettings s_;
 };
 
-std::unique_ptr<Probe> make_http_probe(ProbeSetup& setup) {
-  auto settings = parse_http_settings(setup);
-  if (!settings) return nullptr;
-  return std::make_unique<HttpProbe>(std::move(*settings));
-}
-
 }  // namespace
 
-CAMPUS_REGISTER_PROBE("http", make_http_probe);
+// blackbox_exporter's http prober names its measurements and phases so (DNS is "resolve"), and
+// dashboards built for it work unchanged.
+CAMPUS_REGISTER_PROBE(
+    "http", probe_from_settings<HttpProbe>(parse_http_settings),
+    .measurements =
+        {{"http_status_code", "HTTP status code of the last response", "probe_http_status_code"},
+         {"http_content_length_bytes", "Body bytes received in the last run",
+          "probe_http_content_length"},
+         {"http_redirects", "Redirects followed in the last run", "probe_http_redirects"},
+         {"http_tls_version", "TLS version of the last HTTPS run (1.2 = 12, 1.3 = 13)",
+          "probe_tls_version_info"},
+         {"tls_cert_not_after_timestamp_seconds",
+          "Expiry (notAfter) of the peer's leaf certificate", "probe_ssl_earliest_cert_expiry"}},
+    .blackbox_phase_metric = "probe_http_duration_seconds",
+    .blackbox_phase_names = {{"dns", "resolve"}});
 
 }  // namespace campus

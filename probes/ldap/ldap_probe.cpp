@@ -55,14 +55,9 @@ class LdapProbe final : public Probe {
   std::shared_ptr<const LdapSettings> s_;
 };
 
-std::unique_ptr<Probe> make_ldap_probe(ProbeSetup& setup) {
-  auto settings = parse_ldap_settings(setup);
-  if (!settings) return nullptr;
-  return std::make_unique<LdapProbe>(std::move(*settings));
-}
-
 }  // namespace
 
-CAMPUS_REGISTER_PROBE("ldap", make_ldap_probe);
+CAMPUS_REGISTER_PROBE("ldap", probe_from_settings<LdapProbe>(parse_ldap_settings),
+                      .measurements = {{"ldap_search_entries", "Entries the search returned"}});
 
 }  // namespace campus

@@ -438,14 +438,13 @@ class OidcProbe final : public Probe {
   OidcSettings s_;
 };
 
-std::unique_ptr<Probe> make_oidc_probe(ProbeSetup& setup) {
-  auto settings = parse_oidc_settings(setup);
-  if (!settings) return nullptr;
-  return std::make_unique<OidcProbe>(std::move(*settings));
-}
-
 }  // namespace
 
-CAMPUS_REGISTER_PROBE("oidc", make_oidc_probe);
+CAMPUS_REGISTER_PROBE(
+    "oidc", probe_from_settings<OidcProbe>(parse_oidc_settings),
+    .measurements = {
+        {"oidc_login_duration_seconds", "Time the provider's login form took (authorization code)"},
+        {"oidc_token_duration_seconds", "Time the token endpoint took"},
+        {"oidc_id_token_lifetime_seconds", "Seconds until the id_token expires"}});
 
 }  // namespace campus

@@ -260,14 +260,11 @@ class RadiusProbe final : public Probe {
   RadiusSettings s_;
 };
 
-std::unique_ptr<Probe> make_radius_probe(ProbeSetup& setup) {
-  auto settings = parse_radius_settings(setup);
-  if (!settings) return nullptr;
-  return std::make_unique<RadiusProbe>(std::move(*settings));
-}
-
 }  // namespace
 
-CAMPUS_REGISTER_PROBE("radius", make_radius_probe);
+CAMPUS_REGISTER_PROBE("radius", probe_from_settings<RadiusProbe>(parse_radius_settings),
+                      .measurements = {{"radius_round_trip_seconds",
+                                        "Round trip of the answered RADIUS request"},
+                                       {"radius_tries", "Sends until the RADIUS server answered"}});
 
 }  // namespace campus

@@ -216,14 +216,11 @@ class RtspProbe final : public Probe {
   RtspSettings s_;
 };
 
-std::unique_ptr<Probe> make_rtsp_probe(ProbeSetup& setup) {
-  auto settings = parse_rtsp_settings(setup);
-  if (!settings) return nullptr;
-  return std::make_unique<RtspProbe>(std::move(*settings));
-}
-
 }  // namespace
 
-CAMPUS_REGISTER_PROBE("rtsp", make_rtsp_probe);
+CAMPUS_REGISTER_PROBE(
+    "rtsp", probe_from_settings<RtspProbe>(parse_rtsp_settings),
+    .measurements = {{"rtsp_options_duration_seconds", "Time the RTSP OPTIONS request took"},
+                     {"rtsp_describe_duration_seconds", "Time the RTSP DESCRIBE request took"}});
 
 }  // namespace campus

@@ -27,14 +27,11 @@ class ScenarioProbe final : public Probe {
   ScenarioSettings s_;
 };
 
-std::unique_ptr<Probe> make_scenario_probe(ProbeSetup& setup) {
-  auto settings = parse_scenario_settings(setup);
-  if (!settings) return nullptr;
-  return std::make_unique<ScenarioProbe>(std::move(*settings));
-}
-
 }  // namespace
 
-CAMPUS_REGISTER_PROBE("scenario", make_scenario_probe);
+CAMPUS_REGISTER_PROBE("scenario", probe_from_settings<ScenarioProbe>(parse_scenario_settings),
+                      .measurements = {
+                          {"scenario_steps", "Steps of the scenario"},
+                          {"scenario_steps_passed", "Steps that passed in the last run"}});
 
 }  // namespace campus

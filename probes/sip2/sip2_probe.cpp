@@ -378,14 +378,11 @@ class Sip2Probe final : public Probe {
   Sip2Settings s_;
 };
 
-std::unique_ptr<Probe> make_sip2_probe(ProbeSetup& setup) {
-  auto settings = parse_sip2_settings(setup);
-  if (!settings) return nullptr;
-  return std::make_unique<Sip2Probe>(std::move(*settings));
-}
-
 }  // namespace
 
-CAMPUS_REGISTER_PROBE("sip2", make_sip2_probe);
+CAMPUS_REGISTER_PROBE("sip2", probe_from_settings<Sip2Probe>(parse_sip2_settings),
+                      .measurements = {
+                          {"sip2_acs_online", "1 if the SIP2 ACS reports itself online"},
+                          {"sip2_patron_charged_items", "Items charged to the test patron"}});
 
 }  // namespace campus

@@ -95,10 +95,10 @@ class TcpProbe final : public Probe {
   TcpSettings s_;
 };
 
-std::unique_ptr<Probe> make_tcp_probe(ProbeSetup& setup) {
+std::optional<TcpSettings> parse_tcp_settings(ProbeSetup& setup) {
   TcpSettings s;
   auto target = setup.host_port_target("127.0.0.1:25 or [::1]:25");
-  if (!target) return nullptr;
+  if (!target) return std::nullopt;
   s.target = *target;
   const bool ok = setup.read_params([&](YamlMapReader& r) {
     if (auto v = r.get("send")) s.send = v->string();
@@ -107,12 +107,12 @@ std::unique_ptr<Probe> make_tcp_probe(ProbeSetup& setup) {
       s.max_read_bytes = std::size_t(v->integer(1, 1 << 20).value_or(4096));
     }
   });
-  if (!ok) return nullptr;
-  return std::make_unique<TcpProbe>(std::move(s));
+  if (!ok) return std::nullopt;
+  return s;
 }
 
 }  // namespace
 
-CAMPUS_REGISTER_PROBE("tcp", make_tcp_probe);
+CAMPUS_REGISTER_PROBE("tcp", probe_from_settings<TcpProbe>(parse_tcp_settings));
 
 }  // namespace campus

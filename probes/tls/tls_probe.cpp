@@ -174,10 +174,10 @@ class TlsProbe final : public Probe {
   TlsProbeSettings s_;
 };
 
-std::unique_ptr<Probe> make_tls_probe(ProbeSetup& setup) {
+std::optional<TlsProbeSettings> parse_tls_settings(ProbeSetup& setup) {
   TlsProbeSettings s;
   auto target = setup.host_port_target("auth.example.edu.cn:443");
-  if (!target) return nullptr;
+  if (!target) return std::nullopt;
   s.target = *target;
   const bool ok = setup.read_params([&](YamlMapReader& r) {
     // The TLS keys sit at the top of the params here, read in the order they always were.
@@ -185,13 +185,19 @@ std::unique_ptr<Probe> make_tls_probe(ProbeSetup& setup) {
     if (auto v = r.get("min_days_left")) s.min_days_left = int(v->integer(0, 3650).value_or(14));
     read_tls_keys(r, s.tls, {TlsKey::min_version});
   });
-  if (!ok) return nullptr;
+  if (!ok) return std::nullopt;
   s.server_name = s.tls.server_name.value_or(target->host);
-  return std::make_unique<TlsProbe>(std::move(s));
+  return s;
 }
 
 }  // namespace
 
-CAMPUS_REGISTER_PROBE("tls", make_tls_probe);
+CAMPUS_REGISTER_PROBE(
+    "tls", probe_from_settings<TlsProbe>(parse_tls_settings),
+    .measurements = {
+        {"tls_chain_verified", "1 if the certificate chain verified"},
+        {"tls_cert_not_after_timestamp_seconds", "Expiry (notAfter) of the peer's leaf certificate",
+         "probe_ssl_earliest_cert_expiry"},
+        {"tls_cert_days_left", "Days until the peer's leaf certificate expires"}});
 
 }  // namespace campus
