@@ -123,18 +123,19 @@ int Daemon::run() {
 }
 
 void Daemon::apply(CheckPlan plan) {
-  if (plan_.config && (plan.config->agent.listen_host != plan_.config->agent.listen_host ||
-                       plan.config->agent.listen_port != plan_.config->agent.listen_port)) {
+  const auto& before = plan_->config;
+  if (before && (plan.config->agent.listen_host != before->agent.listen_host ||
+                 plan.config->agent.listen_port != before->agent.listen_port)) {
     log_.warn("agent.listen changed; the new address takes effect after a restart");
   }
-  // The old plan lives until the end of this function: runs in flight hold their checks, and
-  // native plugins stay loaded while a probe made from them exists.
-  std::swap(plan_, plan);
-  redactor_ = Redactor(plan_.config->secrets.values());
+  // The old plan lives on while anything holds it: runs in flight hold their checks, and native
+  // plugins stay loaded while a probe made from them exists.
+  plan_ = std::make_shared<const CheckPlan>(std::move(plan));
+  redactor_ = Redactor(plan_->config->secrets.values());
   log_.set_redactor(redactor_);
-  pipeline_.set_config(plan_.config, plan_.probes);
-  scheduler_->set_concurrency(plan_.config->agent.concurrency);
-  scheduler_->set_checks(plan_.checks);
+  pipeline_.set_config(plan_->config, plan_->probes);
+  scheduler_->set_concurrency(plan_->config->agent.concurrency);
+  scheduler_->set_checks(plan_->checks);
 }
 
 std::string Daemon::reload() {
@@ -149,7 +150,7 @@ std::string Daemon::reload() {
     return diagnostics.str();
   }
   apply(std::move(*plan));
-  log_.info("reloaded " + config_path_ + ": " + config_summary(*plan_.config, catalog_));
+  log_.info("reloaded " + config_path_ + ": " + config_summary(*plan_->config, catalog_));
   return "";
 }
 
@@ -184,7 +185,7 @@ void Daemon::request_stop() {
   boost::system::error_code ignored;
   signals_.cancel(ignored);
   const auto grace =
-      plan_.config ? plan_.config->agent.shutdown_grace : Duration(std::chrono::seconds(5));
+      plan_->config ? plan_->config->agent.shutdown_grace : Duration(std::chrono::seconds(5));
   const auto give_up = std::chrono::steady_clock::now() + grace;
   // Let runs in flight finish, up to the grace period; then cancel what is left.
   auto poll = std::make_shared<std::function<void()>>();

@@ -58,9 +58,10 @@ class Daemon {
   bool ready() const { return ready_; }
 
   const Catalog& catalog() const { return catalog_; }
-  std::shared_ptr<const Config> config() const { return plan_.config; }
-  /// The running checks and the probe types they were built from.
-  const CheckPlan& plan() const { return plan_; }
+  std::shared_ptr<const Config> config() const { return plan_->config; }
+  /// The running checks and the probe types they were built from. Holding it keeps them (and a
+  /// native plugin's library) alive across a reload.
+  std::shared_ptr<const CheckPlan> plan() const { return plan_; }
   /// Every check's and indicator's state.
   const IndicatorState& indicators() const { return pipeline_.state(); }
   const ResultStore& results() const { return store_; }
@@ -87,7 +88,7 @@ class Daemon {
   std::unique_ptr<CheckRunner> runner_;
   std::unique_ptr<Scheduler> scheduler_;
   Redactor redactor_;
-  CheckPlan plan_;
+  std::shared_ptr<const CheckPlan> plan_ = std::make_shared<const CheckPlan>();
   // The pipeline and its sinks, in the order they are fed.
   ResultPipeline pipeline_;
   ResultStore store_;

@@ -189,13 +189,14 @@ boost::asio::awaitable<HttpResponse> handle_http(Daemon& daemon, const HttpReque
   if (path == "/probe") {
     const auto id = query_param(target, "check");
     if (!id) co_return text(req, http::status::bad_request, "missing ?check=ID\n");
-    const auto* found = daemon.plan().find(*id);
+    // Holding the plan keeps the check's probe type (and a plugin's library) alive across a
+    // reload during the run.
+    const auto plan = daemon.plan();
+    const auto* found = plan->find(*id);
     if (!found) co_return text(req, http::status::not_found, "no check '" + *id + "'\n");
     const std::shared_ptr<const Check> check = *found;
-    // Keeps the probe types (and a plugin's library) alive across a reload during the run.
-    const ProbeRegistry probes = daemon.plan().probes;
     const RunRecord record = co_await run_check(daemon, check);
-    const ProbeType* type = probes.type(check->probe_type);
+    const ProbeType* type = plan->probes.type(check->probe_type);
     if (query_param(target, "debug").value_or("") == "true") {
       co_return text(req, http::status::ok,
                      describe_run(record, daemon.redactor()) +
