@@ -73,9 +73,10 @@ th{background:#f4f4f4}.met{color:#176f2c}.failing{color:#b00020;font-weight:bold
       reason = html_escape(redactor.text(state->last->reason));
       when = rfc3339_utc(state->last->started);
     }
-    // The latest failing run's step log, folded: why it failed, even if it failed at night.
+    // While a check fails, its failing run's step log, folded: why it failed, even at night.
     const auto& failures = daemon.results().failures_of(c->id);
-    if (!failures.empty() && failures.front()->log) {
+    const bool failing = state && state->last && state->last->verdict != Verdict::pass;
+    if (failing && !failures.empty() && failures.front()->log) {
       const auto& failed = *failures.front();
       reason += "<details><summary>step log of the failing run at " + rfc3339_utc(failed.started) +
                 "</summary><pre>" + html_escape(redactor.text(failed.log->text())) +

@@ -17,8 +17,7 @@ void ResultPipeline::set_config(std::shared_ptr<const Config> config, const Prob
     }
   }
   state_.set_config(config, same);
-  const auto previous = std::move(config_);  // `same` views ids of both configs until the end
-  config_ = std::move(config);
+  config_ = std::move(config);  // `same` views the ids of the new config, which this keeps
   const ConfigChange change{*config_, probes, state_, same};
   for (auto* sink : sinks_)
     sink->configure(change);
