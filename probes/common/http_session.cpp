@@ -185,10 +185,10 @@ boost::asio::awaitable<WebResponse> WebSession::send(const WebRequest& request) 
   for (const auto& [name, value] : request.headers)
     headers.append(name + ": " + value);
   if (headers.get()) curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
-  if (request.basic_auth) {
-    curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-    curl_easy_setopt(e, CURLOPT_USERNAME, request.basic_auth->first.c_str());
-    curl_easy_setopt(e, CURLOPT_PASSWORD, request.basic_auth->second.c_str());
+  if (const auto& account = request.basic_auth ? request.basic_auth : request.digest_auth) {
+    curl_easy_setopt(e, CURLOPT_HTTPAUTH, request.basic_auth ? CURLAUTH_BASIC : CURLAUTH_DIGEST);
+    curl_easy_setopt(e, CURLOPT_USERNAME, account->first.c_str());
+    curl_easy_setopt(e, CURLOPT_PASSWORD, account->second.c_str());
   }
 
   log("> " + request.method + " " + request.url);
@@ -196,6 +196,7 @@ boost::asio::awaitable<WebResponse> WebSession::send(const WebRequest& request) 
     log("> " + name + ": " + std::string(Redactor::is_sensitive_name(name) ? kRedacted : value));
   }
   if (request.basic_auth) log("> Authorization: Basic [redacted]");
+  if (request.digest_auth && !request.basic_auth) log("> Authorization: Digest [redacted]");
   if (request.body) log("> body: " + request.body->substr(0, 512));
 
   const auto started = std::chrono::steady_clock::now();

@@ -44,6 +44,9 @@ struct WebRequest {
   bool browser = true;
   /// HTTP Basic credentials (e.g. an OAuth client); the password never reaches the log.
   std::optional<std::pair<std::string, std::string>> basic_auth;
+  /// HTTP Digest credentials (RFC 7616; cameras, door controllers), answered to the server's
+  /// 401 challenge; the password never reaches the log. Not together with basic_auth.
+  std::optional<std::pair<std::string, std::string>> digest_auth;
 };
 
 struct WebResponse {

@@ -38,6 +38,7 @@ struct FeedSettings {
   std::string timestamp = "/timestamp";
   WebOptions web;
   std::optional<std::pair<std::string, std::string>> basic;
+  std::optional<std::pair<std::string, std::string>> digest;
   std::optional<std::string> bearer;
   // file
   FileFormat file_format = FileFormat::eve;
@@ -117,15 +118,25 @@ std::optional<FeedSettings> parse_feed_settings(ProbeSetup& setup) {
       s.web.read(r);
       if (auto v = r.get("auth")) {
         auto ar = v->map();
-        if (auto b = ar.get("basic")) {
-          if (auto account = setup.account(*b, "basic auth")) {
+        auto basic = ar.get("basic");
+        auto bearer = ar.get("bearer");
+        auto digest = ar.get("digest");
+        if (int(bool(basic)) + int(bool(bearer)) + int(bool(digest)) > 1)
+          v->error("give one of basic, bearer or digest, not several");
+        if (basic) {
+          if (auto account = setup.account(*basic, "basic auth")) {
             s.basic = std::pair(account->username, account->password.value());
           }
         }
-        if (auto b = ar.get("bearer")) {
-          if (const SecretSet* set = setup.secret_set(*b)) {
+        if (digest) {
+          if (auto account = setup.account(*digest, "digest auth")) {
+            s.digest = std::pair(account->username, account->password.value());
+          }
+        }
+        if (bearer) {
+          if (const SecretSet* set = setup.secret_set(*bearer)) {
             if (!set->token)
-              b->error("bearer auth needs a secret with a token");
+              bearer->error("bearer auth needs a secret with a token");
             else
               s.bearer = set->token->value();
           }
@@ -198,6 +209,10 @@ class FeedProbe final : public Probe {
     if (s_->basic) {
       session.hide(s_->basic->second);
       request.basic_auth = s_->basic;
+    }
+    if (s_->digest) {
+      session.hide(s_->digest->second);
+      request.digest_auth = s_->digest;
     }
     const WebResponse r = co_await session.send(request);
     nlohmann::json evidence = {{"source", "http"}, {"url", s_->target}, {"status", r.status}};

@@ -131,8 +131,10 @@ class HttpProbe final : public Probe {
       x.request_headers.append(name + ": " + value);
     if (s_.auth == HttpSettings::Auth::bearer) {
       x.request_headers.append("Authorization: Bearer " + s_.auth_secret.value());
-    } else if (s_.auth == HttpSettings::Auth::basic) {
-      curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    } else if (s_.auth != HttpSettings::Auth::none) {
+      // Digest: libcurl answers the server's 401 challenge (RFC 7616) on the same transfer.
+      curl_easy_setopt(e, CURLOPT_HTTPAUTH,
+                       s_.auth == HttpSettings::Auth::digest ? CURLAUTH_DIGEST : CURLAUTH_BASIC);
       curl_easy_setopt(e, CURLOPT_USERNAME, s_.auth_user.c_str());
       curl_easy_setopt(e, CURLOPT_PASSWORD, s_.auth_secret.value().c_str());
     }

@@ -57,11 +57,13 @@ std::optional<HttpSettings> parse_http_settings(ProbeSetup& setup) {
     auto ar = v->map();
     auto basic = ar.get("basic");
     auto bearer = ar.get("bearer");
-    if (basic && bearer) {
-      v->error("give either basic or bearer, not both");
-    } else if (basic) {
-      if (auto account = setup.account(*basic, "basic auth")) {
-        s.auth = HttpSettings::Auth::basic;
+    auto digest = ar.get("digest");
+    if (int(bool(basic)) + int(bool(bearer)) + int(bool(digest)) > 1) {
+      v->error("give one of basic, bearer or digest, not several");
+    } else if (basic || digest) {
+      const auto& given = basic ? *basic : *digest;
+      if (auto account = setup.account(given, basic ? "basic auth" : "digest auth")) {
+        s.auth = basic ? HttpSettings::Auth::basic : HttpSettings::Auth::digest;
         s.auth_user = account->username;
         s.auth_secret = account->password;
       }
@@ -75,7 +77,7 @@ std::optional<HttpSettings> parse_http_settings(ProbeSetup& setup) {
         }
       }
     } else {
-      v->error("expected basic: SECRET or bearer: SECRET");
+      v->error("expected basic: SECRET, bearer: SECRET or digest: SECRET");
     }
     ar.finish();
   }

@@ -32,7 +32,7 @@ struct HttpSettings {
   /// server_name: TLS SNI and certificate name when they differ from the URL's host.
   TlsSettings tls;
 
-  enum class Auth { none, basic, bearer } auth = Auth::none;
+  enum class Auth { none, basic, bearer, digest } auth = Auth::none;
   std::string auth_user;  ///< not secret
   Secret auth_secret;     ///< password or token
 

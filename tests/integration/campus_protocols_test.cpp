@@ -257,6 +257,27 @@ TEST_CASE("feed: an HTTP JSON feed is fresh, stale, empty, garbage or from the f
         std::string::npos);
 }
 
+TEST_CASE("feed: an HTTP feed behind Digest auth, with the right and a wrong password") {
+  setenv("CAMPUS_TEST_FEED_CAMERA_USER", "camera", 1);
+  setenv("CAMPUS_TEST_FEED_CAMERA_PASS", "digest-pw-7616", 1);
+  setenv("CAMPUS_TEST_FEED_CAMERA_WRONG", "wrong-feed-pw", 1);
+  const std::string secrets =
+      "  cam: {username_env: CAMPUS_TEST_FEED_CAMERA_USER, password_env: "
+      "CAMPUS_TEST_FEED_CAMERA_PASS}\n"
+      "  cam_bad: {username_env: CAMPUS_TEST_FEED_CAMERA_USER, password_env: "
+      "CAMPUS_TEST_FEED_CAMERA_WRONG}\n";
+  const auto target = "http://127.0.0.1:" + server("MISBEHAVE_DIGEST_PORT") + "/events";
+  auto r = run_feed(target, "{timestamp: /time, max_age: 10m, auth: {digest: cam}}", secrets);
+  INFO(r.result.reason);
+  CHECK(r.result.verdict == Verdict::pass);
+  CHECK(r.log->text().find("Authorization: Digest [redacted]") != std::string::npos);
+  CHECK(r.log->text().find("digest-pw-7616") == std::string::npos);
+  auto bad = run_feed(target, "{timestamp: /time, auth: {digest: cam_bad}}", secrets);
+  CHECK(bad.result.kind == FailureKind::auth_rejected);
+  CHECK(bad.result.reason == "expected status 2xx, got 401");
+  CHECK(bad.log->text().find("wrong-feed-pw") == std::string::npos);
+}
+
 TEST_CASE("feed: MQTT messages arrive, on plain, password and TLS listeners") {
   const std::string topic = "campus/door/events";
   const std::string publisher =

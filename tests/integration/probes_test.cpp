@@ -84,6 +84,38 @@ TEST_CASE("http: basic auth from secrets passes, a wrong password is auth_reject
   CHECK(bad.log->text().find("wrong-pw") == std::string::npos);
 }
 
+TEST_CASE("http: digest auth answers a camera's challenge, a wrong password is auth_rejected") {
+  setenv("CAMPUS_TEST_CAMERA_USER", "camera", 1);
+  setenv("CAMPUS_TEST_CAMERA_PASS", "digest-pw-7616", 1);
+  setenv("CAMPUS_TEST_CAMERA_WRONG", "wrong-digest-pw", 1);
+  const std::string secrets =
+      "secrets:\n"
+      "  cam: {username_env: CAMPUS_TEST_CAMERA_USER, password_env: CAMPUS_TEST_CAMERA_PASS}\n"
+      "  cam_bad: {username_env: CAMPUS_TEST_CAMERA_USER, password_env: "
+      "CAMPUS_TEST_CAMERA_WRONG}\n";
+  const auto target =
+      "http://127.0.0.1:" + server("MISBEHAVE_DIGEST_PORT") + "/ISAPI/System/deviceInfo";
+  auto good = run_check(secrets + one_check("http", target,
+                                            "    params: {auth: {digest: cam}, json_assert: "
+                                            "['/status == ok']}\n"),
+                        "t");
+  INFO(good.result.reason);
+  CHECK(good.result.verdict == Verdict::pass);
+  CHECK(good.result.measurement("http_status_code") == 200);
+  CHECK(good.log->text().find("digest-pw-7616") == std::string::npos);
+  CHECK(good.result.evidence.dump().find("digest-pw-7616") == std::string::npos);
+  // The same account over Basic is refused: the endpoint only takes Digest.
+  auto basic =
+      run_check(secrets + one_check("http", target, "    params: {auth: {basic: cam}}\n"), "t");
+  CHECK(basic.result.kind == FailureKind::auth_rejected);
+  auto bad = run_check(
+      secrets + one_check("http", target, "    params: {auth: {digest: cam_bad}}\n"), "t");
+  CHECK(bad.result.kind == FailureKind::auth_rejected);
+  CHECK(bad.result.reason == "expected status 2xx, got 401");
+  CHECK(bad.log->text().find("wrong-digest-pw") == std::string::npos);
+  CHECK(bad.result.evidence.dump().find("wrong-digest-pw") == std::string::npos);
+}
+
 TEST_CASE("http: body and JSON assertions fail as bad_content naming what was wrong") {
   auto r = run("http", http_base() + "/status.json", "    params: {body_must_match: 'degraded'}\n");
   CHECK(r.result.kind == FailureKind::bad_content);

@@ -4,7 +4,12 @@
   reset   accepts, reads the request, then resets the connection (RST)
   drip    answers an HTTP request one byte per second
   banner  greets every connection like a mail server ("220 campus-test ESMTP ready") and closes
+  digest  a camera's HTTP API behind Digest authentication (RFC 7616, MD5, qop=auth) for the
+          user "camera" with password "digest-pw-7616": 401 with a challenge, 200 with JSON
 Prints MISBEHAVE_<NAME>_PORT=<port> lines once listening, then serves until killed."""
+import hashlib
+import os
+import re
 import socket
 import struct
 import sys
@@ -57,6 +62,64 @@ def banner(conn):
         conn.close()
 
 
+DIGEST_REALM, DIGEST_USER, DIGEST_PASSWORD = "campus-camera", "camera", "digest-pw-7616"
+digest_nonces = set()
+
+
+def md5(text):
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+def digest_accepts(method, authorization):
+    if not authorization.lower().startswith("digest "):
+        return False
+    f = dict((k.lower(), a if a else b) for k, a, b in
+             re.findall(r'(\w+)=(?:"([^"]*)"|([^\s,]+))', authorization[7:]))
+    if f.get("username") != DIGEST_USER or f.get("realm") != DIGEST_REALM or \
+            f.get("nonce") not in digest_nonces or f.get("qop") != "auth":
+        return False
+    ha1 = md5("%s:%s:%s" % (DIGEST_USER, DIGEST_REALM, DIGEST_PASSWORD))
+    ha2 = md5("%s:%s" % (method, f.get("uri", "")))
+    expected = md5(":".join([ha1, f["nonce"], f.get("nc", ""), f.get("cnonce", ""), "auth", ha2]))
+    return f.get("response") == expected
+
+
+def digest(conn):
+    try:
+        reader = conn.makefile("rb")
+        while True:
+            line = reader.readline().decode("latin-1")
+            if not line:
+                return
+            method = line.split(" ")[0]
+            headers = {}
+            while True:
+                h = reader.readline().decode("latin-1").rstrip("\r\n")
+                if not h:
+                    break
+                name, _, value = h.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            length = int(headers.get("content-length", "0"))
+            if length:
+                reader.read(length)
+            if digest_accepts(method, headers.get("authorization", "")):
+                now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+                body = b'{"status":"ok","device":"door-controller","time":"%s"}' % now.encode()
+                head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            else:
+                nonce = os.urandom(16).hex()
+                digest_nonces.add(nonce)
+                body = b'{"error":"unauthorized"}'
+                head = ("HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n"
+                        'WWW-Authenticate: Digest realm="%s", qop="auth", algorithm=MD5, '
+                        'nonce="%s", opaque="0123abcd"\r\n' % (DIGEST_REALM, nonce))
+            conn.sendall((head + "Content-Length: %d\r\n\r\n" % len(body)).encode() + body)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
 def serve(sock, handler):
     while True:
         conn, _ = sock.accept()
@@ -64,7 +127,7 @@ def serve(sock, handler):
 
 
 held = []
-modes = {"silent": silent, "reset": reset, "drip": drip, "banner": banner}
+modes = {"silent": silent, "reset": reset, "drip": drip, "banner": banner, "digest": digest}
 sockets = {name: listener() for name in modes}
 for name, sock in sockets.items():
     threading.Thread(target=serve, args=(sock, modes[name]), daemon=True).start()

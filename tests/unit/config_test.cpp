@@ -169,6 +169,30 @@ TEST_CASE_FIXTURE(Fixture, "broken configs name file, line, key path and what wa
   }
 }
 
+TEST_CASE_FIXTURE(Fixture, "digest auth takes an account and is not combined with basic") {
+  const std::string secrets =
+      "secrets:\n  sso_test: {username_env: SSO_USER, password_env: SSO_PASS}\n"
+      "  user_only: {username: camera}\n";
+  const std::string http = "checks:\n  - id: a\n    probe: http\n    target: http://127.0.0.1/\n";
+  const std::string feed = "checks:\n  - id: a\n    probe: feed\n    target: http://127.0.0.1/\n";
+  CHECK(errors(secrets + http + "    params: {auth: {basic: sso_test, digest: sso_test}}\n") ==
+        "campus.yaml:8:20: checks[0].params.auth: give one of basic, bearer or digest, not "
+        "several\n");
+  CHECK(errors(secrets + http + "    params: {auth: {digest: user_only}}\n") ==
+        "campus.yaml:8:29: checks[0].params.auth.digest: digest auth needs a secret with username "
+        "and password\n");
+  CHECK(errors(secrets + feed + "    params: {auth: {basic: sso_test, digest: sso_test}}\n") ==
+        "campus.yaml:8:20: checks[0].params.auth: give one of basic, bearer or digest, not "
+        "several\n");
+  CHECK(errors(secrets + feed + "    params: {auth: {digest: user_only}}\n") ==
+        "campus.yaml:8:29: checks[0].params.auth.digest: digest auth needs a secret with username "
+        "and password\n");
+  Diagnostics d;
+  CHECK(load(secrets + http + "    params: {auth: {digest: sso_test}}\n", d));
+  INFO(d.str());
+  CHECK(load(secrets + feed + "    params: {auth: {digest: sso_test}}\n", d));
+}
+
 TEST_CASE_FIXTURE(Fixture, "all problems are reported at once") {
   const auto text = std::string("agent: {concurrency: 0}\nchecks:\n") +
                     "  - {id: a, probe: nope, target: x}\n" +
