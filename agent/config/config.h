@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "core/active_window.h"
 #include "core/diagnostic.h"
 #include "core/duration.h"
 #include "core/secrets.h"
@@ -69,6 +70,7 @@ struct CheckSpec {
   std::vector<std::string> indicators;
   int retries = 0;          ///< extra attempts within one run for resolve/connect/timeout failures
   int fail_after = 1;       ///< consecutive failing runs before the indicators see a failure
+  std::optional<ActiveWindow> active;  ///< when the check may run; always when absent
   int line = 0;             ///< where the check is defined, for messages
   std::string fingerprint;  ///< changes whenever anything that affects a run changes
 
@@ -84,6 +86,8 @@ struct Config {
   EvidenceSettings evidence;
   PushSettings push;
   std::map<std::string, IndicatorPolicy> indicator_policies;
+  /// Named date ranges (teaching terms, course-selection weeks) that checks' windows refer to.
+  std::map<std::string, std::vector<DateRange>, std::less<>> calendars;
   std::vector<std::shared_ptr<const CheckSpec>> checks;
 
   /// The check with this id, or nullptr. O(1); valid once index_checks() has run after the last

@@ -78,6 +78,7 @@ class ConfigParser {
     if (auto v = reader.get("evidence")) parse_evidence(*v);
     if (auto v = reader.get("push")) parse_push(*v);
     if (auto v = reader.get("indicators")) parse_indicator_policies(*v);
+    if (auto v = reader.get("calendars")) parse_calendars(*v);
     if (auto v = reader.required("checks")) parse_checks(*v);
     reader.finish();
   }
@@ -285,6 +286,101 @@ class ConfigParser {
     }
   }
 
+  // calendars: {NAME: ["2026-09-01..2027-01-20", "2026-12-25"]}
+  void parse_calendars(const YamlValue& value) {
+    auto r = value.map();
+    for (auto& [name, entry] : r.entries()) {
+      std::vector<DateRange> ranges;
+      for (const auto& item : entry.items()) {
+        auto text = item.string();
+        if (!text) continue;
+        const auto dots = text->find("..");
+        const auto first = parse_civil_date(text->substr(0, dots));
+        const auto last =
+            dots == std::string::npos ? first : parse_civil_date(text->substr(dots + 2));
+        if (!first || !last) {
+          item.error("expected a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD, got '" + *text +
+                     "'");
+        } else if (*last < *first) {
+          item.error("the range '" + *text + "' ends before it starts");
+        } else {
+          ranges.push_back({*first, *last});
+        }
+      }
+      if (entry.is_list() && entry.items().empty())
+        entry.error("a calendar needs at least one date");
+      config_.calendars[name] = std::move(ranges);
+    }
+  }
+
+  // active: {days: [mon, fri], hours: "07:30-22:00", timezone: "+08:00", calendar: NAME}
+  std::optional<ActiveWindow> read_window(const YamlValue& value) {
+    auto r = value.map();
+    if (!r.valid()) return std::nullopt;
+    ActiveWindow w;
+    if (auto v = r.get("days")) {
+      if (auto names = v->string_list()) {
+        w.days = 0;
+        static const char* const kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+        for (const auto& name : *names) {
+          int found = -1;
+          for (int d = 0; d < 7; ++d) {
+            if (name == kDays[d]) found = d;
+          }
+          if (found < 0) {
+            v->error("expected mon, tue, wed, thu, fri, sat or sun, got '" + name + "'");
+          } else {
+            w.days |= std::uint8_t(1u << found);
+          }
+        }
+        if (names->empty()) v->error("the window never opens: no days");
+      }
+    }
+    if (auto v = r.get("hours")) {
+      if (auto text = v->string()) {
+        const auto dash = text->find('-');
+        const auto from = parse_clock_time(text->substr(0, dash));
+        const auto to =
+            dash == std::string::npos ? std::nullopt : parse_clock_time(text->substr(dash + 1));
+        if (!from || !to) {
+          v->error("expected HH:MM-HH:MM, e.g. 07:30-22:00, got '" + *text + "'");
+        } else if (*from == *to) {
+          v->error("the window never opens: '" + *text + "' is empty");
+        } else {
+          w.from_minute = *from;
+          w.to_minute = *to;
+        }
+      }
+    }
+    if (auto v = r.get("timezone")) {
+      if (auto text = v->string()) {
+        if (auto offset = parse_fixed_utc_offset(*text)) {
+          w.offset_minutes = *offset;
+        } else {
+          v->error("expected a fixed UTC offset such as +08:00 (or Asia/Shanghai), got '" + *text +
+                   "'");
+        }
+      }
+    }
+    if (auto v = r.get("calendar")) {
+      if (auto name = v->text()) {
+        auto it = config_.calendars.find(*name);
+        if (it == config_.calendars.end()) {
+          std::string known;
+          for (const auto& [n, ranges] : config_.calendars)
+            known += (known.empty() ? "" : ", ") + n;
+          v->error("unknown calendar '" + *name + "'" +
+                   (known.empty() ? " (the config has no calendars:)" : " (known: " + known + ")"));
+        } else {
+          w.calendar = *name;
+          w.dates = it->second;
+        }
+      }
+    }
+    r.finish();
+    return w;
+  }
+
   std::map<std::string, std::string> read_labels(const YamlValue& value) {
     std::map<std::string, std::string> out;
     auto r = value.map();
@@ -364,6 +460,7 @@ class ConfigParser {
         }
       }
     }
+    if (auto v = r.get("active")) check->active = read_window(*v);
     if (auto v = r.get("retries")) check->retries = int(v->integer(0, 10).value_or(0));
     if (auto v = r.get("fail_after")) check->fail_after = int(v->integer(1, 100).value_or(1));
     auto params = r.get("params");

@@ -67,6 +67,7 @@ bool Daemon::start() {
                                   [this](RunRecord r) { pipeline_.publish(std::move(r)); });
   scheduler_->on_lag([this](double s) { metrics_.observe_scheduler_lag(s); });
   scheduler_->on_skip([this](const CheckSpec& c) { pipeline_.skipped(c); });
+  scheduler_->on_window([this](const CheckSpec& c, bool in) { pipeline_.window(c, in); });
   if (shared->evidence.enabled) {
     try {
       EvidenceLog::Options options;

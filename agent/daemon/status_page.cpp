@@ -73,6 +73,10 @@ th{background:#f4f4f4}.met{color:#176f2c}.failing{color:#b00020;font-weight:bold
       reason = html_escape(redactor.text(state->last->reason));
       when = rfc3339_utc(state->last->started);
     }
+    if (c->active && state && !state->in_window) {
+      when += (when.empty() ? "" : "<br>") + std::string("out of its window (") +
+              html_escape(c->active->describe()) + ")";
+    }
     // While a check fails, its failing run's step log, folded: why it failed, even at night.
     const auto& failures = daemon.results().failures_of(c->id);
     const bool failing = state && state->last && state->last->verdict != Verdict::pass;

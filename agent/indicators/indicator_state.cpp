@@ -95,6 +95,10 @@ void IndicatorState::record(const CheckSpec& check, const LastRun& run) {
   state.last = run;
 }
 
+void IndicatorState::set_in_window(const CheckSpec& check, bool in_window) {
+  states_[check.id].in_window = in_window;
+}
+
 const CheckState* IndicatorState::check(std::string_view id) const {
   auto it = states_.find(id);
   return it == states_.end() ? nullptr : &it->second;

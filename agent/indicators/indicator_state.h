@@ -47,6 +47,9 @@ struct CheckState {
   bool ever_passed = false;
   std::uint64_t runs = 0;
   std::uint64_t passes = 0;
+  /// False while the check is outside its `active:` window (it does not run; its indicators
+  /// keep the last verdict from inside the window).
+  bool in_window = true;
 
   CheckStanding standing(int fail_after) const;
 };
@@ -72,6 +75,7 @@ class IndicatorState {
                   const std::unordered_set<std::string_view>& same);
   /// Counts one run of `check`.
   void record(const CheckSpec& check, const LastRun& run);
+  void set_in_window(const CheckSpec& check, bool in_window);
 
   const CheckState* check(std::string_view id) const;
   /// Every indicator of `edition`, in catalog order.

@@ -34,6 +34,12 @@ void ResultPipeline::publish(RunRecord run) {
     sink->publish(publication);
 }
 
+void ResultPipeline::window(const CheckSpec& check, bool in_window) {
+  state_.set_in_window(check, in_window);
+  for (auto* sink : sinks_)
+    sink->window(check, in_window);
+}
+
 void ResultPipeline::skipped(const CheckSpec& check) {
   for (auto* sink : sinks_)
     sink->skipped(check);

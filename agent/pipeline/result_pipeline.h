@@ -49,6 +49,8 @@ class ResultSink {
   virtual void publish(const Publication& publication) = 0;
   /// A run of `check` was not started because the previous one was still going.
   virtual void skipped(const CheckSpec& check) { (void)check; }
+  /// `check` entered (true) or left (false) its `active:` window.
+  virtual void window(const CheckSpec& check, bool in_window) { (void)check, (void)in_window; }
 };
 
 /// Not thread-safe: used on the io_context's thread only.
@@ -65,6 +67,7 @@ class ResultPipeline {
   void set_config(std::shared_ptr<const Config> config, const ProbeRegistry& probes);
   void publish(RunRecord record);
   void skipped(const CheckSpec& check);
+  void window(const CheckSpec& check, bool in_window);
 
   const IndicatorState& state() const { return state_; }
   const Config* config() const { return config_.get(); }

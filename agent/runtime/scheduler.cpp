@@ -36,6 +36,7 @@ void Scheduler::set_checks(const std::vector<std::shared_ptr<const Check>>& chec
       entry->running = it->second->running;  // the old run still occupies its slot
     }
     next.emplace(spec->id, entry);
+    in_window(*entry);  // say at once when a new check starts outside its window
     const auto now = std::chrono::steady_clock::now();
     const auto offset = spread_offset(spec->id, spec->interval);
     // Align to the interval grid so that the offset is the same after any restart.
@@ -68,9 +69,23 @@ void Scheduler::arm(const std::shared_ptr<Entry>& entry) {
   });
 }
 
+bool Scheduler::in_window(Entry& entry) {
+  const auto& active = entry.spec->active;
+  if (!active) return true;
+  const bool inside = active->contains(std::chrono::system_clock::now());
+  if (!entry.window_told || inside != entry.in_window) {
+    entry.window_told = true;
+    entry.in_window = inside;
+    if (on_window_) on_window_(*entry.spec, inside);
+  }
+  return inside;
+}
+
 void Scheduler::on_due(const std::shared_ptr<Entry>& entry) {
   const auto now = std::chrono::steady_clock::now();
-  if (entry->running || entry->queued) {
+  if (!in_window(*entry)) {
+    // Outside its window the check does not run; its indicators keep the last verdict.
+  } else if (entry->running || entry->queued) {
     if (on_skip_) on_skip_(*entry->spec);
   } else if (running_ < concurrency_) {
     if (on_lag_) on_lag_(to_seconds(now - entry->due));

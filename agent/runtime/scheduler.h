@@ -32,12 +32,15 @@ class Scheduler {
   using LagObserver = std::function<void(double)>;
   /// Called when a run is skipped because the previous one is still going.
   using SkipObserver = std::function<void(const CheckSpec&)>;
+  /// Called when a check with an `active:` window enters (true) or leaves (false) it.
+  using WindowObserver = std::function<void(const CheckSpec&, bool in_window)>;
 
   Scheduler(boost::asio::io_context& io, CheckRunner& runner, int concurrency,
             ResultHandler on_result);
 
   void on_lag(LagObserver observer) { on_lag_ = std::move(observer); }
   void on_skip(SkipObserver observer) { on_skip_ = std::move(observer); }
+  void on_window(WindowObserver observer) { on_window_ = std::move(observer); }
   void set_concurrency(int concurrency);
 
   /// Makes `checks` the scheduled set. A check whose fingerprint is unchanged keeps its timer
@@ -59,12 +62,16 @@ class Scheduler {
     std::chrono::steady_clock::time_point due;
     bool running = false;
     bool queued = false;
+    bool in_window = true;
+    bool window_told = false;  // whether the observer has heard of this entry's window
   };
 
   void arm(const std::shared_ptr<Entry>& entry);
   void on_due(const std::shared_ptr<Entry>& entry);
   void launch(const std::shared_ptr<Entry>& entry);
   void drain_queue();
+  /// Whether the entry's check may run now; tells the observer when that changes.
+  bool in_window(Entry& entry);
 
   boost::asio::io_context& io_;
   CheckRunner& runner_;
@@ -74,6 +81,7 @@ class Scheduler {
   ResultHandler on_result_;
   LagObserver on_lag_;
   SkipObserver on_skip_;
+  WindowObserver on_window_;
   std::map<std::string, std::shared_ptr<Entry>> entries_;
   std::deque<std::weak_ptr<Entry>> queue_;
 };

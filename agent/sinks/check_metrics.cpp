@@ -140,6 +140,14 @@ void CheckMetrics::count_skipped(const CheckSpec& check) {
   row.skipped += 1;
 }
 
+void CheckMetrics::set_in_window(const CheckSpec& check, bool in_window) {
+  std::lock_guard lock(mutex_);
+  Row& row = rows_[check.id];
+  row.probe = check.probe_type;
+  row.system = check.system();
+  row.in_window = in_window ? 1 : 0;
+}
+
 void CheckMetrics::retain(const std::function<bool(std::string_view)>& is_same) {
   std::lock_guard lock(mutex_);
   std::erase_if(rows_, [&](const auto& row) { return !is_same(row.first); });
@@ -182,6 +190,12 @@ void CheckMetrics::for_each_family(Sink& sink) const {
               "Runs not started because the previous run was still going", MetricType::Counter);
   for (const auto& [id, r] : rows_) {
     if (r.skipped > 0) sink.sample(id, {}, r.skipped);
+  }
+  sink.family("campus_probe_in_window",
+              "1 while the check is inside its active window, 0 outside (checks with one only)",
+              MetricType::Gauge);
+  for (const auto& [id, r] : rows_) {
+    if (r.in_window >= 0) sink.sample(id, {}, r.in_window);
   }
   sink.family("campus_probe_last_run_timestamp_seconds",
               "When the check's last run ended (Unix time)", MetricType::Gauge);

@@ -26,6 +26,8 @@ class CheckMetrics final : public prometheus::Collectable {
   /// Publishes one run of `check`.
   void record(const CheckSpec& check, const ProbeResult& result, double now_seconds);
   void count_skipped(const CheckSpec& check);
+  /// Whether a check with an `active:` window is inside it now.
+  void set_in_window(const CheckSpec& check, bool in_window);
   /// Forgets every check for which `is_same` is false (gone, or no longer the same check).
   void retain(const std::function<bool(std::string_view)>& is_same);
   /// The help texts of the measurements, by measurement name (as the probe types declare them).
@@ -47,6 +49,7 @@ class CheckMetrics final : public prometheus::Collectable {
     double last_run = 0;
     double runs[3] = {0, 0, 0};  // pass, fail, error
     double skipped = 0;
+    int in_window = -1;  // -1: the check has no window, so no series
     bool ran = false;
     FailureKind kind = FailureKind::none;
     std::vector<std::pair<std::string, double>> phases;

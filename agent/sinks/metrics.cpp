@@ -103,6 +103,10 @@ void Metrics::skipped(const CheckSpec& check) {
   checks_->count_skipped(check);
 }
 
+void Metrics::window(const CheckSpec& check, bool in_window) {
+  checks_->set_in_window(check, in_window);
+}
+
 void Metrics::publish(const Publication& publication) {
   const auto& record = *publication.record;
   checks_->record(*record.check, record.result, now_seconds());

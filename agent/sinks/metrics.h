@@ -38,6 +38,7 @@ class Metrics final : public ResultSink {
   /// Publishes one run and the state of the indicators it maps to.
   void publish(const Publication& publication) override;
   void skipped(const CheckSpec& check) override;
+  void window(const CheckSpec& check, bool in_window) override;
   void observe_scheduler_lag(double seconds);
   void set_reload_result(bool success);
 

@@ -232,3 +232,49 @@ TEST_CASE("check-config and probe explain problems in words, with exit codes") {
                   dir.path() + "/ok.log");
   CHECK(passing.wait(10s) == 0);
 }
+
+TEST_CASE("a check outside its active window does not run and says so in metrics, API and page") {
+  TempDir dir;
+  const int port = free_port();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  const std::string nginx = "127.0.0.1:" + server("NGINX_HTTP_PORT");
+  const std::string config = dir.file(
+      "campus.yaml", "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+                         ", default_interval: 1s, default_timeout: 1s}\n"
+                         "calendars:\n  term-2020: [\"2020-02-17..2020-07-10\"]\n"
+                         "checks:\n"
+                         "  - {id: open, probe: tcp, target: \"" +
+                         nginx +
+                         "\", indicators: [S-4.1.3.1], active: {hours: \"00:00-24:00\"}}\n"
+                         "  - {id: closed, probe: tcp, target: \"" +
+                         nginx + "\", indicators: [H-4.1.3.2], active: {calendar: term-2020}}\n");
+  Process agent({CAMPUS_PROBE_BIN, "run", "--config", config}, dir.path() + "/agent.log");
+  REQUIRE_MESSAGE(wait_until([&] {
+                    return metric_value(http_request(base + "/metrics").body,
+                                        "campus_probe_runs_total{check=\"open\",result=\"pass\"}")
+                               .value_or(0) >= 2;
+                  }),
+                  agent.output());
+  const std::string text = http_request(base + "/metrics").body;
+  CHECK(metric_value(text, "campus_probe_in_window{check=\"open\"}") == 1);
+  CHECK(metric_value(text, "campus_probe_in_window{check=\"closed\"}") == 0);
+  CHECK(text.find("campus_probe_runs_total{check=\"closed\"") == std::string::npos);
+  // Its indicator keeps what it had: never verified.
+  CHECK(metric_value(text,
+                     "campus_indicator_status{dimension=\"支撑条件与网络安全\",edition="
+                     "\"higher\",indicator=\"H-4.1.3.2\",scene=\"校园管理\"}") == -1);
+  const auto checks = nlohmann::json::parse(http_request(base + "/api/checks").body);
+  REQUIRE(checks.size() == 2);
+  for (const auto& c : checks) {
+    if (c["id"] == "closed") {
+      CHECK(c["in_window"] == false);
+      CHECK(c["active"] == "every day 00:00-24:00 +08:00 term-2020");
+      CHECK(c["last"].is_null());
+    } else {
+      CHECK(c["in_window"] == true);
+    }
+  }
+  CHECK(http_request(base + "/").body.find("out of its window") != std::string::npos);
+  agent.signal(SIGTERM);
+  CHECK(agent.wait(10s) == 0);
+}

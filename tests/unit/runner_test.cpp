@@ -1,6 +1,7 @@
 // The runner and scheduler with fake probes on a real io_context: deadlines, retries, exceptions,
 // the concurrency limit and never overlapping a check with itself.
 
+#include <map>
 #include <optional>
 #include <utility>
 
@@ -288,4 +289,29 @@ TEST_CASE("scheduled runs keep their step log only when they fail, and may skip 
   scheduled = run(StepLog::on_failure);
   CHECK(scheduled.log == nullptr);
   CHECK(probe->offered_evidence);
+}
+
+TEST_CASE("a check outside its active window does not run, and the scheduler says so once") {
+  Harness h;
+  auto probe = std::make_shared<FakeProbe>(1ms);
+  std::map<std::string, int> runs;
+  std::vector<std::string> told;
+  Scheduler scheduler(h.io, h.runner, 10, [&](RunRecord r) { ++runs[r.check->id]; });
+  scheduler.on_window(
+      [&](const CheckSpec& c, bool in) { told.push_back(c.id + (in ? ":in" : ":out")); });
+  // A term that ended in 2020: never open now. An all-week, all-day window: always open.
+  ActiveWindow ended;
+  ended.calendar = "term-2020";
+  ended.dates = {{*parse_civil_date("2020-02-17"), *parse_civil_date("2020-07-10")}};
+  auto closed = make_check("library-term-2020", probe, 40ms, 30ms);
+  closed->active = ended;
+  auto open = make_check("always", probe, 40ms, 30ms);
+  open->active = ActiveWindow{};
+  auto plain = make_check("plain", probe, 40ms, 30ms);
+  scheduler.set_checks({closed, open, plain});
+  REQUIRE(h.run_until([&] { return runs["always"] >= 3 && runs["plain"] >= 3; }));
+  scheduler.stop();
+  CHECK(runs["library-term-2020"] == 0);
+  // Each windowed check is told once, at once; a check without a window is never mentioned.
+  CHECK(told == std::vector<std::string>{"library-term-2020:out", "always:in"});
 }
