@@ -68,11 +68,11 @@ struct CheckSpec {
   Duration timeout{0};
   std::map<std::string, std::string> labels;
   std::vector<std::string> indicators;
-  int retries = 0;          ///< extra attempts within one run for resolve/connect/timeout failures
-  int fail_after = 1;       ///< consecutive failing runs before the indicators see a failure
+  int retries = 0;     ///< extra attempts within one run for resolve/connect/timeout failures
+  int fail_after = 1;  ///< consecutive failing runs before the indicators see a failure
   std::optional<ActiveWindow> active;  ///< when the check may run; always when absent
-  int line = 0;             ///< where the check is defined, for messages
-  std::string fingerprint;  ///< changes whenever anything that affects a run changes
+  int line = 0;                        ///< where the check is defined, for messages
+  std::string fingerprint;             ///< changes whenever anything that affects a run changes
 
   /// The `system` label, or "unknown".
   const std::string& system() const;
