@@ -76,10 +76,13 @@ int probe_once(const std::string& config_path, const std::string& check_id, bool
   boost::asio::io_context io;
   CurlGlobal curl_global;
   std::optional<RunRecord> record;
+  std::vector<SessionLoginRecord> logins;
   {
     CurlDriver curl(io);
     WorkerPool workers(std::size_t(config->agent.workers), 64);
     CheckRunner runner(io, curl, workers, log);
+    runner.sessions().set_sessions(plan->sessions);
+    runner.sessions().on_login([&logins](SessionLoginRecord r) { logins.push_back(std::move(r)); });
     runner.start(check, [&record](RunRecord r) { record = std::move(r); });
     io.run();
   }
@@ -88,6 +91,12 @@ int probe_once(const std::string& config_path, const std::string& check_id, bool
     return kExitUsage;
   }
   if (debug) {
+    // A check of a session logs the session in first: show that run too.
+    for (const auto& login : logins) {
+      out << "session " << login.session->name << " logged in by " << login.run.check->probe_type
+          << ":\n"
+          << describe_run(login.run, redactor) << "\n";
+    }
     out << describe_run(*record, redactor);
   } else {
     const auto& r = record->result;

@@ -58,6 +58,26 @@ struct PushSettings {
 /// How the results of several checks combine into one indicator's state.
 enum class IndicatorPolicy { all, any };
 
+/// A shared login (`sessions:`): a test account logged in once by a probe that can log in (cas,
+/// oidc, scenario), whose cookie jar and bearer token the checks naming it start with. Plain
+/// data; the build step makes its login probe.
+struct SessionSpec {
+  std::string name;
+  std::string probe_type;
+  std::string target;
+  Duration timeout = std::chrono::seconds(20);  ///< for one login
+  /// How long one login serves its checks before the next check logs in again.
+  Duration ttl = std::chrono::minutes(30);
+  /// After a failed login, how long checks fail with its reason before another login is tried:
+  /// a test account is locked or captcha-gated after a few wrong logins in a row.
+  Duration retry_after = std::chrono::minutes(5);
+  /// A check sent to a URL that starts with one of these has been logged out (besides those the
+  /// login probe names itself, e.g. the CAS server's /login).
+  std::vector<std::string> login_urls;
+  int line = 0;
+  std::string fingerprint;
+};
+
 /// One configured check, as data. Immutable once loaded; shared by the scheduler, in-flight runs
 /// and the result pipeline.
 struct CheckSpec {
@@ -71,6 +91,7 @@ struct CheckSpec {
   int retries = 0;     ///< extra attempts within one run for resolve/connect/timeout failures
   int fail_after = 1;  ///< consecutive failing runs before the indicators see a failure
   std::optional<ActiveWindow> active;  ///< when the check may run; always when absent
+  std::string session;                 ///< the shared login it starts with; empty when none
   int line = 0;                        ///< where the check is defined, for messages
   std::string fingerprint;             ///< changes whenever anything that affects a run changes
 
@@ -88,6 +109,8 @@ struct Config {
   std::map<std::string, IndicatorPolicy> indicator_policies;
   /// Named date ranges (teaching terms, course-selection weeks) that checks' windows refer to.
   std::map<std::string, std::vector<DateRange>, std::less<>> calendars;
+  /// Shared logins by name.
+  std::map<std::string, std::shared_ptr<const SessionSpec>, std::less<>> sessions;
   std::vector<std::shared_ptr<const CheckSpec>> checks;
 
   /// The check with this id, or nullptr. O(1); valid once index_checks() has run after the last
@@ -115,6 +138,7 @@ struct CheckSource {
   YamlValue probe;  ///< the `probe:` key
   std::optional<YamlValue> target;
   std::optional<YamlValue> params;
+  std::optional<YamlValue> session;  ///< the `session:` key
 };
 
 /// A loaded config and what the build step still needs of its document: the source positions
@@ -123,6 +147,8 @@ struct CheckSource {
 struct LoadedConfig {
   Config config;
   std::vector<CheckSource> sources;
+  /// Where each session's login probe was written (`probe`, `target`, `params`), by name.
+  std::map<std::string, CheckSource, std::less<>> session_sources;
   std::optional<YamlValue> plugin_dirs;  ///< the `agent.plugin_dirs` key, when given
   /// Where the document's problems go; the build step points it at its own diagnostics.
   std::unique_ptr<YamlSource> source;

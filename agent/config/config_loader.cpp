@@ -79,6 +79,7 @@ class ConfigParser {
     if (auto v = reader.get("push")) parse_push(*v);
     if (auto v = reader.get("indicators")) parse_indicator_policies(*v);
     if (auto v = reader.get("calendars")) parse_calendars(*v);
+    if (auto v = reader.get("sessions")) parse_sessions(*v);
     if (auto v = reader.required("checks")) parse_checks(*v);
     reader.finish();
   }
@@ -313,6 +314,53 @@ class ConfigParser {
     }
   }
 
+  // sessions: {NAME: {probe: cas, target: URL, params: {...}, ttl: 30m, timeout: 20s,
+  //                   retry_after: 5m, login_urls: [URL, ...]}}
+  void parse_sessions(const YamlValue& value) {
+    auto r = value.map();
+    for (auto& [name, entry] : r.entries()) {
+      if (!is_check_id(name)) {
+        entry.error("session names may use only a-z, 0-9, _ and -, got '" + name + "'");
+        continue;
+      }
+      auto er = entry.map();
+      if (!er.valid()) continue;
+      session_names_.insert(name);
+      auto session = std::make_shared<SessionSpec>();
+      session->name = name;
+      session->line = entry.line();
+      const std::size_t errors_before = source_.diagnostics->size();
+      auto probe = er.required("probe");
+      if (probe) session->probe_type = probe->text().value_or("");
+      auto target = er.required("target");
+      if (target) session->target = target->text().value_or("");
+      if (auto v = er.get("timeout"))
+        session->timeout = read_duration(*v).value_or(session->timeout);
+      if (auto v = er.get("ttl")) session->ttl = read_duration(*v).value_or(session->ttl);
+      if (auto v = er.get("retry_after")) {
+        session->retry_after = read_duration(*v).value_or(session->retry_after);
+      }
+      if (auto v = er.get("login_urls")) {
+        session->login_urls = v->string_list().value_or(std::vector<std::string>{});
+        for (const auto& url : session->login_urls) {
+          if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+            v->error("expected http(s):// URLs, got '" + url + "'");
+          }
+        }
+      }
+      auto params = er.get("params");
+      if (params && !params->is_map()) params->error("expected a mapping");
+      er.finish();
+      if (source_.diagnostics->size() != errors_before || !probe) continue;
+      std::string material = YAML::Dump(entry.node());
+      for (const auto& secret : config_.secrets.values())
+        material += '\0' + secret;
+      session->fingerprint = sha256_hex(material);
+      loaded_.session_sources.emplace(name, CheckSource{*probe, target, params, std::nullopt});
+      config_.sessions.emplace(name, std::move(session));
+    }
+  }
+
   // active: {days: [mon, fri], hours: "07:30-22:00", timezone: "+08:00", calendar: NAME}
   std::optional<ActiveWindow> read_window(const YamlValue& value) {
     auto r = value.map();
@@ -461,6 +509,22 @@ class ConfigParser {
       }
     }
     if (auto v = r.get("active")) check->active = read_window(*v);
+    auto session = r.get("session");
+    if (session) {
+      if (auto name = session->text()) {
+        auto it = config_.sessions.find(*name);
+        if (it != config_.sessions.end()) {
+          check->session = *name;
+        } else if (!session_names_.count(*name)) {  // a broken session has its own errors
+          std::string known;
+          for (const auto& [n, s] : config_.sessions)
+            known += (known.empty() ? "" : ", ") + n;
+          session->error(
+              "unknown session '" + *name + "'" +
+              (known.empty() ? " (the config has no sessions:)" : " (known: " + known + ")"));
+        }
+      }
+    }
     if (auto v = r.get("retries")) check->retries = int(v->integer(0, 10).value_or(0));
     if (auto v = r.get("fail_after")) check->fail_after = int(v->integer(1, 100).value_or(1));
     auto params = r.get("params");
@@ -473,12 +537,15 @@ class ConfigParser {
       std::string material = YAML::Dump(item.node());
       for (const auto& secret : config_.secrets.values())
         material += '\0' + secret;
+      // A check of a session runs differently when its session's login does.
+      if (!check->session.empty())
+        material += '\0' + config_.sessions.at(check->session)->fingerprint;
       check->fingerprint = sha256_hex(material);
     } else if (check->probe_type.empty()) {
       return std::nullopt;  // the build step could not tell anything more
     }
     if (!probe) return std::nullopt;
-    return std::pair{std::move(check), CheckSource{*probe, target, params}};
+    return std::pair{std::move(check), CheckSource{*probe, target, params, session}};
   }
 
   const ConfigLoadOptions& options_;
@@ -486,6 +553,7 @@ class ConfigParser {
   LoadedConfig& loaded_;
   Config& config_;
   fs::path base_dir_;
+  std::set<std::string, std::less<>> session_names_;  // every session, also those with problems
 };
 
 }  // namespace

@@ -68,6 +68,11 @@ bool Daemon::start() {
   scheduler_->on_lag([this](double s) { metrics_.observe_scheduler_lag(s); });
   scheduler_->on_skip([this](const CheckSpec& c) { pipeline_.skipped(c); });
   scheduler_->on_window([this](const CheckSpec& c, bool in) { pipeline_.window(c, in); });
+  runner_->sessions().on_login(
+      [this](SessionLoginRecord login) { pipeline_.session_login(std::move(login)); });
+  runner_->sessions().on_lost([this](const SessionSpec& session, const std::string& reason) {
+    pipeline_.session_lost(session, reason);
+  });
   if (shared->evidence.enabled) {
     try {
       EvidenceLog::Options options;
@@ -135,6 +140,7 @@ void Daemon::apply(CheckPlan plan) {
   redactor_ = Redactor(plan_->config->secrets.values());
   log_.set_redactor(redactor_);
   pipeline_.set_config(plan_->config, plan_->probes);
+  runner_->sessions().set_sessions(plan_->sessions);
   scheduler_->set_concurrency(plan_->config->agent.concurrency);
   scheduler_->set_checks(plan_->checks);
 }

@@ -73,6 +73,7 @@ nlohmann::json check_json(const Daemon& daemon, const CheckSpec& c) {
                       {"retries", c.retries},
                       {"fail_after", c.fail_after}};
   const auto* state = daemon.indicators().check(c.id);
+  if (!c.session.empty()) j["session"] = c.session;
   if (c.active) {
     j["active"] = c.active->describe();
     j["in_window"] = !state || state->in_window;

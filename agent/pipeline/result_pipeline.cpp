@@ -10,15 +10,23 @@ void ResultPipeline::remove(ResultSink& sink) {
 
 void ResultPipeline::set_config(std::shared_ptr<const Config> config, const ProbeRegistry& probes) {
   std::unordered_set<std::string_view> same;
+  std::unordered_set<std::string_view> same_sessions;
   if (config_) {
     for (const auto& check : config->checks) {
       const CheckSpec* before = config_->find_check(check->id);
       if (before && before->fingerprint == check->fingerprint) same.insert(check->id);
     }
+    for (const auto& [name, session] : config->sessions) {
+      auto before = config_->sessions.find(name);
+      if (before != config_->sessions.end() &&
+          before->second->fingerprint == session->fingerprint) {
+        same_sessions.insert(session->name);
+      }
+    }
   }
   state_.set_config(config, same);
-  config_ = std::move(config);  // `same` views the ids of the new config, which this keeps
-  const ConfigChange change{*config_, probes, state_, same};
+  config_ = std::move(config);  // the sets view names in the new config, which this keeps
+  const ConfigChange change{*config_, probes, state_, same, same_sessions};
   for (auto* sink : sinks_)
     sink->configure(change);
 }
@@ -38,6 +46,16 @@ void ResultPipeline::window(const CheckSpec& check, bool in_window) {
   state_.set_in_window(check, in_window);
   for (auto* sink : sinks_)
     sink->window(check, in_window);
+}
+
+void ResultPipeline::session_login(SessionLoginRecord login) {
+  for (auto* sink : sinks_)
+    sink->session_login(login);
+}
+
+void ResultPipeline::session_lost(const SessionSpec& session, const std::string& reason) {
+  for (auto* sink : sinks_)
+    sink->session_lost(session, reason);
 }
 
 void ResultPipeline::skipped(const CheckSpec& check) {

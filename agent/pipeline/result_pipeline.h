@@ -30,6 +30,11 @@ struct ConfigChange {
   const std::unordered_set<std::string_view>& same;
 
   bool is_same(std::string_view id) const { return same.count(id) > 0; }
+  /// Whether `session` is unchanged (same fingerprint as before); a changed one starts over.
+  bool is_same_session(const SessionSpec& session) const {
+    return same_sessions.count(session.name) > 0;
+  }
+  const std::unordered_set<std::string_view>& same_sessions;
 };
 
 /// One published run.
@@ -51,6 +56,12 @@ class ResultSink {
   virtual void skipped(const CheckSpec& check) { (void)check; }
   /// `check` entered (true) or left (false) its `active:` window.
   virtual void window(const CheckSpec& check, bool in_window) { (void)check, (void)in_window; }
+  /// A shared session logged in (or failed to).
+  virtual void session_login(const SessionLoginRecord& login) { (void)login; }
+  /// A check of `session` was sent back to log in: the login it held is gone.
+  virtual void session_lost(const SessionSpec& session, const std::string& reason) {
+    (void)session, (void)reason;
+  }
 };
 
 /// Not thread-safe: used on the io_context's thread only.
@@ -68,6 +79,8 @@ class ResultPipeline {
   void publish(RunRecord record);
   void skipped(const CheckSpec& check);
   void window(const CheckSpec& check, bool in_window);
+  void session_login(SessionLoginRecord login);
+  void session_lost(const SessionSpec& session, const std::string& reason);
 
   const IndicatorState& state() const { return state_; }
   const Config* config() const { return config_.get(); }

@@ -3,11 +3,13 @@
 // step log when one was kept, when it started and how many attempts it took.
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 
 #include "config/config.h"
 #include "probe/result.h"
 #include "probe/run_log.h"
+#include "probe/session.h"
 
 namespace campus {
 
@@ -18,6 +20,16 @@ struct RunRecord {
   std::shared_ptr<const RunLog> log;  ///< null when the run kept none
   std::chrono::system_clock::time_point started;
   int attempts = 1;
+  /// The shared login the run started with (`session:`), or null. Its name, number and time
+  /// go to the evidence; its cookies and token never do.
+  std::shared_ptr<const SessionGrant> session;
+};
+
+/// One login of a shared session: a run of its own, with its own evidence and metrics.
+struct SessionLoginRecord {
+  std::shared_ptr<const SessionSpec> session;
+  RunRecord run;            ///< the login's run; its check is `session:NAME`
+  std::uint64_t login = 0;  ///< the number of this login when it succeeded, else 0
 };
 
 }  // namespace campus

@@ -19,6 +19,7 @@
 #include "net/host_port.h"
 #include "probe/result.h"
 #include "probe/run_log.h"
+#include "probe/session.h"
 
 namespace campus {
 
@@ -37,6 +38,17 @@ struct ProbeContext {
   /// Whether anyone will read the result's `evidence` (the evidence log, debug output). When
   /// false a probe may leave it empty and save building it on every scheduled run.
   bool wants_evidence = true;
+
+  /// The shared login this check starts with (`session:`), or null. Probes that can use one
+  /// (ProbeTypeInfo::uses_session) start their cookie jar from it and send its bearer token.
+  const SessionGrant* session = nullptr;
+  /// Set by the probe when the system did not accept the session: a 401/403, or a redirect to
+  /// one of the session's login URLs. The agent then logs in again and retries once; the run
+  /// does not pass while this is set.
+  std::optional<std::string> session_rejected = std::nullopt;
+  /// When this run is a session's login: where the probe leaves its cookie jar and token once
+  /// the login has succeeded (ProbeTypeInfo::logs_in), and it does not log out.
+  SessionCapture* capture = nullptr;
 
   /// Time left until the deadline (zero when past it).
   std::chrono::milliseconds remaining() const;

@@ -33,6 +33,11 @@ struct ProbeTypeInfo {
   std::string blackbox_phase_metric = "probe_phase_duration_seconds";
   /// Phases blackbox_exporter calls by another name (http: dns is "resolve").
   std::vector<std::pair<std::string, std::string>> blackbox_phase_names = {};
+  /// Whether a check of this type may name a shared login (`session:`): its probe starts from
+  /// ProbeContext::session and reports ProbeContext::session_rejected.
+  bool uses_session = false;
+  /// Whether this type can be a session's login: its probe fills ProbeContext::capture.
+  bool logs_in = false;
 };
 
 struct ProbeType {

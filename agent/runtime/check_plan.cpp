@@ -21,6 +21,48 @@ std::unique_ptr<Probe> build_probe(const ProbeFactory& factory, const CheckSpec&
   return probe;
 }
 
+// The names of the probe types for which `has` holds, for messages.
+template <typename Has>
+std::string types_that(const ProbeRegistry& probes, Has has) {
+  std::string names;
+  for (const auto& name : probes.names()) {
+    if (has(probes.type(name)->info)) names += (names.empty() ? "" : ", ") + name;
+  }
+  return names;
+}
+
+std::shared_ptr<const SessionLogin> build_session(const SessionSpec& spec,
+                                                  const CheckSource& source, const Config& config,
+                                                  const ProbeRegistry& probes) {
+  const ProbeType* type = probes.type(spec.probe_type);
+  if (!type) {
+    source.probe.error("unknown probe type '" + spec.probe_type + "' (types that can log in: " +
+                       types_that(probes, [](const ProbeTypeInfo& i) { return i.logs_in; }) + ")");
+    return nullptr;
+  }
+  if (!type->info.logs_in) {
+    source.probe.error("probe type '" + spec.probe_type +
+                       "' cannot log a session in (types that can: " +
+                       types_that(probes, [](const ProbeTypeInfo& i) { return i.logs_in; }) + ")");
+    return nullptr;
+  }
+  if (!source.target || spec.target.empty()) return nullptr;
+  auto login = std::make_shared<Check>();
+  login->id = "session:" + spec.name;
+  login->probe_type = spec.probe_type;
+  login->target = spec.target;
+  login->interval = spec.ttl;
+  login->timeout = spec.timeout;
+  login->line = spec.line;
+  login->fingerprint = spec.fingerprint;
+  login->probe = build_probe(type->factory, *login, source, config);
+  if (!login->probe) return nullptr;
+  auto session = std::make_shared<SessionLogin>();
+  session->spec = config.sessions.at(spec.name);
+  session->login = std::move(login);
+  return session;
+}
+
 }  // namespace
 
 const std::shared_ptr<const Check>* CheckPlan::find(std::string_view id) const {
@@ -38,6 +80,13 @@ std::optional<CheckPlan> build_plan(LoadedConfig loaded, const ProbeRegistry& bu
   if (loaded.plugin_dirs) {
     load_native_plugins(config.agent.plugin_dirs, plan.probes, *loaded.plugin_dirs);
   }
+  for (const auto& [name, spec] : config.sessions) {
+    auto source = loaded.session_sources.find(name);
+    if (source == loaded.session_sources.end()) continue;
+    if (auto session = build_session(*spec, source->second, config, plan.probes)) {
+      plan.sessions.emplace(name, std::move(session));
+    }
+  }
   std::vector<std::shared_ptr<const CheckSpec>> specs;
   specs.reserve(config.checks.size());
   plan.checks.reserve(config.checks.size());
@@ -50,6 +99,13 @@ std::optional<CheckPlan> build_plan(LoadedConfig loaded, const ProbeRegistry& bu
       for (const auto& name : plan.probes.names())
         known += (known.empty() ? "" : ", ") + name;
       source.probe.error("unknown probe type '" + spec.probe_type + "' (known: " + known + ")");
+      continue;
+    }
+    if (!spec.session.empty() && source.session &&
+        !plan.probes.type(spec.probe_type)->info.uses_session) {
+      source.session->error(
+          "probe type '" + spec.probe_type + "' cannot use a session (types that can: " +
+          types_that(plan.probes, [](const ProbeTypeInfo& i) { return i.uses_session; }) + ")");
       continue;
     }
     if (!source.target || spec.target.empty()) continue;
@@ -68,6 +124,7 @@ std::optional<CheckPlan> build_plan(LoadedConfig loaded, const ProbeRegistry& bu
     plan.by_id_.emplace(plan.checks[i]->id, i);
   // The document (and every YAML node of it) goes now; only the plain data is kept.
   loaded.sources.clear();
+  loaded.session_sources.clear();
   loaded.plugin_dirs.reset();
   plan.config = std::make_shared<const Config>(std::move(config));
   return plan;

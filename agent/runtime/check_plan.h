@@ -3,6 +3,7 @@
 // plugins, creates each check's probe from the registry (the probe type reads and validates its
 // own params here), and hands the scheduler checks that can run.
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,10 +23,19 @@ struct Check : CheckSpec {
   std::shared_ptr<Probe> probe;
 };
 
+/// A shared login with its login probe: the login runs as a check of its own (id
+/// `session:NAME`, no indicators) whose probe leaves its cookie jar behind.
+struct SessionLogin {
+  std::shared_ptr<const SessionSpec> spec;
+  std::shared_ptr<const Check> login;
+};
+
 /// A config with its probes built. The config's checks are the plan's Checks, seen as specs.
 struct CheckPlan {
   std::shared_ptr<const Config> config;
   std::vector<std::shared_ptr<const Check>> checks;
+  /// Shared logins by name.
+  std::map<std::string, std::shared_ptr<const SessionLogin>, std::less<>> sessions;
   /// The built-in probe types plus the config's native plugins; the plugins stay loaded while a
   /// probe made from them exists.
   ProbeRegistry probes;

@@ -34,6 +34,8 @@ struct CheckRunner::Run {
   boost::asio::steady_timer timer;
   ProbeContext context;
   Completion done;
+  std::shared_ptr<SessionCapture> capture;      // when this run is a session's login
+  std::shared_ptr<const SessionGrant> session;  // the login this check runs with
   int attempts = 0;
   bool finished = false;
 };
@@ -51,21 +53,18 @@ CheckRunner::~CheckRunner() {
   cancel_all();
 }
 
-void CheckRunner::start(std::shared_ptr<const Check> check, Completion done, StepLog step_log) {
+void CheckRunner::start(std::shared_ptr<const Check> check, Completion done, StepLog step_log,
+                        std::shared_ptr<SessionCapture> capture) {
   auto run =
       std::make_shared<Run>(io_, curl_, workers_, std::move(check), std::move(done), step_log);
   run->context.wants_evidence = step_log == StepLog::keep || evidence_recorded_;
+  run->capture = std::move(capture);
+  run->context.capture = run->capture.get();
   runs_.insert(run);
-  run->timer.expires_at(run->deadline);
-  run->timer.async_wait([this, run](const boost::system::error_code& ec) {
-    if (ec || run->finished) return;
-    run->context.log.add("deadline reached: cancelling");
-    finish(run, ProbeResult::fail(FailureKind::timeout,
-                                  "timeout after " + format_duration(run->check->timeout)));
-    run->cancel.cancel();
-  });
+  // A check of a session waits for its login first; its own timeout starts after that.
+  if (run->check->session.empty()) arm_deadline(run);
   boost::asio::co_spawn(
-      io_, attempts(run), [this, run](std::exception_ptr error, ProbeResult result) {
+      io_, with_session(run), [this, run](std::exception_ptr error, ProbeResult result) {
         if (error) {
           try {
             std::rethrow_exception(error);
@@ -82,7 +81,21 @@ void CheckRunner::start(std::shared_ptr<const Check> check, Completion done, Ste
       });
 }
 
+void CheckRunner::arm_deadline(const std::shared_ptr<Run>& run) {
+  run->deadline = std::chrono::steady_clock::now() + run->check->timeout;
+  run->context.deadline = run->deadline;
+  run->timer.expires_at(run->deadline);
+  run->timer.async_wait([this, run](const boost::system::error_code& ec) {
+    if (ec || run->finished) return;
+    run->context.log.add("deadline reached: cancelling");
+    finish(run, ProbeResult::fail(FailureKind::timeout,
+                                  "timeout after " + format_duration(run->check->timeout)));
+    run->cancel.cancel();
+  });
+}
+
 void CheckRunner::cancel_all() {
+  sessions_.cancel_all();
   auto runs = runs_;
   for (const auto& run : runs) {
     if (!run->finished) {
@@ -98,10 +111,44 @@ void CheckRunner::finish(const std::shared_ptr<Run>& run, ProbeResult result) {
   run->finished = true;
   result.duration = std::chrono::steady_clock::now() - run->started;
   const bool keep_log = run->step_log == StepLog::keep || result.verdict != Verdict::pass;
-  RunRecord record{run->check, std::move(result), keep_log ? run->log : nullptr, run->started_wall,
-                   std::max(run->attempts, 1)};
+  RunRecord record{run->check,        std::move(result),          keep_log ? run->log : nullptr,
+                   run->started_wall, std::max(run->attempts, 1), run->session};
   auto done = std::move(run->done);
   done(std::move(record));
+}
+
+boost::asio::awaitable<ProbeResult> CheckRunner::with_session(std::shared_ptr<Run> run) {
+  const std::string& name = run->check->session;
+  if (name.empty()) co_return co_await attempts(run);
+  SessionOutcome outcome = co_await sessions_.acquire(name);
+  for (int round = 1;; ++round) {
+    if (run->finished) co_return ProbeResult::fail(FailureKind::timeout, "cancelled");
+    if (!outcome.grant) co_return outcome.failure;
+    // The check's own time starts once it has its login; the login is a run of its own.
+    if (round == 1) {
+      run->started = std::chrono::steady_clock::now();
+      run->started_wall = std::chrono::system_clock::now();
+    }
+    run->session = outcome.grant;
+    run->context.session = run->session.get();
+    run->context.session_rejected.reset();
+    run->context.log.add("session \"" + name + "\": login " + std::to_string(run->session->login));
+    arm_deadline(run);
+    ProbeResult result = co_await attempts(run);
+    if (!run->context.session_rejected) co_return result;
+    const std::string reason = *run->context.session_rejected;
+    if (round == 2 || run->finished || run->cancel.cancelled()) {
+      co_return ProbeResult::fail(
+          FailureKind::auth_rejected,
+          "session \"" + name + "\" was not accepted even after a new login: " + reason);
+    }
+    // Logged out (server-side expiry, a killed session): log in again, once, and retry.
+    run->context.log.add("session \"" + name + "\" not accepted (" + reason +
+                         "); logging in again");
+    sessions_.reject(*run->session, reason);
+    run->timer.cancel();
+    outcome = co_await sessions_.acquire(name);
+  }
 }
 
 boost::asio::awaitable<ProbeResult> CheckRunner::attempts(std::shared_ptr<Run> run) {

@@ -15,6 +15,7 @@
 #include "probe/result.h"
 #include "probe/run_log.h"
 #include "runtime/check_plan.h"
+#include "runtime/session_pool.h"
 
 namespace campus {
 
@@ -37,8 +38,13 @@ class CheckRunner {
   ~CheckRunner();
 
   /// Starts a run of `check`; `done` runs exactly once on the io_context, at the latest when the
-  /// check's timeout has passed (then with a `timeout` failure).
-  void start(std::shared_ptr<const Check> check, Completion done, StepLog step_log = StepLog::keep);
+  /// check's timeout has passed (then with a `timeout` failure). A check of a session first gets
+  /// the session's login from sessions() (its timeout starts once it has one). `capture`, when
+  /// set, makes the run a session's login: its probe leaves the cookie jar there.
+  void start(std::shared_ptr<const Check> check, Completion done, StepLog step_log = StepLog::keep,
+             std::shared_ptr<SessionCapture> capture = nullptr);
+  /// The shared logins; configure them with sessions().set_sessions().
+  SessionPool& sessions() { return sessions_; }
   /// Cancels every run in flight; each completes (with a timeout-like failure) soon after.
   void cancel_all();
   /// Whether scheduled (StepLog::on_failure) runs' evidence is recorded: when not, their probes
@@ -48,7 +54,9 @@ class CheckRunner {
 
  private:
   struct Run;
-  static boost::asio::awaitable<ProbeResult> attempts(std::shared_ptr<Run> run);
+  boost::asio::awaitable<ProbeResult> attempts(std::shared_ptr<Run> run);
+  boost::asio::awaitable<ProbeResult> with_session(std::shared_ptr<Run> run);
+  void arm_deadline(const std::shared_ptr<Run>& run);
   void finish(const std::shared_ptr<Run>& run, ProbeResult result);
 
   boost::asio::io_context& io_;
@@ -57,6 +65,7 @@ class CheckRunner {
   bool evidence_recorded_ = true;
   Logger& log_;
   std::set<std::shared_ptr<Run>> runs_;
+  SessionPool sessions_{io_, *this};  // last: its logins are runs of this runner
 };
 
 /// Failure kinds a retry may cure: the network was briefly unreachable.

@@ -33,10 +33,26 @@ nlohmann::json make_run_record(const RunRecord& run, const Redactor& redactor) {
         {"measurements", measurements},
         {"observed", redactor.json(r.evidence)}}},
   };
+  // Which login of a shared session the run started with: the proof that it reached the app
+  // through single sign-on rather than its own credentials. Never the cookies or the token.
+  if (run.session) {
+    record["session"] = {{"name", run.session->name},
+                         {"login", run.session->login},
+                         {"logged_in_at", rfc3339_utc(run.session->logged_in_at)}};
+  }
   // Why a run failed is worth its bytes; a passing run's story is not.
   if (r.verdict != Verdict::pass && run.log && run.log->size() > 0) {
     record["details"]["step_log"] = redactor.text(run.log->text());
   }
+  return record;
+}
+
+nlohmann::json make_session_login_record(const SessionLoginRecord& login,
+                                         const Redactor& redactor) {
+  nlohmann::json record = make_run_record(login.run, redactor);
+  record["type"] = "session_login";
+  record["session"] = {{"name", login.session->name}};
+  if (login.login > 0) record["session"]["login"] = login.login;
   return record;
 }
 

@@ -14,6 +14,7 @@ class EvidenceSink final : public ResultSink {
 
   void configure(const ConfigChange&) override {}
   void publish(const Publication& publication) override;
+  void session_login(const SessionLoginRecord& login) override;
 
  private:
   EvidenceLog& log_;

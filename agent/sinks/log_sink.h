@@ -13,6 +13,8 @@ class LogSink final : public ResultSink {
   void configure(const ConfigChange&) override {}
   void publish(const Publication& publication) override;
   void skipped(const CheckSpec& check) override;
+  void session_login(const SessionLoginRecord& login) override;
+  void session_lost(const SessionSpec& session, const std::string& reason) override;
 
  private:
   Logger& log_;

@@ -44,7 +44,19 @@ Metrics::Metrics(const Catalog& catalog, const std::string& version)
                             .Name("campus_config_last_reload_success_timestamp_seconds")
                             .Help("When the config was last loaded successfully")
                             .Register(*registry_)
-                            .Add({})) {
+                            .Add({})),
+      session_logins_(prometheus::BuildCounter()
+                          .Name("campus_session_logins_total")
+                          .Help("Logins of shared sessions, by result (pass or fail)")
+                          .Register(*registry_)),
+      session_valid_(BuildGauge()
+                         .Name("campus_session_valid")
+                         .Help("1 while the shared session holds a login its checks accept")
+                         .Register(*registry_)),
+      session_login_duration_(BuildGauge()
+                                  .Name("campus_session_login_duration_seconds")
+                                  .Help("How long the shared session's last login took")
+                                  .Register(*registry_)) {
   BuildGauge()
       .Name("campus_build_info")
       .Help("Always 1; the version of campus-probe")
@@ -86,8 +98,43 @@ void Metrics::configure(const ConfigChange& change) {
       update_indicator(change.indicators.view(indicator));
     }
   }
+  // Session series for exactly the configured sessions; a changed session starts over.
+  for (auto it = session_series_.begin(); it != session_series_.end();) {
+    auto now = config.sessions.find(it->first);
+    if (now != config.sessions.end() && change.is_same_session(*now->second)) {
+      ++it;
+      continue;
+    }
+    session_logins_.Remove(it->second.passed);
+    session_logins_.Remove(it->second.failed);
+    session_valid_.Remove(it->second.valid);
+    session_login_duration_.Remove(it->second.duration);
+    it = session_series_.erase(it);
+  }
+  for (const auto& [name, session] : config.sessions) {
+    if (session_series_.count(name)) continue;
+    session_series_.emplace(
+        name, SessionSeries{&session_logins_.Add({{"session", name}, {"result", "pass"}}),
+                            &session_logins_.Add({{"session", name}, {"result", "fail"}}),
+                            &session_valid_.Add({{"session", name}}),
+                            &session_login_duration_.Add({{"session", name}})});
+  }
   reload_success_.Set(1);
   reload_timestamp_.Set(now_seconds());
+}
+
+void Metrics::session_login(const SessionLoginRecord& login) {
+  auto it = session_series_.find(login.session->name);
+  if (it == session_series_.end()) return;
+  const bool passed = login.run.result.verdict == Verdict::pass;
+  (passed ? it->second.passed : it->second.failed)->Increment();
+  it->second.valid->Set(passed ? 1 : 0);
+  it->second.duration->Set(std::chrono::duration<double>(login.run.result.duration).count());
+}
+
+void Metrics::session_lost(const SessionSpec& session, const std::string&) {
+  auto it = session_series_.find(session.name);
+  if (it != session_series_.end()) it->second.valid->Set(0);
 }
 
 void Metrics::set_reload_result(bool success) {

@@ -39,6 +39,8 @@ class Metrics final : public ResultSink {
   void publish(const Publication& publication) override;
   void skipped(const CheckSpec& check) override;
   void window(const CheckSpec& check, bool in_window) override;
+  void session_login(const SessionLoginRecord& login) override;
+  void session_lost(const SessionSpec& session, const std::string& reason) override;
   void observe_scheduler_lag(double seconds);
   void set_reload_result(bool success);
 
@@ -57,6 +59,16 @@ class Metrics final : public ResultSink {
   prometheus::Histogram& lag_;
   prometheus::Gauge& reload_success_;
   prometheus::Gauge& reload_timestamp_;
+  prometheus::Family<prometheus::Counter>& session_logins_;
+  prometheus::Family<prometheus::Gauge>& session_valid_;
+  prometheus::Family<prometheus::Gauge>& session_login_duration_;
+  struct SessionSeries {
+    prometheus::Counter* passed;
+    prometheus::Counter* failed;
+    prometheus::Gauge* valid;
+    prometheus::Gauge* duration;
+  };
+  std::map<std::string, SessionSeries, std::less<>> session_series_;
   std::map<std::string, prometheus::Gauge*> indicator_status_series_;
   std::map<std::string, prometheus::Gauge*> indicator_checks_series_;
   std::vector<Edition> editions_;

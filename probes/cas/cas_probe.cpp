@@ -24,13 +24,14 @@ using Fields = std::vector<std::pair<std::string, std::string>>;
 // One run's state and the result it builds up.
 class CasRun {
  public:
-  CasRun(const CasSettings& s, ProbeContext& ctx) : s_(s), session_(ctx, s.web) {
+  CasRun(const CasSettings& s, ProbeContext& ctx) : s_(s), ctx_(ctx), session_(ctx, s.web) {
     session_.hide(s_.password.value());
   }
 
   boost::asio::awaitable<ProbeResult> run() {
     outcome_.evidence() = {{"mode", s_.mode == CasSettings::Mode::form ? "form" : "rest"},
                            {"service", s_.service}};
+    if (ctx_.capture) co_return co_await session_login();
     std::optional<std::string> ticket;
     std::optional<std::string> tgt_url;
     if (s_.mode == CasSettings::Mode::form) {
@@ -50,6 +51,26 @@ class CasRun {
   }
 
  private:
+  // As a shared session's login: the browser's login keeps its ticket-granting cookie for the
+  // session's checks, so there is no logout. Only the form does that; a REST TGT is no browser
+  // session.
+  boost::asio::awaitable<ProbeResult> session_login() {
+    if (s_.mode != CasSettings::Mode::form) {
+      fail(FailureKind::protocol_error,
+           "a session logs in through the CAS login form (mode: form); the REST API leaves no "
+           "browser session for its checks");
+      co_return finish();
+    }
+    const auto ticket = co_await form_login();
+    if (!ticket || !co_await validate(*ticket)) co_return finish();
+    session_.capture(*ctx_.capture);
+    ctx_.capture->login_urls.push_back(s_.base + "/login");
+    outcome_.evidence()["session_kept"] = true;
+    outcome_.pass("logged in as " + validated_user_ +
+                  ", ticket validated, session kept for its checks");
+    co_return finish();
+  }
+
   boost::asio::awaitable<std::optional<std::string>> form_login() {
     const std::string login_url = with_query_parameter(s_.base + "/login", "service", s_.service);
     WebRequest page_request;
@@ -326,6 +347,7 @@ class CasRun {
   ProbeResult finish() { return outcome_.finish(session_); }
 
   const CasSettings& s_;
+  ProbeContext& ctx_;
   WebSession session_;
   RunOutcome outcome_;
   std::string validated_user_;
@@ -348,9 +370,10 @@ class CasProbe final : public Probe {
 
 CAMPUS_REGISTER_PROBE(
     "cas", probe_from_settings<CasProbe>(parse_cas_settings),
-    .measurements = {
-        {"cas_login_duration_seconds", "Time the CAS login (form post or TGT request) took"},
-        {"cas_ticket_duration_seconds", "Time the service ticket request took (REST)"},
-        {"cas_validate_duration_seconds", "Time the ticket validation took"}});
+    .measurements = {{"cas_login_duration_seconds",
+                      "Time the CAS login (form post or TGT request) took"},
+                     {"cas_ticket_duration_seconds", "Time the service ticket request took (REST)"},
+                     {"cas_validate_duration_seconds", "Time the ticket validation took"}},
+    .logs_in = true);
 
 }  // namespace campus

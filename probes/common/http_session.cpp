@@ -6,6 +6,7 @@
 
 #include "common/curl_result.h"
 #include "common/curl_setup.h"
+#include "common/session_use.h"
 #include "common/transforms.h"
 #include "common/url.h"
 #include "core/redactor.h"
@@ -59,17 +60,7 @@ struct Transfer {
 
 void WebOptions::read(YamlMapReader& params) {
   if (auto v = params.get("tls")) read_tls_block(*v, tls, {TlsKey::verify, TlsKey::ca_file});
-  if (auto v = params.get("resolve")) {
-    if (auto list = v->string_list()) {
-      for (const auto& entry : *list) {
-        if (std::count(entry.begin(), entry.end(), ':') < 2) {
-          v->error("expected entries like auth.example.edu.cn:443:10.0.0.5, got \"" + entry + "\"");
-        } else {
-          resolve.push_back(entry);
-        }
-      }
-    }
-  }
+  if (auto v = params.get("resolve")) resolve = read_resolve_list(*v);
   if (auto v = params.get("max_body_bytes")) {
     max_body_bytes = std::size_t(v->integer(1, std::int64_t(1) << 30).value_or(1 << 20));
   }
@@ -83,7 +74,18 @@ std::optional<std::string_view> WebResponse::header(std::string_view lower_case_
 }
 
 WebSession::WebSession(ProbeContext& ctx, const WebOptions& options)
-    : ctx_(ctx), options_(options) {}
+    : ctx_(ctx), options_(options) {
+  // A check of a shared session starts logged in: with a copy of the session's cookie jar.
+  if (ctx.session) {
+    load_session_cookies(easy_.get(), ctx);
+    for (auto& value : session_cookie_values(ctx.session->capture))
+      hide(std::move(value));
+  }
+}
+
+void WebSession::capture(SessionCapture& into) const {
+  capture_session_cookies(easy_.get(), into);
+}
 
 void WebSession::hide(std::string value) {
   // Very short values would blank out ordinary words of the log; nothing that short is a real
@@ -182,8 +184,16 @@ boost::asio::awaitable<WebResponse> WebSession::send(const WebRequest& request) 
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, request.body->c_str());
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, long(request.body->size()));
   }
-  for (const auto& [name, value] : request.headers)
+  bool has_authorization = false;
+  for (const auto& [name, value] : request.headers) {
     headers.append(name + ": " + value);
+    has_authorization = has_authorization || iequals(name, "authorization");
+  }
+  const std::string bearer =
+      request.browser && !has_authorization && !request.basic_auth && !request.digest_auth
+          ? session_bearer_header(ctx_)
+          : std::string();
+  if (!bearer.empty()) headers.append(bearer);
   if (headers.get()) curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
   if (const auto& account = request.basic_auth ? request.basic_auth : request.digest_auth) {
     curl_easy_setopt(e, CURLOPT_HTTPAUTH, request.basic_auth ? CURLAUTH_BASIC : CURLAUTH_DIGEST);
@@ -195,6 +205,7 @@ boost::asio::awaitable<WebResponse> WebSession::send(const WebRequest& request) 
   for (const auto& [name, value] : request.headers) {
     log("> " + name + ": " + std::string(Redactor::is_sensitive_name(name) ? kRedacted : value));
   }
+  if (!bearer.empty()) log("> Authorization: Bearer [redacted]");
   if (request.basic_auth) log("> Authorization: Basic [redacted]");
   if (request.digest_auth && !request.basic_auth) log("> Authorization: Digest [redacted]");
   if (request.body) log("> body: " + request.body->substr(0, 512));
@@ -217,6 +228,7 @@ boost::asio::awaitable<WebResponse> WebSession::send(const WebRequest& request) 
   if (response.truncated) {
     log("body truncated at " + std::to_string(options_.max_body_bytes) + " bytes");
   }
+  if (request.browser && response.ok()) note_session_response(ctx_, response.status, response.url);
   co_return response;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // A browser-like HTTP session for one probe run: one libcurl handle whose in-memory cookie jar
 // and connections live exactly as long as the run, requests driven by the agent's CurlDriver,
-// and a step log that never shows a credential. Used by the scenario, cas and oidc probes.
+// and a step log that never shows a credential. Used by the scenario, cas, oidc and feed probes.
+// A check of a shared session (ProbeContext::session) starts with the session's cookie jar and
+// bearer token, and a response that shows the session was not accepted is reported.
 
 #include <chrono>
 #include <cstddef>
@@ -71,6 +73,8 @@ class WebSession {
   /// Sends one request. Transport failures are reported in the response, not thrown.
   boost::asio::awaitable<WebResponse> send(const WebRequest& request);
 
+  /// Hands the browser's cookie jar to a session's login (ProbeContext::capture).
+  void capture(SessionCapture& into) const;
   /// The value of cookie `name` in the jar, if set.
   std::optional<std::string> cookie(std::string_view name) const;
   /// Never show `value` in this run's log (a token, a ticket, an encrypted password).

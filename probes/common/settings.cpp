@@ -1,5 +1,6 @@
 #include "common/settings.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace campus {
@@ -139,6 +140,21 @@ bool check_url_scheme(const YamlValue& at, std::string_view url,
   expected += " URL";
   at.error(expected);
   return false;
+}
+
+std::vector<std::string> read_resolve_list(const YamlValue& value) {
+  std::vector<std::string> entries;
+  if (auto list = value.string_list()) {
+    for (const auto& entry : *list) {
+      if (std::count(entry.begin(), entry.end(), ':') < 2) {
+        value.error("expected entries like auth.example.edu.cn:443:10.0.0.5, got \"" + entry +
+                    "\"");
+      } else {
+        entries.push_back(entry);
+      }
+    }
+  }
+  return entries;
 }
 
 }  // namespace campus

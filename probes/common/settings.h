@@ -87,6 +87,10 @@ std::vector<Regex> read_regex_list(const YamlValue& value);
 /// A list of JSON assertions ("/status == ok"); each bad one is reported on the list.
 std::vector<JsonAssertion> read_json_assertions(const YamlValue& value);
 
+/// `resolve: ["host:port:address", ...]`: curl's --resolve entries, to reach a named virtual
+/// host on a given address without DNS (split-horizon campus names, test servers).
+std::vector<std::string> read_resolve_list(const YamlValue& value);
+
 /// A form chosen by any of id, name, action (a substring) and index.
 FormSelector read_form_selector(const YamlValue& value);
 

@@ -364,10 +364,11 @@ class FeedProbe final : public Probe {
 
 }  // namespace
 
-CAMPUS_REGISTER_PROBE("feed", probe_from_settings<FeedProbe>(parse_feed_settings),
-                      .measurements = {
-                          {"feed_last_event_age_seconds", "Age of the newest event in the feed"},
-                          {"feed_events_seen", "Events with a readable time seen in the last run"},
-                          {"feed_events_in_window", "Events within the configured window"}});
+CAMPUS_REGISTER_PROBE(
+    "feed", probe_from_settings<FeedProbe>(parse_feed_settings),
+    .measurements = {{"feed_last_event_age_seconds", "Age of the newest event in the feed"},
+                     {"feed_events_seen", "Events with a readable time seen in the last run"},
+                     {"feed_events_in_window", "Events within the configured window"}},
+    .uses_session = true);
 
 }  // namespace campus

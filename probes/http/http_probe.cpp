@@ -7,6 +7,7 @@
 
 #include "common/curl_result.h"
 #include "common/curl_setup.h"
+#include "common/session_use.h"
 #include "core/duration.h"
 #include "core/hash.h"
 #include "core/redactor.h"
@@ -32,6 +33,7 @@ struct Exchange {
   CurlEasy easy = make_curl_easy();
   CurlList request_headers;
   CurlList connect_to;  // for server_name
+  CurlList resolve;     // for resolve
   std::string body;
   std::size_t max_body = 0;
   std::size_t body_seen = 0;
@@ -100,6 +102,13 @@ class HttpProbe final : public Probe {
     ctx.log.add("> ", s_.method, " ", s_.url);
     const CURLcode rc =
         co_await ctx.curl.async_perform(x.easy.get(), ctx.cancel, boost::asio::use_awaitable);
+    if (ctx.session && rc == CURLE_OK) {
+      long status = 0;
+      char* final_url = nullptr;
+      curl_easy_getinfo(x.easy.get(), CURLINFO_RESPONSE_CODE, &status);
+      curl_easy_getinfo(x.easy.get(), CURLINFO_EFFECTIVE_URL, &final_url);
+      note_session_response(ctx, status, final_url ? final_url : s_.url);
+    }
     co_return judge(x, rc, ctx.wants_evidence);
   }
 
@@ -129,6 +138,13 @@ class HttpProbe final : public Probe {
     }
     for (const auto& [name, value] : s_.headers)
       x.request_headers.append(name + ": " + value);
+    // A check of a shared session starts with its cookie jar (and token, unless the check
+    // authenticates itself): an app behind SSO is reached without posting credentials.
+    load_session_cookies(e, ctx);
+    if (s_.auth == HttpSettings::Auth::none && !has_authorization_header()) {
+      if (auto bearer = session_bearer_header(ctx); !bearer.empty())
+        x.request_headers.append(bearer);
+    }
     if (s_.auth == HttpSettings::Auth::bearer) {
       x.request_headers.append("Authorization: Bearer " + s_.auth_secret.value());
     } else if (s_.auth != HttpSettings::Auth::none) {
@@ -140,9 +156,19 @@ class HttpProbe final : public Probe {
     }
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, x.request_headers.get());
     if (s_.proxy) curl_easy_setopt(e, CURLOPT_PROXY, s_.proxy->c_str());
+    for (const auto& entry : s_.resolve)
+      x.resolve.append(entry);
+    if (x.resolve.get()) curl_easy_setopt(e, CURLOPT_RESOLVE, x.resolve.get());
     if (s_.ip_version == 4) curl_easy_setopt(e, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V4);
     if (s_.ip_version == 6) curl_easy_setopt(e, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V6);
     if (s_.tls.server_name) apply_server_name(x);
+  }
+
+  bool has_authorization_header() const {
+    for (const auto& [name, value] : s_.headers) {
+      if (iequals(name, "authorization")) return true;
+    }
+    return false;
   }
 
   // TLS SNI and certificate name differ from the address: ask for the server name in the URL and
@@ -306,6 +332,6 @@ CAMPUS_REGISTER_PROBE(
          {"tls_cert_not_after_timestamp_seconds",
           "Expiry (notAfter) of the peer's leaf certificate", "probe_ssl_earliest_cert_expiry"}},
     .blackbox_phase_metric = "probe_http_duration_seconds",
-    .blackbox_phase_names = {{"dns", "resolve"}});
+    .blackbox_phase_names = {{"dns", "resolve"}}, .uses_session = true);
 
 }  // namespace campus

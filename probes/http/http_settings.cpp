@@ -82,6 +82,7 @@ std::optional<HttpSettings> parse_http_settings(ProbeSetup& setup) {
     ar.finish();
   }
   if (auto v = r.get("proxy")) s.proxy = v->text();
+  if (auto v = r.get("resolve")) s.resolve = read_resolve_list(*v);
   if (auto v = r.get("ip_version")) {
     const auto n = v->integer(0, 6).value_or(0);
     if (n != 0 && n != 4 && n != 6) v->error("expected 4 or 6");

@@ -37,7 +37,8 @@ struct HttpSettings {
   Secret auth_secret;     ///< password or token
 
   std::optional<std::string> proxy;
-  int ip_version = 0;  ///< 0 any, 4 or 6
+  std::vector<std::string> resolve;  ///< curl's --resolve entries, "host:port:address"
+  int ip_version = 0;                ///< 0 any, 4 or 6
 };
 
 /// Parses `setup.params` into settings; nullopt after recording errors.

@@ -46,7 +46,7 @@ std::string trim_slash(std::string s) {
 
 class OidcRun {
  public:
-  OidcRun(const OidcSettings& s, ProbeContext& ctx) : s_(s), session_(ctx, s.web) {
+  OidcRun(const OidcSettings& s, ProbeContext& ctx) : s_(s), ctx_(ctx), session_(ctx, s.web) {
     session_.hide(s_.client_secret.value());
     session_.hide(s_.password.value());
   }
@@ -74,7 +74,9 @@ class OidcRun {
     if (!tokens) co_return finish();
     const std::string access_token = tokens->value("access_token", "");
     if (s_.grant == Grant::client_credentials) {
-      pass("client_credentials token issued to " + s_.client_id);
+      keep_session(access_token);
+      pass("client_credentials token issued to " + s_.client_id +
+           (ctx_.capture ? ", session kept for its checks" : ""));
       co_return finish();
     }
     std::optional<VerifiedJwt> id_token;
@@ -103,8 +105,10 @@ class OidcRun {
         co_return finish();
       }
     }
+    keep_session(access_token);
     pass(std::string(grant_name(s_.grant)) + " login as " + username_ +
-         (id_token ? ", id_token verified" : "") + (userinfo ? ", userinfo ok" : ""));
+         (id_token ? ", id_token verified" : "") + (userinfo ? ", userinfo ok" : "") +
+         (ctx_.capture ? ", session kept for its checks" : ""));
     co_return finish();
   }
 
@@ -412,11 +416,24 @@ class OidcRun {
     co_return json;
   }
 
+  // As a shared session's login: its checks send the access token as a bearer token, and
+  // (authorization code) the provider's cookies let them through its authorize endpoint.
+  void keep_session(const std::string& access_token) {
+    if (!ctx_.capture) return;
+    session_.capture(*ctx_.capture);
+    ctx_.capture->bearer = access_token;
+    const auto endpoint = discovery_.find("authorization_endpoint");
+    if (endpoint != discovery_.end() && endpoint->is_string()) {
+      ctx_.capture->login_urls.push_back(endpoint->get<std::string>());
+    }
+  }
+
   void fail(FailureKind kind, std::string reason) { outcome_.fail(kind, std::move(reason)); }
   void pass(std::string reason) { outcome_.pass(std::move(reason)); }
   ProbeResult finish() { return outcome_.finish(session_); }
 
   const OidcSettings& s_;
+  ProbeContext& ctx_;
   WebSession session_;
   nlohmann::json discovery_;
   nlohmann::json jwks_;
@@ -442,9 +459,10 @@ class OidcProbe final : public Probe {
 
 CAMPUS_REGISTER_PROBE(
     "oidc", probe_from_settings<OidcProbe>(parse_oidc_settings),
-    .measurements = {
-        {"oidc_login_duration_seconds", "Time the provider's login form took (authorization code)"},
-        {"oidc_token_duration_seconds", "Time the token endpoint took"},
-        {"oidc_id_token_lifetime_seconds", "Seconds until the id_token expires"}});
+    .measurements = {{"oidc_login_duration_seconds",
+                      "Time the provider's login form took (authorization code)"},
+                     {"oidc_token_duration_seconds", "Time the token endpoint took"},
+                     {"oidc_id_token_lifetime_seconds", "Seconds until the id_token expires"}},
+    .logs_in = true);
 
 }  // namespace campus

@@ -20,7 +20,10 @@ class ScenarioProbe final : public Probe {
     for (const auto& secret : s_.secrets)
       variables.set(secret.name, secret.value, secret.sensitive);
     WebSession session(ctx, s_.web);
-    co_return co_await run_scenario(s_, session, variables);
+    ProbeResult result = co_await run_scenario(s_, session, variables);
+    // As a session's login: every step passed, so the jar holds the logged-in session.
+    if (ctx.capture && result.verdict == Verdict::pass) session.capture(*ctx.capture);
+    co_return result;
   }
 
  private:
@@ -30,8 +33,9 @@ class ScenarioProbe final : public Probe {
 }  // namespace
 
 CAMPUS_REGISTER_PROBE("scenario", probe_from_settings<ScenarioProbe>(parse_scenario_settings),
-                      .measurements = {
-                          {"scenario_steps", "Steps of the scenario"},
-                          {"scenario_steps_passed", "Steps that passed in the last run"}});
+                      .measurements = {{"scenario_steps", "Steps of the scenario"},
+                                       {"scenario_steps_passed",
+                                        "Steps that passed in the last run"}},
+                      .uses_session = true, .logs_in = true);
 
 }  // namespace campus

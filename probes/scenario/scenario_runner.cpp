@@ -163,6 +163,20 @@ class StepRun {
     return std::nullopt;
   }
 
+  /// Checks `expect.extracted` against the values this step extracted; the problem, if any.
+  std::optional<std::string> judge_extracted() const {
+    if (step_.extracted_assert.empty()) return std::nullopt;
+    nlohmann::json values = nlohmann::json::object();
+    for (const auto& rule : step_.extract) {
+      const auto* value = vars_.find(rule.var);
+      if (value && !value->sensitive) values[rule.var] = value->text;
+    }
+    for (const auto& a : step_.extracted_assert) {
+      if (auto problem = a.check(values)) return "extracted " + *problem;
+    }
+    return std::nullopt;
+  }
+
   /// Runs the extract rules; nullopt when every required value was found, else the reason.
   std::optional<std::string> extract(const WebResponse& r, nlohmann::json& names) {
     for (const auto& rule : step_.extract) {
@@ -323,6 +337,9 @@ boost::asio::awaitable<ProbeResult> run_scenario(const ScenarioSettings& setting
     if (!extracted.empty()) evidence["extracted"] = std::move(extracted);
     steps.push_back(std::move(evidence));
     if (missing) co_return finish(ProbeResult::fail(FailureKind::bad_content, label + *missing), i);
+    if (auto problem = run.judge_extracted()) {
+      co_return finish(ProbeResult::fail(FailureKind::bad_content, label + *problem), i);
+    }
   }
   co_return finish(ProbeResult::pass(std::to_string(settings.steps.size()) + " steps passed"),
                    settings.steps.size());

@@ -234,6 +234,7 @@ std::optional<ScenarioStep> read_step(const YamlValue& value, std::size_t index,
       }
     }
     if (auto e = er.get("json_assert")) step.json_assert = read_json_assertions(*e);
+    if (auto e = er.get("extracted")) step.extracted_assert = read_json_assertions(*e);
     er.finish();
   }
   if (auto v = r.get("extract")) {

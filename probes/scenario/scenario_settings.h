@@ -56,6 +56,9 @@ struct ScenarioStep {
   std::vector<std::pair<std::string, Regex>> header_match;  ///< lower-case name
   std::vector<JsonAssertion> json_assert;
   std::vector<ExtractRule> extract;
+  /// Conditions on what this step extracted, as a JSON object {var: value}: a date taken from an
+  /// HTML page by a regex is aged as a JSON date is ("/news_date age <= 7d").
+  std::vector<JsonAssertion> extracted_assert;
 };
 
 /// A secret value a scenario reads as ${secret.SET.FIELD}.

@@ -1,5 +1,8 @@
 // The http, tls, tcp and dns probes against a real nginx and misbehaving targets on 127.0.0.1.
 
+#include <ctime>
+#include <fstream>
+
 #include <doctest/doctest.h>
 
 #include "support.h"
@@ -241,4 +244,37 @@ TEST_CASE("dns: localhost resolves to 127.0.0.1, an unresolvable name does not")
   CHECK(missing.result.kind == FailureKind::bad_content);
   auto invalid = run("dns", kUnresolvable);
   CHECK(invalid.result.kind == FailureKind::resolve);
+}
+
+TEST_CASE("scenario: a date taken from an HTML news column by a regex is aged like a JSON date") {
+  // The news column of a school site, served by nginx: today's notice, and one left from 2020.
+  const std::string www = server("SERVERS_DIR") + "/nginx/www/";
+  const std::time_t now = std::time(nullptr) + 8 * 3600;  // the date in China
+  char today[11];
+  std::strftime(today, sizeof today, "%Y-%m-%d", std::gmtime(&now));
+  const auto page = [](const std::string& date) {
+    return "<html><body><ul class=\"news\"><li><a href=\"/n/1.html\">关于2026年秋季学期选课的通知"
+           "</a><span class=\"date\">" +
+           date + "</span></li></ul></body></html>\n";
+  };
+  {
+    std::ofstream(www + "news-fresh.html") << page(today);
+    std::ofstream(www + "news-stale.html") << page("2020-01-02");
+  }
+  const auto check = [&](const std::string& path) {
+    return run("scenario", http_base(),
+               "    params:\n      steps:\n        - name: news column\n          url: " + path +
+                   "\n          extract: [{var: newest, regex: '<span class=\"date\">"
+                   "(\\d{4}-\\d{2}-\\d{2})</span>'}]\n"
+                   "          expect: {extracted: [\"/newest age <= 7d\"]}\n");
+  };
+  const auto fresh = check("/news-fresh.html");
+  INFO(fresh.result.reason);
+  CHECK(fresh.result.verdict == Verdict::pass);
+  const auto stale = check("/news-stale.html");
+  CHECK(stale.result.verdict == Verdict::fail);
+  CHECK(stale.result.kind == FailureKind::bad_content);
+  CHECK(stale.result.reason.rfind(
+            "step 1 \"news column\": extracted /newest: expected age <= 7d, got ", 0) == 0);
+  CHECK(stale.result.reason.find("(\"2020-01-02\")") != std::string::npos);
 }

@@ -180,6 +180,7 @@ RunRecord run_check(const std::string& config_yaml, const std::string& id) {
     WorkerPool workers(1, 8);
     Logger log(LogLevel::error, LogFormat::text, [](std::string_view) {});
     CheckRunner runner(io, curl, workers, log);
+    runner.sessions().set_sessions(plan->sessions);
     runner.start(check, [&](RunRecord r) { record = std::move(r); });
     io.run();
   }

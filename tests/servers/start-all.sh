@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The integration tests' shared servers: nginx, the misbehaving targets, a Pushgateway,
-# LemonLDAP::NG (CAS and OpenID Connect), OpenLDAP slapd, FreeRADIUS, mosquitto, GStreamer's RTSP server,
+# LemonLDAP::NG (CAS and OpenID Connect) with an app behind its CAS, OpenLDAP slapd, FreeRADIUS, mosquitto, GStreamer's RTSP server,
 # and the CAS and SIP2 simulators.
 # Writes their addresses to DIR/servers.env (KEY=VALUE lines) for the tests to read.
 #   tests/servers/start-all.sh DIR
@@ -12,7 +12,12 @@ dir=$(mkdir -p "${1:?usage: start-all.sh DIR}" && cd "$1" && pwd)
   "$here/start-nginx.sh" "$dir/nginx"
   "$here/start-misbehaving.sh" "$dir/misbehave"
   "$here/start-pushgateway.sh" "$dir/pushgateway"
-  "$here/start-llng.sh" "$dir/llng"
+  # The CAS app's port first: LemonLDAP::NG must know its service URL.
+  app_port=$(. "$here/lib.sh" && free_port)
+  CAS_APP_PORT=$app_port "$here/start-llng.sh" "$dir/llng" | tee "$dir/llng.env"
+  CAS_APP_PORT=$app_port "$here/start-cas-app.sh" "$dir/cas-app" \
+    "$(sed -n 's/^LLNG_PORT=//p' "$dir/llng.env")"
+  echo "LLNG_DIR=$dir/llng"
   "$here/start-slapd.sh" "$dir/slapd"
   "$here/start-cas-sim.sh" "$dir/cas-sim"
   "$here/start-sip2-sim.sh" "$dir/sip2-sim"

@@ -5,7 +5,8 @@
 #   tests/servers/start-llng.sh DIR
 # Prints LLNG_FCGI_PID, LLNG_NGINX_PID, LLNG_PORT and LLNG_HOST (reach it as
 # http://auth.campus.test:PORT/ with curl's --resolve, or the probes' `resolve:` param).
-# CAS: service http://app.campus.test/ releases cn, mail, uid.
+# CAS: service http://app.campus.test/ releases cn, mail, uid; with CAS_APP_PORT set, so does
+# http://app.campus.test:CAS_APP_PORT/ (the app of start-cas-app.sh).
 # OIDC: client campus-client / campus-secret, redirect http://app.campus.test/callback, grants
 # authorization_code, password, client_credentials; RS256 key id campus-test-key.
 set -euo pipefail
@@ -43,7 +44,7 @@ status = 0
 useRedirectOnError = 1
 INI
 
-DIR="$dir" PORT="$port" HOST="$host" python3 - <<'PY'
+DIR="$dir" PORT="$port" HOST="$host" APP_PORT="${CAS_APP_PORT:-}" python3 - <<'PY'
 import json, os, time
 d, port, host = os.environ["DIR"], os.environ["PORT"], os.environ["HOST"]
 portal = f"http://{host}:{port}"
@@ -85,6 +86,10 @@ conf = {
   "oidcRPMetaDataExportedVars": {"campusrp": {"email": "mail", "name": "cn",
      "preferred_username": "uid"}},
 }
+if os.environ.get("APP_PORT"):
+    app = "http://app.campus.test:" + os.environ["APP_PORT"] + "/"
+    conf["casAppMetaDataOptions"]["ssoapp"] = {"casAppMetaDataOptionsService": app}
+    conf["casAppMetaDataExportedVars"]["ssoapp"] = {"cn": "cn", "uid": "uid"}
 with open(f"{d}/conf/lmConf-1.json", "w") as f:
     json.dump(conf, f, indent=1)
 PY

@@ -222,3 +222,55 @@ TEST_CASE_FIXTURE(Fixture, "changing a check changes only its fingerprint") {
   CHECK(a->find_check("portal-http")->fingerprint == b->find_check("portal-http")->fingerprint);
   CHECK(a->find_check("sso-tls")->fingerprint != b->find_check("sso-tls")->fingerprint);
 }
+
+TEST_CASE_FIXTURE(Fixture, "sessions: checks name them, their login probes are built and checked") {
+  const std::string secrets =
+      "secrets:\n  student: {username_env: SSO_USER, password_env: SSO_PASS}\n";
+  const std::string session =
+      "sessions:\n  student:\n    probe: cas\n"
+      "    target: https://auth.example.edu.cn/authserver\n"
+      "    params: {service: \"https://ehall.example.edu.cn/login\", "
+      "credentials: student}\n";
+  const std::string check =
+      "checks:\n  - id: timetable\n    probe: http\n"
+      "    target: https://ehall.example.edu.cn/timetable.do\n";
+  Diagnostics d;
+  auto config = load(
+      secrets + session + "    ttl: 2h\n    retry_after: 10m\n" + check + "    session: student\n",
+      d);
+  INFO(d.str());
+  REQUIRE(config);
+  const auto& spec = *config->sessions.at("student");
+  CHECK(spec.ttl == std::chrono::hours(2));
+  CHECK(spec.retry_after == std::chrono::minutes(10));
+  CHECK(spec.timeout == std::chrono::seconds(20));
+  CHECK(config->find_check("timetable")->session == "student");
+  REQUIRE(plan->sessions.count("student") == 1);
+  CHECK(plan->sessions.at("student")->login->id == "session:student");
+  CHECK(plan->sessions.at("student")->login->probe_type == "cas");
+
+  CHECK(errors(secrets + session + check + "    session: teacher\n") ==
+        "campus.yaml:12:14: checks[0].session: unknown session 'teacher' (known: student)\n");
+  CHECK(errors(check + "    session: teacher\n") ==
+        "campus.yaml:5:14: checks[0].session: unknown session 'teacher' (the config has no "
+        "sessions:)\n");
+  CHECK(errors(secrets + session +
+               "checks:\n  - id: t\n    probe: tcp\n    target: x:1\n"
+               "    session: student\n") ==
+        "campus.yaml:12:14: checks[0].session: probe type 'tcp' cannot use a session (types "
+        "that can: feed, http, scenario)\n");
+  CHECK(errors(secrets + "sessions:\n  student: {probe: http, target: \"http://x/\"}\n" + check) ==
+        "campus.yaml:4:20: sessions.student.probe: probe type 'http' cannot log a session in "
+        "(types that can: cas, oidc, scenario)\n");
+  CHECK(errors(secrets + "sessions:\n  student:\n    probe: cas\n    target: https://a/cas\n" +
+               check) ==
+        "campus.yaml:6:13: sessions.student.target: a cas check needs params.service and "
+        "params.credentials\n");
+  CHECK(errors(secrets + "sessions:\n  Student One: {probe: cas, target: \"https://a/\"}\n" +
+               check) ==
+        "campus.yaml:4:16: sessions.Student One: session names may use only a-z, 0-9, _ and -, "
+        "got 'Student One'\n");
+  CHECK(errors(secrets + session + "    login_urls: [/cas/login]\n" + check) ==
+        "campus.yaml:8:17: sessions.student.login_urls: expected http(s):// URLs, got "
+        "'/cas/login'\n");
+}
