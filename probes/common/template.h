@@ -1,13 +1,16 @@
 #pragma once
 // Text with `${...}` placeholders, as written in a scenario's URLs, headers and form fields.
 // A placeholder is a variable (`${service}`, `${login.execution}`, `${secret.sso.password}`),
-// a quoted string or number, or a call of a transform on placeholders:
+// a quoted string or a number (`-1`, `+7`), or a call of a transform on placeholders:
 //   ${urlencode(service)}  ${aes_cbc_base64(concat(random(64), secret.sso.password),
 //                                           login.pwdEncryptSalt, random(16))}
+//   ${now('%Y-%m-%d %H:%M:%S')}  ${epoch_millis()}  ${rsa_pkcs1_base64(secret.jw.password,
+//                                                                      key.modulus, key.exponent)}
 // Templates are parsed when the config loads, so a typo is reported with its line; they are
 // expanded per run. Whatever derives from a sensitive value is sensitive too, so the run can
 // keep it out of its log and evidence.
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -33,8 +36,17 @@ class Variables {
   /// Every sensitive value, for redaction.
   std::vector<std::string> sensitive_values() const;
 
+  /// Fixes the time that now(), today(), epoch_seconds() and epoch_millis() read (a test's
+  /// instant). Unset, each expansion reads the system clock once, so that all the time
+  /// functions of one template agree.
+  void set_now(std::chrono::system_clock::time_point now) { now_ = now; }
+  std::chrono::system_clock::time_point now() const {
+    return now_.value_or(std::chrono::system_clock::now());
+  }
+
  private:
   std::map<std::string, Value, std::less<>> values_;
+  std::optional<std::chrono::system_clock::time_point> now_;
 };
 
 class Template {

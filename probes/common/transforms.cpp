@@ -1,12 +1,22 @@
 #include "common/transforms.h"
 
 #include <array>
+#include <cctype>
+#include <ctime>
 #include <memory>
 #include <stdexcept>
 
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include "core/hash.h"
 
@@ -23,6 +33,79 @@ const EVP_MD* digest_named(std::string_view algorithm) {
 struct CipherCtxDeleter {
   void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
 };
+struct BignumDeleter {
+  void operator()(BIGNUM* n) const { BN_free(n); }
+};
+struct ParamBuilderDeleter {
+  void operator()(OSSL_PARAM_BLD* b) const { OSSL_PARAM_BLD_free(b); }
+};
+struct ParamsDeleter {
+  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
+};
+struct PkeyCtxDeleter {
+  void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
+};
+struct PkeyDeleter {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+struct BioDeleter {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+using Pkey = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
+
+const unsigned char* bytes_of(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+// OpenSSL leaves the reasons of a refusal on the thread's error queue; a transform reports its
+// own message, and must not leave them behind for the next TLS handshake on this thread.
+std::nullopt_t refuse(std::string& error, std::string message) {
+  ERR_clear_error();
+  error = std::move(message);
+  return std::nullopt;
+}
+
+std::optional<std::string> rsa_encrypt(const EVP_PKEY* key, std::string_view text,
+                                       std::string& error) {
+  const int bits = EVP_PKEY_get_bits(key);
+  const std::size_t room = std::size_t(bits + 7) / 8;
+  if (room < 11 || text.size() > room - 11) {
+    return refuse(error, "the text is " + std::to_string(text.size()) + " bytes; a " +
+                             std::to_string(bits) + "-bit key with PKCS#1 v1.5 padding takes at " +
+                             "most " + std::to_string(room < 11 ? 0 : room - 11));
+  }
+  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> ctx(
+      EVP_PKEY_CTX_new_from_pkey(nullptr, const_cast<EVP_PKEY*>(key), nullptr));
+  if (!ctx) throw std::bad_alloc();
+  std::size_t size = 0;
+  if (EVP_PKEY_encrypt_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
+      EVP_PKEY_encrypt(ctx.get(), nullptr, &size, bytes_of(text), text.size()) != 1) {
+    return refuse(error, "OpenSSL refused the key for RSA encryption");
+  }
+  std::string out(size, '\0');
+  if (EVP_PKEY_encrypt(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &size,
+                       bytes_of(text), text.size()) != 1) {
+    return refuse(error, "RSA encryption failed");
+  }
+  out.resize(size);
+  return out;
+}
+
+// Keeps only the base64 characters of a key's body: line breaks, spaces and the two-character
+// "\n" escapes of a key copied out of JavaScript are dropped.
+std::string base64_body(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\\' && i + 1 < text.size() && (text[i + 1] == 'n' || text[i + 1] == 'r')) {
+      ++i;
+    } else if (!std::isspace(static_cast<unsigned char>(c))) {
+      out += c;
+    }
+  }
+  return out;
+}
 
 int base64_value(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -104,6 +187,29 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
+std::string hex_encode(std::string_view bytes) {
+  return to_hex(bytes);
+}
+
+std::optional<std::string> hex_decode(std::string_view text) {
+  auto value = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (text.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() / 2);
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    const int high = value(text[i]);
+    const int low = value(text[i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out += char(high * 16 + low);
+  }
+  return out;
+}
+
 std::optional<std::string> digest_hex(std::string_view algorithm, std::string_view data) {
   const EVP_MD* md = digest_named(algorithm);
   if (!md) return std::nullopt;
@@ -115,8 +221,8 @@ std::optional<std::string> digest_hex(std::string_view algorithm, std::string_vi
   return to_hex(std::string_view(reinterpret_cast<const char*>(out.data()), size));
 }
 
-std::optional<std::string> hmac_hex(std::string_view algorithm, std::string_view key,
-                                    std::string_view data) {
+std::optional<std::string> hmac_bytes(std::string_view algorithm, std::string_view key,
+                                      std::string_view data) {
   const EVP_MD* md = digest_named(algorithm);
   if (!md) return std::nullopt;
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
@@ -125,7 +231,14 @@ std::optional<std::string> hmac_hex(std::string_view algorithm, std::string_view
             data.size(), out.data(), &size)) {
     throw std::runtime_error("HMAC failed");
   }
-  return to_hex(std::string_view(reinterpret_cast<const char*>(out.data()), size));
+  return std::string(reinterpret_cast<const char*>(out.data()), size);
+}
+
+std::optional<std::string> hmac_hex(std::string_view algorithm, std::string_view key,
+                                    std::string_view data) {
+  auto raw = hmac_bytes(algorithm, key, data);
+  if (!raw) return std::nullopt;
+  return to_hex(*raw);
 }
 
 std::optional<std::string> aes_cbc_base64(std::string_view plaintext, std::string_view key,
@@ -159,6 +272,247 @@ std::optional<std::string> aes_cbc_base64(std::string_view plaintext, std::strin
   }
   out.resize(std::size_t(written + final_bytes));
   return base64_encode(out);
+}
+
+std::optional<std::string> rsa_pkcs1_encrypt(std::string_view text, std::string_view modulus,
+                                             std::string_view exponent, std::string& error) {
+  std::unique_ptr<BIGNUM, BignumDeleter> n(
+      BN_bin2bn(bytes_of(modulus), int(modulus.size()), nullptr));
+  std::unique_ptr<BIGNUM, BignumDeleter> e(
+      BN_bin2bn(bytes_of(exponent), int(exponent.size()), nullptr));
+  if (!n || !e) throw std::bad_alloc();
+  if (BN_is_zero(n.get()) || !BN_is_odd(n.get())) {
+    return refuse(error, "the RSA modulus must be an odd number (is it the right field?)");
+  }
+  if (BN_num_bits(n.get()) < 256) {
+    return refuse(error, "the RSA modulus has " + std::to_string(BN_num_bits(n.get())) +
+                             " bits; expected at least 256 (is it the right field?)");
+  }
+  if (BN_cmp(e.get(), BN_value_one()) <= 0 || !BN_is_odd(e.get()) ||
+      BN_cmp(e.get(), n.get()) >= 0) {
+    return refuse(error, "the RSA exponent must be an odd number above 1 and below the modulus");
+  }
+  std::unique_ptr<OSSL_PARAM_BLD, ParamBuilderDeleter> builder(OSSL_PARAM_BLD_new());
+  if (!builder || OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
+      OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
+    throw std::bad_alloc();
+  }
+  std::unique_ptr<OSSL_PARAM, ParamsDeleter> params(OSSL_PARAM_BLD_to_param(builder.get()));
+  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> ctx(
+      EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  if (!params || !ctx) throw std::bad_alloc();
+  EVP_PKEY* raw = nullptr;
+  if (EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+    return refuse(error, "OpenSSL refused the RSA modulus and exponent");
+  }
+  const Pkey key(raw);
+  return rsa_encrypt(key.get(), text, error);
+}
+
+std::optional<std::string> rsa_pkcs1_encrypt_pem(std::string_view text, std::string_view pem,
+                                                 std::string& error) {
+  // The label and the body between "-----BEGIN <label>-----" and "-----END <label>-----", or
+  // the whole text as the body of a SubjectPublicKeyInfo when there are no such lines.
+  std::string label = "PUBLIC KEY";
+  std::string_view body = pem;
+  if (const auto begin = pem.find("-----BEGIN "); begin != std::string_view::npos) {
+    const auto label_end = pem.find("-----", begin + 11);
+    if (label_end == std::string_view::npos) return refuse(error, "a PEM without its label");
+    label = std::string(pem.substr(begin + 11, label_end - begin - 11));
+    const auto end = pem.find("-----END " + label + "-----", label_end + 5);
+    if (end == std::string_view::npos) {
+      return refuse(error, "the PEM has no -----END " + label + "----- line");
+    }
+    body = pem.substr(label_end + 5, end - label_end - 5);
+  }
+  if (label != "PUBLIC KEY" && label != "RSA PUBLIC KEY") {
+    return refuse(error, "expected a PUBLIC KEY or RSA PUBLIC KEY PEM, got " + label);
+  }
+  const std::string clean = base64_body(body);
+  const auto der = base64_decode(clean);
+  if (clean.empty() || !der) return refuse(error, "the PEM's body is not base64");
+  Pkey key;
+  if (label == "PUBLIC KEY") {
+    // Written out again with 64-character lines, as PEM readers expect.
+    std::string normalized = "-----BEGIN PUBLIC KEY-----\n";
+    const std::string b64 = base64_encode(*der);
+    for (std::size_t i = 0; i < b64.size(); i += 64)
+      normalized += b64.substr(i, 64) + "\n";
+    normalized += "-----END PUBLIC KEY-----\n";
+    std::unique_ptr<BIO, BioDeleter> bio(
+        BIO_new_mem_buf(normalized.data(), int(normalized.size())));
+    if (!bio) throw std::bad_alloc();
+    key.reset(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+  } else {
+    const unsigned char* p = bytes_of(*der);
+    key.reset(d2i_PublicKey(EVP_PKEY_RSA, nullptr, &p, long(der->size())));
+  }
+  if (!key) return refuse(error, "the PEM does not hold a public key OpenSSL can read");
+  if (!EVP_PKEY_is_a(key.get(), "RSA")) return refuse(error, "the PEM's key is not an RSA key");
+  return rsa_encrypt(key.get(), text, error);
+}
+
+namespace {
+
+constexpr std::array<std::string_view, 7> kDays = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                                   "Thursday", "Friday", "Saturday"};
+constexpr std::array<std::string_view, 12> kMonths = {
+    "January", "February", "March",     "April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December"};
+
+// Formats `format` for the broken-down time `tm` (already shifted to the offset), or only checks
+// it when `tm` is null.
+bool render_time(std::string_view format, const std::tm* tm, std::int64_t epoch_seconds, int millis,
+                 int offset_minutes, std::string& out, std::string& error) {
+  auto two = [&](int v) {
+    out += char('0' + v / 10 % 10);
+    out += char('0' + v % 10);
+  };
+  auto offset = [&](bool colon) {
+    const int m = offset_minutes < 0 ? -offset_minutes : offset_minutes;
+    out += offset_minutes < 0 ? '-' : '+';
+    two(m / 60);
+    if (colon) out += ':';
+    two(m % 60);
+  };
+  for (std::size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%') {
+      if (tm) out += format[i];
+      continue;
+    }
+    if (i + 1 >= format.size()) {
+      error = "the time format \"" + std::string(format) + "\" ends in a lone %";
+      return false;
+    }
+    char c = format[++i];
+    bool colon = false;
+    if (c == ':' && i + 1 < format.size() && format[i + 1] == 'z') {
+      colon = true;
+      c = format[++i];
+    }
+    if (std::string_view("YymdeHIMSpjaAbBFTDRszL%").find(c) == std::string_view::npos) {
+      error =
+          "unknown conversion %" + std::string(1, c) + " in the time format \"" +
+          std::string(format) +
+          "\" (known: %Y %y %m %d %e %H %I %M %S %p %j %a %A %b %B %F %T %D %R %s %z %:z %L %%)";
+      return false;
+    }
+    if (!tm) continue;
+    switch (c) {
+      case 'Y':
+        out += std::to_string(tm->tm_year + 1900);
+        break;
+      case 'y':
+        two((tm->tm_year + 1900) % 100);
+        break;
+      case 'm':
+        two(tm->tm_mon + 1);
+        break;
+      case 'd':
+        two(tm->tm_mday);
+        break;
+      case 'e':
+        if (tm->tm_mday < 10) out += ' ';
+        out += std::to_string(tm->tm_mday);
+        break;
+      case 'H':
+        two(tm->tm_hour);
+        break;
+      case 'I':
+        two(tm->tm_hour % 12 == 0 ? 12 : tm->tm_hour % 12);
+        break;
+      case 'M':
+        two(tm->tm_min);
+        break;
+      case 'S':
+        two(tm->tm_sec);
+        break;
+      case 'p':
+        out += tm->tm_hour < 12 ? "AM" : "PM";
+        break;
+      case 'j':
+        out += char('0' + (tm->tm_yday + 1) / 100);
+        two((tm->tm_yday + 1) % 100);
+        break;
+      case 'a':
+        out += kDays[std::size_t(tm->tm_wday)].substr(0, 3);
+        break;
+      case 'A':
+        out += kDays[std::size_t(tm->tm_wday)];
+        break;
+      case 'b':
+        out += kMonths[std::size_t(tm->tm_mon)].substr(0, 3);
+        break;
+      case 'B':
+        out += kMonths[std::size_t(tm->tm_mon)];
+        break;
+      case 'F':
+        out += std::to_string(tm->tm_year + 1900) + '-';
+        two(tm->tm_mon + 1);
+        out += '-';
+        two(tm->tm_mday);
+        break;
+      case 'T':
+        two(tm->tm_hour);
+        out += ':';
+        two(tm->tm_min);
+        out += ':';
+        two(tm->tm_sec);
+        break;
+      case 'D':
+        two(tm->tm_mon + 1);
+        out += '/';
+        two(tm->tm_mday);
+        out += '/';
+        two((tm->tm_year + 1900) % 100);
+        break;
+      case 'R':
+        two(tm->tm_hour);
+        out += ':';
+        two(tm->tm_min);
+        break;
+      case 's':
+        out += std::to_string(epoch_seconds);
+        break;
+      case 'z':
+        offset(colon);
+        break;
+      case 'L':
+        out += char('0' + millis / 100);
+        two(millis % 100);
+        break;
+      default:
+        out += '%';
+        break;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool check_time_format(std::string_view format, std::string& error) {
+  std::string unused;
+  return render_time(format, nullptr, 0, 0, 0, unused, error);
+}
+
+std::optional<std::string> format_time(std::chrono::system_clock::time_point time,
+                                       std::string_view format, int offset_minutes,
+                                       std::string& error) {
+  using namespace std::chrono;
+  const auto ms = floor<milliseconds>(time.time_since_epoch()).count();
+  const std::int64_t seconds = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+  const int millis = int(ms - seconds * 1000);
+  const std::time_t local = std::time_t(seconds + std::int64_t(offset_minutes) * 60);
+  std::tm tm{};
+  if (!gmtime_r(&local, &tm)) {
+    error = "the time is out of range";
+    return std::nullopt;
+  }
+  std::string out;
+  if (!render_time(format, &tm, seconds, millis, offset_minutes, out, error)) return std::nullopt;
+  return out;
 }
 
 std::string random_string(std::size_t length) {

@@ -1,6 +1,15 @@
 // Templates, transforms, HTML forms and URLs: the pieces multi-step web logins are made of.
 
+#include <memory>
+
 #include <doctest/doctest.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include "common/html_forms.h"
 #include "common/login_form.h"
@@ -26,6 +35,76 @@ std::string parse_error(const std::string& text) {
   CHECK_FALSE(Template::parse(text, error));
   return error;
 }
+
+std::string expand_error(const std::string& text, const Variables& vars) {
+  std::string error;
+  auto t = Template::parse(text, error);
+  REQUIRE_MESSAGE(t, error);
+  CHECK_FALSE(t->expand(vars, error));
+  return error;
+}
+
+// 2026-02-28T16:30:05.123Z, a Saturday; at +08:00 already 2026-03-01 00:30:05, a Sunday.
+Variables at_fixed_time() {
+  using namespace std::chrono;
+  Variables vars;
+  vars.set_now(system_clock::time_point(sys_days(year(2026) / February / 28) + hours(16) +
+                                        minutes(30) + seconds(5) + milliseconds(123)));
+  return vars;
+}
+
+// A throwaway RSA key pair, to decrypt what the templates encrypt.
+struct TestKey {
+  struct Free {
+    void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+    void operator()(BIO* b) const { BIO_free(b); }
+    void operator()(BIGNUM* n) const { BN_free(n); }
+    void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
+  };
+  std::unique_ptr<EVP_PKEY, Free> key{EVP_RSA_gen(1024)};
+
+  std::string number(const char* name) const {
+    BIGNUM* raw = nullptr;
+    REQUIRE(EVP_PKEY_get_bn_param(key.get(), name, &raw) == 1);
+    std::unique_ptr<BIGNUM, Free> n(raw);
+    std::string out(std::size_t(BN_num_bytes(n.get())), '\0');
+    BN_bn2bin(n.get(), reinterpret_cast<unsigned char*>(out.data()));
+    return out;
+  }
+  std::string modulus() const { return number(OSSL_PKEY_PARAM_RSA_N); }
+  std::string exponent() const { return number(OSSL_PKEY_PARAM_RSA_E); }
+  std::string pem() const {
+    std::unique_ptr<BIO, Free> bio(BIO_new(BIO_s_mem()));
+    REQUIRE(PEM_write_bio_PUBKEY(bio.get(), key.get()) == 1);
+    char* data = nullptr;
+    const long size = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, std::size_t(size));
+  }
+  // PKCS#1 RSAPublicKey, as "-----BEGIN RSA PUBLIC KEY-----" holds it.
+  std::string pkcs1_pem() const {
+    unsigned char* der = nullptr;
+    const int size = i2d_PublicKey(key.get(), &der);
+    REQUIRE(size > 0);
+    const std::string b64 =
+        base64_encode(std::string(reinterpret_cast<char*>(der), std::size_t(size)));
+    OPENSSL_free(der);
+    return "-----BEGIN RSA PUBLIC KEY-----\n" + b64 + "\n-----END RSA PUBLIC KEY-----\n";
+  }
+  std::string decrypt(const std::string& ciphertext) const {
+    std::unique_ptr<EVP_PKEY_CTX, Free> ctx(
+        EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+    REQUIRE(EVP_PKEY_decrypt_init(ctx.get()) == 1);
+    REQUIRE(EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) == 1);
+    std::size_t size = 0;
+    const auto* in = reinterpret_cast<const unsigned char*>(ciphertext.data());
+    REQUIRE(EVP_PKEY_decrypt(ctx.get(), nullptr, &size, in, ciphertext.size()) == 1);
+    std::string out(size, '\0');
+    REQUIRE(EVP_PKEY_decrypt(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &size, in,
+                             ciphertext.size()) == 1);
+    out.resize(size);
+    return out;
+  }
+};
 
 }  // namespace
 
@@ -75,6 +154,158 @@ TEST_CASE("template errors say what is wrong") {
   REQUIRE(t);
   CHECK_FALSE(t->expand(vars, error));
   CHECK(error == "${missing} is not set");
+}
+
+TEST_CASE("time functions format the run's instant at a fixed UTC offset") {
+  const Variables vars = at_fixed_time();
+  CHECK(expand("${now('%Y-%m-%d %H:%M:%S')}", vars) == "2026-03-01 00:30:05");
+  CHECK(expand("${now('%Y-%m-%dT%H:%M:%S%:z', 'Z')}", vars) == "2026-02-28T16:30:05+00:00");
+  CHECK(expand("${now('%F %T.%L %z', '-0530')}", vars) == "2026-02-28 11:00:05.123 -0530");
+  CHECK(expand("${now('%a, %d %b %Y %H:%M:%S GMT', 'UTC')}", vars) ==
+        "Sat, 28 Feb 2026 16:30:05 GMT");
+  CHECK(expand("${now('%A %B %e %I:%M %p, day %j, %D %R 100%%')}", vars) ==
+        "Sunday March  1 12:30 AM, day 060, 03/01/26 00:30 100%");
+  CHECK(expand("${now('%s')}", vars) == "1772296205");
+  CHECK(expand("${now('%y%m%d', '+08')}", vars) == "260301");
+  // today(): midnight of the date DAYS away, at the offset.
+  CHECK(expand("${today(0, '%F')}", vars) == "2026-03-01");
+  CHECK(expand("${today(-1, '%F')}", vars) == "2026-02-28");
+  CHECK(expand("${today(+1, '%F %T %:z')}", vars) == "2026-03-02 00:00:00 +08:00");
+  CHECK(expand("${today('-1', '%s')}", vars) == "1772208000");
+  CHECK(expand("${today(0, '%F', 'Z')}", vars) == "2026-02-28");
+  CHECK(expand("${today(-365, '%F')}", vars) == "2025-03-01");
+  CHECK(expand("${epoch_seconds()}", vars) == "1772296205");
+  CHECK(expand("${epoch_millis( )}", vars) == "1772296205123");
+  // Without a fixed instant, one expansion reads the clock once.
+  const std::string twice = expand("${epoch_millis()} ${epoch_millis()}", Variables());
+  CHECK(twice.substr(0, twice.find(' ')) == twice.substr(twice.find(' ') + 1));
+  Variables offsets = at_fixed_time();
+  offsets.set("zone", "+09:00", false);
+  offsets.set("bad_zone", "Mars/Olympus", false);
+  CHECK(expand("${now('%H:%M', zone)}", offsets) == "01:30");
+  CHECK(expand_error("${now('%H:%M', bad_zone)}", offsets) ==
+        "now(): expected a UTC offset like +08:00, +0800, Z or UTC, got 'Mars/Olympus'");
+}
+
+TEST_CASE("time functions reject a bad format, offset or day count when the config loads") {
+  CHECK(parse_error("${now('%F', '+25:00')}") ==
+        "now(): expected a UTC offset like +08:00, +0800, Z or UTC, got '+25:00'");
+  CHECK(parse_error("${now('%Y-%Q')}").find("now(): unknown conversion %Q in the time format") ==
+        0);
+  CHECK(parse_error("${now('%F %')}") == "now(): the time format \"%F %\" ends in a lone %");
+  CHECK(parse_error("${today('yesterday', '%F')}") ==
+        "today(): expected a number of days like 0, -1 or +7 (at most 36600), got 'yesterday'");
+  CHECK(parse_error("${today(1, '%F', 'CST')}") ==
+        "today(): expected a UTC offset like +08:00, +0800, Z or UTC, got 'CST'");
+  CHECK(parse_error("${now()}") == "now() takes 1 to 2 argument(s), got 0");
+  CHECK(parse_error("${epoch_seconds(1)}") == "epoch_seconds() takes 0 argument(s), got 1");
+  CHECK(parse_error("${today(+x, '%F')}") == "unexpected '+' in ${today(+x, '%F')}");
+  // Arguments that are variables are checked when the template expands.
+  Variables vars = at_fixed_time();
+  vars.set("format", "%q", false);
+  CHECK(expand_error("${now(format)}", vars).find("now(): unknown conversion %q") == 0);
+}
+
+TEST_CASE("HMACs in base64, hex and base64 decoding") {
+  Variables vars;
+  vars.set("secret.api.secret", "Jefe", true);
+  // RFC 2202 and RFC 4231 test case 2, in base64.
+  CHECK(expand("${hmac_md5_base64('Jefe', 'what do ya want for nothing?')}", vars) ==
+        "dQx4PmqwtQPqqG4xCl23OA==");
+  CHECK(expand("${hmac_sha1_base64('Jefe', 'what do ya want for nothing?')}", vars) ==
+        "7/zfauXrL6LSdBbV8YTfnCWafHk=");
+  CHECK(expand("${hmac_sha256_base64(secret.api.secret, 'what do ya want for nothing?')}", vars) ==
+        "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
+  std::string error;
+  auto t = Template::parse("${hmac_sha256_base64(secret.api.secret, 'x')}", error);
+  REQUIRE(t);
+  CHECK(t->expand(vars, error)->sensitive);
+  // A Content-MD5 header: the digest's bytes in base64.
+  CHECK(expand("${base64(hex_decode(md5('abc')))}", vars) == "kAFQmDzST7DWlj99KOF/cg==");
+  CHECK(expand("${hex('ab')}", vars) == "6162");
+  CHECK(expand("${hex_decode('6A6b')}", vars) == "jk");
+  CHECK(expand("${base64_decode('Y2FtcHVz')}", vars) == "campus");
+  CHECK(expand_error("${hex_decode('abc')}", vars) ==
+        "hex_decode(): not an even number of hex digits");
+  CHECK(expand_error("${base64_decode('a*b')}", vars) == "base64_decode(): not base64");
+  CHECK(parse_error("${hmac_sha1_base64('k')}") == "hmac_sha1_base64() takes 2 argument(s), got 1");
+}
+
+TEST_CASE("RSA PKCS#1 v1.5 encryption decrypts with the private key") {
+  const TestKey key;
+  Variables vars;
+  vars.set("secret.jw.password", "pw-正方-123", true);
+  // 正方 教务: modulus and exponent in base64, as getPublicKey gives them; Java's BigInteger
+  // writes a leading zero byte.
+  vars.set("key.modulus", base64_encode(std::string(1, '\0') + key.modulus()), false);
+  vars.set("key.exponent", base64_encode(key.exponent()), false);
+  const std::string b64 =
+      expand("${rsa_pkcs1_base64(secret.jw.password, key.modulus, key.exponent)}", vars);
+  CHECK(b64.size() == 172);  // 128 bytes
+  CHECK(key.decrypt(*base64_decode(b64)) == "pw-正方-123");
+  CHECK(expand("${rsa_pkcs1_base64(secret.jw.password, key.modulus, key.exponent)}", vars) != b64);
+  // Hex, as JavaScript RSA libraries take them; 65537 written "10001".
+  vars.set("modulus_hex", hex_encode(key.modulus()), false);
+  const std::string hex = expand("${rsa_pkcs1_hex('secret', modulus_hex, '10001')}", vars);
+  CHECK(hex.size() == 256);
+  CHECK(key.decrypt(*hex_decode(hex)) == "secret");
+  // PEM: as written, on one line, with JavaScript's \n escapes, bare base64, and PKCS#1.
+  std::string pem = key.pem();
+  std::string one_line = pem;
+  std::string escaped = pem;
+  for (auto& c : one_line)
+    if (c == '\n') c = ' ';
+  for (std::size_t i = 0; (i = escaped.find('\n', i)) != std::string::npos; i += 2)
+    escaped.replace(i, 1, "\\n");
+  const auto body_start = pem.find('\n') + 1;
+  const std::string bare = pem.substr(body_start, pem.find("-----END") - body_start);
+  for (const std::string& form : {pem, one_line, escaped, bare, key.pkcs1_pem()}) {
+    CAPTURE(form);
+    vars.set("pem", form, false);
+    const std::string out = expand("${rsa_pkcs1_base64_pem(secret.jw.password, pem)}", vars);
+    CHECK(key.decrypt(*base64_decode(out)) == "pw-正方-123");
+  }
+  std::string error;
+  auto t = Template::parse("${rsa_pkcs1_base64_pem(secret.jw.password, pem)}", error);
+  REQUIRE(t);
+  auto v = t->expand(vars, error);
+  REQUIRE(v);
+  CHECK(v->sensitive);
+}
+
+TEST_CASE("RSA refuses bad keys and texts too long for the key") {
+  const TestKey key;
+  Variables vars;
+  vars.set("n", base64_encode(key.modulus()), false);
+  vars.set("e", base64_encode(key.exponent()), false);
+  vars.set("long", std::string(118, 'x'), false);
+  vars.set("pem", "-----BEGIN PUBLIC KEY-----\nnot a key!\n-----END PUBLIC KEY-----", false);
+  vars.set("cert", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----", false);
+  CHECK(expand_error("${rsa_pkcs1_base64(long, n, e)}", vars) ==
+        "rsa_pkcs1_base64(): the text is 118 bytes; a 1024-bit key with PKCS#1 v1.5 padding takes "
+        "at most 117");
+  CHECK(expand_error("${rsa_pkcs1_base64_pem('x', pem)}", vars) ==
+        "rsa_pkcs1_base64_pem(): the PEM's body is not base64");
+  CHECK(expand_error("${rsa_pkcs1_base64_pem('x', cert)}", vars) ==
+        "rsa_pkcs1_base64_pem(): expected a PUBLIC KEY or RSA PUBLIC KEY PEM, got CERTIFICATE");
+  // Keys written as literals are tried when the config loads.
+  CHECK(parse_error("${rsa_pkcs1_base64('x', 'a*b', 'AQAB')}") ==
+        "rsa_pkcs1_base64(): the RSA modulus is not base64");
+  CHECK(parse_error("${rsa_pkcs1_hex('x', 'c0ffee', '10001')}") ==
+        "rsa_pkcs1_hex(): the RSA modulus must be an odd number (is it the right field?)");
+  CHECK(parse_error("${rsa_pkcs1_hex('x', 'c0ffef', '10001')}") ==
+        "rsa_pkcs1_hex(): the RSA modulus has 24 bits; expected at least 256 (is it the right "
+        "field?)");
+  CHECK(parse_error("${rsa_pkcs1_base64_pem('x', 'AAAA')}") ==
+        "rsa_pkcs1_base64_pem(): the PEM does not hold a public key OpenSSL can read");
+  CHECK(parse_error("${rsa_pkcs1_hex('x', 'zz', '3')}") ==
+        "rsa_pkcs1_hex(): the RSA modulus is not hex");
+  CHECK(parse_error("${rsa_pkcs1_base64_pem('x')}") ==
+        "rsa_pkcs1_base64_pem() takes 2 argument(s), got 1");
+  vars.set("even_e", hex_encode(std::string(1, '\x02')), false);
+  vars.set("n_hex", hex_encode(key.modulus()), false);
+  CHECK(expand_error("${rsa_pkcs1_hex('x', n_hex, even_e)}", vars) ==
+        "rsa_pkcs1_hex(): the RSA exponent must be an odd number above 1 and below the modulus");
 }
 
 TEST_CASE("AES-CBC with PKCS#7 matches OpenSSL's command line and checks key sizes") {
