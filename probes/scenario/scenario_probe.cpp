@@ -17,8 +17,7 @@ class ScenarioProbe final : public Probe {
     variables.set("target", s_.target, false);
     for (const auto& [name, value] : s_.variables)
       variables.set(name, value, false);
-    for (const auto& secret : s_.secrets)
-      variables.set(secret.name, secret.value, secret.sensitive);
+    set_secret_variables(variables, s_.secrets);
     WebSession session(ctx, s_.web);
     ProbeResult result = co_await run_scenario(s_, session, variables);
     // As a session's login: every step passed, so the jar holds the logged-in session.

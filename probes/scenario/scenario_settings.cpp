@@ -31,7 +31,7 @@ class Scope {
 
   void check(const Template& t, const YamlValue& at) {
     for (const auto& ref : t.references()) {
-      if (ref.rfind("secret.", 0) == 0) {
+      if (is_secret_reference(ref)) {
         secret(ref, at);
       } else if (!names_.count(ref) &&
                  std::none_of(prefixes_.begin(), prefixes_.end(),
@@ -43,34 +43,7 @@ class Scope {
 
  private:
   void secret(const std::string& ref, const YamlValue& at) {
-    const auto& refs = settings_.secrets;
-    if (std::any_of(refs.begin(), refs.end(), [&](const auto& r) { return r.name == ref; })) {
-      return;
-    }
-    const auto first = ref.find('.');
-    const auto second = ref.find('.', first + 1);
-    if (second == std::string::npos) {
-      at.error("${" + ref + "}: expected ${secret.NAME.FIELD}");
-      return;
-    }
-    const std::string set_name = ref.substr(first + 1, second - first - 1);
-    const std::string field = ref.substr(second + 1);
-    const SecretSet* set = setup_.secrets.find(set_name);
-    if (!set) {
-      at.error("secret '" + set_name + "' is not defined under secrets");
-      return;
-    }
-    if (field != "username" && field != "password" && field != "token" && field != "secret") {
-      at.error("${" + ref + "}: a secret has username, password, token or secret");
-      return;
-    }
-    const std::optional<std::string> value = set->field(field);
-    const bool sensitive = field != "username";
-    if (!value) {
-      at.error("${" + ref + "}: secret '" + set_name + "' has no " + field);
-      return;
-    }
-    settings_.secrets.push_back({ref, *value, sensitive});
+    add_secret_reference(setup_.secrets, ref, at, settings_.secrets);
   }
 
   ProbeSetup& setup_;
@@ -248,15 +221,6 @@ std::optional<ScenarioStep> read_step(const YamlValue& value, std::size_t index,
 }
 
 }  // namespace
-
-std::optional<Template> read_template(const YamlValue& value) {
-  auto text = value.string();
-  if (!text) return std::nullopt;
-  std::string error;
-  auto t = Template::parse(*text, error);
-  if (!t) value.error(error);
-  return t;
-}
 
 std::optional<std::vector<StatusRange>> read_status_ranges(const YamlValue& value) {
   std::vector<StatusRange> out;

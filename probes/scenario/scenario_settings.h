@@ -14,6 +14,7 @@
 #include "common/html_forms.h"
 #include "common/http_session.h"
 #include "common/template.h"
+#include "common/template_settings.h"
 #include "core/json_assertion.h"
 #include "core/regex.h"
 #include "probe/probe.h"
@@ -61,13 +62,6 @@ struct ScenarioStep {
   std::vector<JsonAssertion> extracted_assert;
 };
 
-/// A secret value a scenario reads as ${secret.SET.FIELD}.
-struct SecretReference {
-  std::string name;  ///< "secret.SET.FIELD"
-  std::string value;
-  bool sensitive = true;  ///< false only for a username
-};
-
 struct ScenarioSettings {
   std::string target;
   std::vector<std::pair<std::string, std::string>> variables;
@@ -78,8 +72,6 @@ struct ScenarioSettings {
 
 std::optional<ScenarioSettings> parse_scenario_settings(ProbeSetup& setup);
 
-/// Reads a templated string; records a config error naming the key when malformed.
-std::optional<Template> read_template(const YamlValue& value);
 /// Reads a status expectation: integers and "200-299" ranges, or one of them alone.
 std::optional<std::vector<StatusRange>> read_status_ranges(const YamlValue& value);
 
