@@ -1,16 +1,21 @@
 // The `feed` probe: a system is alive when its events keep coming. The newest event of an HTTP
-// JSON API, a log file (Suricata eve.json, syslog) or an MQTT topic must be at most `max_age`
-// old, and optionally at least `min_events` must have arrived within `window`. Silence of the
+// JSON API (GET, or POST with headers and a body, as search APIs of door controllers ask), a log
+// file (Suricata eve.json, syslog) or an MQTT topic must be at most `max_age` old, and
+// optionally at least `min_events` must have arrived within `window`. Silence of the
 // attack-monitoring feed, the one-card transactions or the door-access events means that
 // system is dead, whatever its web page says.
 
+#include <algorithm>
+#include <cctype>
 #include <utility>
 
 #include "common/curl_result.h"
 #include "common/http_session.h"
 #include "common/settings.h"
+#include "common/template_settings.h"
 #include "common/transforms.h"
 #include "core/duration.h"
+#include "core/strings.h"
 #include "core/text_width.h"
 #include "feed_file.h"
 #include "feed_mqtt.h"
@@ -37,6 +42,10 @@ struct FeedSettings {
   // http
   std::string timestamp = "/timestamp";
   WebOptions web;
+  std::string method = "GET";
+  std::vector<std::pair<std::string, Template>> headers;
+  std::optional<Template> body;
+  std::vector<SecretReference> secrets;  ///< what the headers and body read
   std::optional<std::pair<std::string, std::string>> basic;
   std::optional<std::pair<std::string, std::string>> digest;
   std::optional<std::string> bearer;
@@ -46,6 +55,50 @@ struct FeedSettings {
   // mqtt
   MqttQuery mqtt;
 };
+
+// A header or the body reads ${target}, ${secret.NAME.FIELD} and the template functions.
+void check_references(ProbeSetup& setup, const Template& t, const YamlValue& at, FeedSettings& s) {
+  for (const auto& ref : t.references()) {
+    if (is_secret_reference(ref)) {
+      add_secret_reference(setup.secrets, ref, at, s.secrets);
+    } else if (ref != "target") {
+      at.error("${" + ref + "} is not set: a feed's headers and body read ${target} and " +
+               "${secret.NAME.FIELD}");
+    }
+  }
+}
+
+// method, headers and body of the http source.
+void read_request(ProbeSetup& setup, YamlMapReader& r, FeedSettings& s) {
+  if (auto v = r.get("method")) {
+    if (auto m = v->string()) {
+      std::string method = *m;
+      std::transform(method.begin(), method.end(), method.begin(),
+                     [](unsigned char c) { return char(std::toupper(c)); });
+      if (method == "GET" || method == "POST")
+        s.method = method;
+      else
+        report_bad_choice(*v, {"GET", "POST"}, *m);
+    }
+  }
+  if (auto v = r.get("headers")) {
+    auto hr = v->map();
+    for (auto& [name, value] : hr.entries()) {
+      if (auto t = read_template(value)) {
+        check_references(setup, *t, value, s);
+        s.headers.emplace_back(name, std::move(*t));
+      }
+    }
+  }
+  if (auto v = r.get("body")) {
+    if (s.method != "POST") {
+      v->error("a body is sent only with method: POST");
+    } else if (auto t = read_template(*v)) {
+      check_references(setup, *t, *v, s);
+      s.body = std::move(*t);
+    }
+  }
+}
 
 std::optional<FeedSettings> parse_feed_settings(ProbeSetup& setup) {
   FeedSettings s;
@@ -116,6 +169,7 @@ std::optional<FeedSettings> parse_feed_settings(ProbeSetup& setup) {
     }
     if (s.source == FeedSettings::Source::http) {
       s.web.read(r);
+      read_request(setup, r, s);
       if (auto v = r.get("auth")) {
         auto ar = v->map();
         auto basic = ar.get("basic");
@@ -199,9 +253,14 @@ class FeedProbe final : public Probe {
   boost::asio::awaitable<ProbeResult> run_http(ProbeContext& ctx) {
     WebSession session(ctx, s_->web);
     WebRequest request;
+    request.method = s_->method;
     request.url = s_->target;
     request.follow_redirects = true;
-    request.headers.emplace_back("Accept", "application/json");
+    std::string problem;
+    if (!build_request(session, request, problem)) {
+      co_return ProbeResult::fail(FailureKind::bad_content, "cannot build the request: " + problem,
+                                  {{"source", "http"}, {"url", s_->target}});
+    }
     if (s_->bearer) {
       session.hide(*s_->bearer);
       request.headers.emplace_back("Authorization", "Bearer " + *s_->bearer);
@@ -215,7 +274,8 @@ class FeedProbe final : public Probe {
       request.digest_auth = s_->digest;
     }
     const WebResponse r = co_await session.send(request);
-    nlohmann::json evidence = {{"source", "http"}, {"url", s_->target}, {"status", r.status}};
+    nlohmann::json evidence = {
+        {"source", "http"}, {"method", s_->method}, {"url", s_->target}, {"status", r.status}};
     if (!r.ok()) co_return ProbeResult::fail(failure_kind_of(r.code), r.error, evidence);
     if (r.status < 200 || r.status > 299) {
       co_return ProbeResult::fail(
@@ -255,6 +315,44 @@ class FeedProbe final : public Probe {
                                   evidence);
     }
     co_return judge(found, now, std::move(evidence));
+  }
+
+  // The configured headers and body, expanded, with what derives from a secret hidden from the
+  // log; Accept and Content-Type unless given.
+  bool build_request(WebSession& session, WebRequest& request, std::string& problem) const {
+    Variables variables;
+    variables.set("target", s_->target, false);
+    set_secret_variables(variables, s_->secrets);
+    auto expand = [&](const Template& t) -> std::optional<std::string> {
+      auto v = t.expand(variables, problem);
+      if (!v) return std::nullopt;
+      for (auto& part : v->sensitive_parts)
+        session.hide(std::move(part));
+      return std::move(v->text);
+    };
+    auto given = [&](std::string_view name) {
+      return std::any_of(s_->headers.begin(), s_->headers.end(),
+                         [&](const auto& h) { return iequals(h.first, name); });
+    };
+    if (!given("Accept")) request.headers.emplace_back("Accept", "application/json");
+    for (const auto& [name, t] : s_->headers) {
+      auto value = expand(t);
+      if (!value) return false;
+      request.headers.emplace_back(name, std::move(*value));
+    }
+    if (s_->body) {
+      auto body = expand(*s_->body);
+      if (!body) return false;
+      if (!given("Content-Type")) {
+        const auto first = body->find_first_not_of(" \t\r\n");
+        const bool json =
+            first != std::string::npos && (body->at(first) == '{' || body->at(first) == '[');
+        request.headers.emplace_back(
+            "Content-Type", json ? "application/json" : "application/x-www-form-urlencoded");
+      }
+      request.body = std::move(*body);
+    }
+    return true;
   }
 
   boost::asio::awaitable<ProbeResult> run_file(ProbeContext& ctx) {

@@ -278,6 +278,53 @@ TEST_CASE("feed: an HTTP feed behind Digest auth, with the right and a wrong pas
   CHECK(bad.log->text().find("wrong-feed-pw") == std::string::npos);
 }
 
+TEST_CASE("feed: an HTTP feed POSTs a search with a key header and a templated JSON body") {
+  setenv("CAMPUS_TEST_FEED_DOOR_KEY", "door-key-2718", 1);
+  setenv("CAMPUS_TEST_FEED_DOOR_BAD", "door-key-wrong", 1);
+  const std::string secrets =
+      "  door: {token_env: CAMPUS_TEST_FEED_DOOR_KEY}\n"
+      "  door_bad: {token_env: CAMPUS_TEST_FEED_DOOR_BAD}\n";
+  const auto target = "http://127.0.0.1:" + server("MISBEHAVE_SEARCH_PORT") + "/ISAPI/AcsEvent";
+  // The door controller's search from yesterday's midnight in Beijing time, as its API asks.
+  auto params = [](const std::string& secret, const std::string& method) {
+    return "\n"
+           "      method: " +
+           method +
+           "\n"
+           "      headers: {X-Api-Key: \"${secret." +
+           secret +
+           ".token}\"}\n"
+           "      body: '{\"AcsEventCond\": {\"searchID\": \"${random(12)}\", "
+           "\"startTime\": \"${today(-1, ''%Y-%m-%dT%H:%M:%S%:z'')}\", \"maxResults\": 20}}'\n"
+           "      timestamp: /AcsEvent/InfoList/*/time\n"
+           "      max_age: 5m\n"
+           "      min_events: 2\n"
+           "      window: 2h";
+  };
+  auto r = run_feed(target, params("door", "POST"), secrets);
+  INFO(r.result.reason);
+  CHECK(r.result.verdict == Verdict::pass);
+  CHECK(r.result.reason.find("newest event 1m ") == 0);
+  CHECK(r.result.measurement("feed_events_in_window") == 2);
+  CHECK(r.result.evidence["method"] == "POST");
+  CHECK(r.log->text().find("> POST " + target) != std::string::npos);
+  CHECK(r.log->text().find("> Content-Type: application/json") != std::string::npos);
+  CHECK(r.log->text().find("door-key-2718") == std::string::npos);
+
+  auto bad = run_feed(target, params("door_bad", "POST"), secrets);
+  CHECK(bad.result.kind == FailureKind::auth_rejected);
+  CHECK(bad.result.reason == "expected status 2xx, got 401");
+  CHECK(bad.log->text().find("door-key-wrong") == std::string::npos);
+
+  // The same search without its body: the server refuses it, and says why.
+  auto bodiless = run_feed(target,
+                           "{method: POST, headers: {X-Api-Key: \"${secret.door.token}\"}, "
+                           "timestamp: /AcsEvent/InfoList/*/time}",
+                           secrets);
+  CHECK(bodiless.result.kind == FailureKind::bad_status);
+  CHECK(bodiless.result.reason == "expected status 2xx, got 400");
+}
+
 TEST_CASE("feed: MQTT messages arrive, on plain, password and TLS listeners") {
   const std::string topic = "campus/door/events";
   const std::string publisher =

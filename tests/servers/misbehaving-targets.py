@@ -6,8 +6,15 @@
   banner  greets every connection like a mail server ("220 campus-test ESMTP ready") and closes
   digest  a camera's HTTP API behind Digest authentication (RFC 7616, MD5, qop=auth) for the
           user "camera" with password "digest-pw-7616": 401 with a challenge, 200 with JSON
+  search  a door controller's event search (Hikvision AcsEvent style): POST /ISAPI/AcsEvent
+          with "X-Api-Key: door-key-2718" and a JSON body {"AcsEventCond": {"searchID",
+          "startTime": RFC 3339 within the last two days, "maxResults"}}; 200 with events of a
+          minute and an hour ago, 401 for a wrong key, 405 for another method, 400 for another
+          body (the reason in the JSON answer)
 Prints MISBEHAVE_<NAME>_PORT=<port> lines once listening, then serves until killed."""
+import datetime
 import hashlib
+import json
 import os
 import re
 import socket
@@ -120,6 +127,63 @@ def digest(conn):
         conn.close()
 
 
+SEARCH_KEY = "door-key-2718"
+
+
+def search_answer(method, path, headers, body):
+    if method != "POST":
+        return 405, {"error": "method %s, expected POST" % method}
+    if path != "/ISAPI/AcsEvent":
+        return 404, {"error": "no such path " + path}
+    if headers.get("x-api-key") != SEARCH_KEY:
+        return 401, {"error": "bad X-Api-Key"}
+    if not headers.get("content-type", "").startswith("application/json"):
+        return 400, {"error": "content-type " + headers.get("content-type", "(none)")}
+    try:
+        cond = json.loads(body)["AcsEventCond"]
+        start = datetime.datetime.fromisoformat(cond["startTime"])
+        search_id, max_results = cond["searchID"], int(cond["maxResults"])
+    except (ValueError, KeyError, TypeError) as e:
+        return 400, {"error": "bad body %r: %s" % (body[:200], e)}
+    age = datetime.datetime.now(datetime.timezone.utc) - start
+    if start.tzinfo is None or not datetime.timedelta(0) <= age <= datetime.timedelta(days=2):
+        return 400, {"error": "startTime %s is not within the last two days" % cond["startTime"]}
+    zone = datetime.timezone(datetime.timedelta(hours=8))
+    now = datetime.datetime.now(zone).replace(microsecond=0)
+    events = [{"major": 5, "minor": 75, "time": (now - datetime.timedelta(minutes=m)).isoformat()}
+              for m in (60, 1)][:max_results]
+    return 200, {"AcsEvent": {"searchID": search_id, "responseStatusStrg": "OK",
+                              "numOfMatches": len(events), "InfoList": events}}
+
+
+def search(conn):
+    try:
+        reader = conn.makefile("rb")
+        while True:
+            line = reader.readline().decode("latin-1")
+            if not line:
+                return
+            method, path = (line.split(" ") + ["", ""])[:2]
+            headers = {}
+            while True:
+                h = reader.readline().decode("latin-1").rstrip("\r\n")
+                if not h:
+                    break
+                name, _, value = h.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            length = int(headers.get("content-length", "0"))
+            body = reader.read(length).decode("utf-8", "replace") if length else ""
+            status, answer = search_answer(method, path, headers, body)
+            data = json.dumps(answer).encode()
+            conn.sendall(b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\n\r\n" % (status, b"OK" if status == 200 else
+                                                           b"Refused", len(data)) + data)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
 def serve(sock, handler):
     while True:
         conn, _ = sock.accept()
@@ -127,7 +191,8 @@ def serve(sock, handler):
 
 
 held = []
-modes = {"silent": silent, "reset": reset, "drip": drip, "banner": banner, "digest": digest}
+modes = {"silent": silent, "reset": reset, "drip": drip, "banner": banner, "digest": digest,
+         "search": search}
 sockets = {name: listener() for name in modes}
 for name, sock in sockets.items():
     threading.Thread(target=serve, args=(sock, modes[name]), daemon=True).start()

@@ -193,6 +193,40 @@ TEST_CASE_FIXTURE(Fixture, "digest auth takes an account and is not combined wit
   CHECK(load(secrets + feed + "    params: {auth: {digest: sso_test}}\n", d));
 }
 
+TEST_CASE_FIXTURE(Fixture, "a feed's method, headers and body are checked when the config loads") {
+  const std::string feed =
+      "secrets:\n  door: {token_env: DOOR_TOKEN}\n"
+      "checks:\n  - id: a\n    probe: feed\n    target: http://127.0.0.1/\n";
+  env["DOOR_TOKEN"] = "door-token";
+  CHECK(errors(feed + "    params: {body: '{}'}\n") ==
+        "campus.yaml:7:20: checks[0].params.body: a body is sent only with method: POST\n");
+  CHECK(errors(feed + "    params: {method: GET, body: '{}'}\n") ==
+        "campus.yaml:7:33: checks[0].params.body: a body is sent only with method: POST\n");
+  CHECK(errors(feed + "    params: {method: PUT}\n") ==
+        "campus.yaml:7:22: checks[0].params.method: expected GET or POST, got 'PUT'\n");
+  CHECK(errors(feed + "    params: {headers: {X-Key: '${key}'}}\n") ==
+        "campus.yaml:7:31: checks[0].params.headers.X-Key: ${key} is not set: a feed's headers "
+        "and body read ${target} and ${secret.NAME.FIELD}\n");
+  CHECK(errors(feed + "    params: {method: POST, body: \"${now('%F', '+99:00')}\"}\n") ==
+        "campus.yaml:7:34: checks[0].params.body: now(): expected a UTC offset like +08:00, +0800, "
+        "Z or UTC, got '+99:00'\n");
+  CHECK(errors(feed + "    params: {headers: {X-Key: '${secret.nope.token}'}}\n") ==
+        "campus.yaml:7:31: checks[0].params.headers.X-Key: secret 'nope' is not defined under "
+        "secrets\n");
+  CHECK(errors(feed + "    params: {headers: {X-Key: '${md5(secret.door.token'}}\n") ==
+        "campus.yaml:7:31: checks[0].params.headers.X-Key: unterminated ${ in "
+        "\"${md5(secret.door.token\"\n");
+  CHECK(errors("checks:\n  - id: a\n    probe: feed\n    target: /var/log/x.json\n"
+               "    params: {method: POST}\n") ==
+        "campus.yaml:5:14: checks[0].params.method: unknown key 'method'\n");
+  Diagnostics d;
+  CHECK(load(feed + "    params: {method: post, headers: {X-Key: '${secret.door.token}', "
+                    "X-Date: \"${now('%a, %d %b %Y %H:%M:%S GMT', 'Z')}\"}, body: "
+                    "'{\"since\": \"${today(-1, ''%F'')}\", \"url\": \"${target}\"}'}\n",
+             d));
+  INFO(d.str());
+}
+
 TEST_CASE_FIXTURE(Fixture, "all problems are reported at once") {
   const auto text = std::string("agent: {concurrency: 0}\nchecks:\n") +
                     "  - {id: a, probe: nope, target: x}\n" +
