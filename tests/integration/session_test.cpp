@@ -129,7 +129,7 @@ TEST_CASE(
   // The portal ends the session: the next check is sent to the login page, the agent logs in
   // again (once, for all three checks) and the checks pass on their retry.
   const auto killed = kill_portal_sessions("msmith");
-  REQUIRE(killed.size() == 1);
+  REQUIRE(!killed.empty());
   const double passes_then = metric(base, pass_series("timetable"));
   REQUIRE_MESSAGE(
       wait_until(

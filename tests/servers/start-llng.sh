@@ -17,8 +17,9 @@ port=${LLNG_PORT:-$(free_port)}
 port_busy "$port" && { echo "start-llng.sh: port $port is taken" >&2; exit 1; }
 host=auth.campus.test
 
-# The portal caches its configuration: a restart on another port must not see the old one.
-rm -rf "$dir/cache"
+# The portal caches its configuration: a restart on another port must not see the old one. A
+# scratch portal starts without the sessions of an earlier run.
+rm -rf "$dir/cache" "$dir/sessions" "$dir/psessions"
 mkdir -p "$dir"/{conf,sessions/lock,psessions/lock,cache,run,nginx/logs,nginx/tmp}
 rm -f "$dir/run/llng-fastcgi.sock"
 [ -f "$dir/oidc.key" ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
