@@ -278,3 +278,37 @@ TEST_CASE("a check outside its active window does not run and says so in metrics
   agent.signal(SIGTERM);
   CHECK(agent.wait(10s) == 0);
 }
+
+TEST_CASE("a site redirecting to a 90,000-character token leaves the daemon running and redacted") {
+  // The redactor once recursed per character (std::regex) and a probed site could crash the
+  // agent through its scheduled runs' evidence, /probe debug output or `probe --debug`.
+  TempDir dir;
+  const int port = free_port();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  const std::string config = dir.file(
+      "campus.yaml", "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+                         ", default_interval: 1s, default_timeout: 1s}\n"
+                         "evidence: {dir: " +
+                         dir.path() +
+                         "/evidence}\n"
+                         "checks:\n  - {id: huge, probe: http, target: \"http://127.0.0.1:" +
+                         server("MISBEHAVE_HUGETOKEN_PORT") +
+                         "/\", params: {body_must_match: nothing-like-this}}\n");
+  Process agent({CAMPUS_PROBE_BIN, "run", "--config", config}, dir.path() + "/agent.log");
+  REQUIRE_MESSAGE(wait_until([&] {
+                    return metric_value(http_request(base + "/metrics").body,
+                                        "campus_probe_runs_total{check=\"huge\",result=\"fail\"}")
+                               .value_or(0) >= 2;
+                  }),
+                  agent.output());
+  const auto debug = http_request(base + "/probe?check=huge&debug=true");
+  CHECK(debug.status == 200);
+  CHECK(debug.body.find("token=[redacted]") != std::string::npos);
+  CHECK(debug.body.find("aaaaaaaaaa") == std::string::npos);
+  Process cli({CAMPUS_PROBE_BIN, "probe", "--config", config, "huge", "--debug"},
+              dir.path() + "/probe.log");
+  CHECK(cli.wait(20s) == 1);
+  CHECK(cli.output().find("token=[redacted]") != std::string::npos);
+  agent.signal(SIGTERM);
+  CHECK(agent.wait(10s) == 0);
+}

@@ -11,6 +11,8 @@
           "startTime": RFC 3339 within the last two days, "maxResults"}}; 200 with events of a
           minute and an hour ago, 401 for a wrong key, 405 for another method, 400 for another
           body (the reason in the JSON answer)
+  hugetoken  redirects every request to /done?token= and 90,000 characters; /done answers
+          200 with the same token in a header and in the body
 Prints MISBEHAVE_<NAME>_PORT=<port> lines once listening, then serves until killed."""
 import datetime
 import hashlib
@@ -184,6 +186,23 @@ def search(conn):
         conn.close()
 
 
+def hugetoken(conn):
+    try:
+        request = conn.recv(65536).decode("latin-1")
+        token = "token=" + "a" * 90000
+        if request.startswith("GET /done"):
+            body = ("<p>%s</p>" % token).encode()
+            conn.sendall(b"HTTP/1.1 200 OK\r\nX-Echo: %s\r\nContent-Length: %d\r\n"
+                         b"Connection: close\r\n\r\n" % (token.encode(), len(body)) + body)
+        else:
+            conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: /done?%s\r\nContent-Length: 0\r\n"
+                         b"Connection: close\r\n\r\n" % token.encode())
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
 def serve(sock, handler):
     while True:
         conn, _ = sock.accept()
@@ -192,7 +211,7 @@ def serve(sock, handler):
 
 held = []
 modes = {"silent": silent, "reset": reset, "drip": drip, "banner": banner, "digest": digest,
-         "search": search}
+         "search": search, "hugetoken": hugetoken}
 sockets = {name: listener() for name in modes}
 for name, sock in sockets.items():
     threading.Thread(target=serve, args=(sock, modes[name]), daemon=True).start()

@@ -23,6 +23,23 @@ TEST_CASE("tickets, credential headers and credential parameters are removed") {
   CHECK(r.text("errorcode=5") == "errorcode=5");
 }
 
+TEST_CASE("a target's huge URL or header is redacted in linear time, without recursion") {
+  // A probed site redirecting to ?token= and 90,000 characters once crashed the agent: the old
+  // std::regex recursed once per character.
+  const Redactor r({"hunter2"});
+  const std::string token(90000, 'a');
+  CHECK(r.text("https://site/done?token=" + token + "&x=1") ==
+        "https://site/done?token=[redacted]&x=1");
+  CHECK(r.text("Cookie: " + std::string(200000, 'c') + "\nnext") == "Cookie: [redacted]\nnext");
+  CHECK(r.text("ticket ST-" + token + " hunter2") == "ticket ST-[redacted] [redacted]");
+  const std::string plain(1 << 20, 'x');
+  CHECK(r.text(plain) == plain);
+  std::string noise;
+  for (int i = 0; i < 100000; ++i)
+    noise += "st-=code";
+  CHECK_NOTHROW(r.text(noise));
+}
+
 TEST_CASE("JSON evidence loses credential-like fields and secret values") {
   const Redactor r({"pw-xyz"});
   const auto out = r.json(nlohmann::json::parse(
