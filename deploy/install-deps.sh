@@ -10,11 +10,14 @@ build_packages=(
   g++ cmake ninja-build pkg-config make
   libcurl4-openssl-dev libboost-dev libssl-dev nlohmann-json3-dev prometheus-cpp-dev
   libyaml-cpp-dev libldap-dev libcli11-dev libpcre2-dev libxml2-dev libmosquitto-dev
+  libpq-dev libmariadb-dev
 )
 test_packages=(
   doctest-dev python3 curl openssl
   nginx prometheus prometheus-pushgateway chromium
   slapd ldap-utils freeradius mosquitto mosquitto-clients
+  # The sql probe's databases, started by tests/servers/start-postgres.sh and start-mariadb.sh.
+  postgresql mariadb-server
   # GStreamer's RTSP server, from Debian's python3 through PyGObject, with an H.264 encoder.
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly
