@@ -238,7 +238,7 @@ class MariaSession {
     out_.log.push_back(std::to_string(out_.rows.size()) +
                        (out_.rows.size() == 1 ? " row" : " rows") +
                        (out_.truncated ? " (more not fetched: max_rows)" : ""));
-    if (has_timestamp) mark_timestamps(fields, columns);
+    if (has_timestamp && !out_.rows.empty()) mark_timestamps(fields, columns);
     return finish();
   }
 

@@ -70,9 +70,9 @@ class SqlProbe final : public Probe {
     nlohmann::json checked = nlohmann::json::array();
     for (const auto& condition : s_->expect) {
       auto failure = condition.check(rows);
-      checked.push_back({{"condition", condition.text()},
-                         {"ok", !failure},
-                         {"message", failure ? redactor_.text(*failure) : ""}});
+      nlohmann::json entry = {{"condition", condition.text()}, {"ok", !failure}};
+      if (failure) entry["message"] = redactor_.text(*failure);
+      checked.push_back(std::move(entry));
       if (failure) failures.push_back(redactor_.text(*failure));
     }
     if (!s_->expect.empty()) evidence["expect"] = std::move(checked);

@@ -105,7 +105,7 @@ TEST_CASE("sql: the newest one-card transaction is fresh, on PostgreSQL and Mari
   }
 }
 
-TEST_CASE("sql: rows as JSON: numbers, booleans, nulls and text; max_rows stops fetching") {
+TEST_CASE("sql: rows as JSON (numbers, booleans, nulls and text), and max_rows stops fetching") {
   SqlDb db;
   for (const auto& e : kDbEngines) {
     const std::string engine = e.name;
@@ -217,6 +217,26 @@ TEST_CASE("sql: a slow query is cut by the check's deadline and fails as timeout
   }
 }
 
+TEST_CASE("sql: a server that accepts and never answers fails as timeout by the deadline") {
+  SqlDb db;
+  for (const auto& e : kDbEngines) {
+    const std::string engine = e.name;
+    INFO(engine);
+    const auto start = std::chrono::steady_clock::now();
+    auto r =
+        db.run(SqlDb::target(e, server("MISBEHAVE_SILENT_PORT")), sql_params("SELECT 1"), "2s");
+    const auto took = std::chrono::steady_clock::now() - start;
+    INFO(r.result.reason);
+    CHECK(r.result.kind == FailureKind::timeout);
+    // Including the worker thread's own end: the client-side timeouts free it.
+    CHECK(took < 4s);
+  }
+  // libpq waits under poll() and says what it was waiting for.
+  auto pg = db.run(SqlDb::target(kDbEngines[0], server("MISBEHAVE_SILENT_PORT")),
+                   sql_params("SELECT 1"), "2s");
+  CHECK(pg.result.reason.find("no session with postgresql://127.0.0.1:") == 0);
+}
+
 TEST_CASE("sql: writes are refused by the read-only transaction") {
   SqlDb db;
   for (const auto& e : kDbEngines) {
@@ -254,7 +274,7 @@ TEST_CASE("sql: writes are refused by the read-only transaction") {
   CHECK(more.result.reason.find("query error: ") == 0);
 }
 
-TEST_CASE("sql: TLS verified against the test CA; an untrusted server fails as tls") {
+TEST_CASE("sql: TLS verified against the test CA, and an untrusted server fails as tls") {
   SqlDb db;
   for (const auto& e : kDbEngines) {
     const std::string engine = e.name;
