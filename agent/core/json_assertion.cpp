@@ -187,7 +187,12 @@ std::optional<JsonAssertion> JsonAssertion::parse(const std::string& text, std::
   std::string rest;
   std::getline(in, rest);
   rest = trim(rest);
-  if (pointer.empty() || (pointer != "" && pointer[0] != '/')) {
+  // "length >= 1" and "age <= 30m" measure the whole document (the rows of a query).
+  if (pointer == "length" || pointer == "age") {
+    rest = op + " " + rest;
+    op = pointer;
+    pointer.clear();
+  } else if (pointer.empty() || (pointer != "" && pointer[0] != '/')) {
     error = "expected a JSON pointer starting with '/' in '" + text + "'";
     return std::nullopt;
   }
@@ -289,7 +294,7 @@ std::optional<std::string> JsonAssertion::check(const nlohmann::json& document) 
 
 std::optional<std::string> JsonAssertion::check(const nlohmann::json& document,
                                                 std::chrono::system_clock::time_point now) const {
-  const std::string where = pointer_.to_string();
+  const std::string where = pointer_.empty() ? "the document" : pointer_.to_string();
   const bool present = document.contains(pointer_);
   if (op_ == Op::exists) {
     if (present) return std::nullopt;

@@ -87,6 +87,18 @@ TEST_CASE("length counts elements, members and code points") {
   }
 }
 
+TEST_CASE("length without a pointer measures the whole document, as the rows of a query") {
+  std::string error;
+  const auto rows = nlohmann::json::parse(R"([{"n": 1}, {"n": 2}])");
+  auto some = JsonAssertion::parse("length >= 1", error);
+  REQUIRE_MESSAGE(some, error);
+  CHECK_FALSE(some->check(rows).has_value());
+  auto none = JsonAssertion::parse("length == 0", error);
+  REQUIRE(none);
+  CHECK(none->check(rows) == "the document: expected length == 0, got 2");
+  CHECK_FALSE(JsonAssertion::parse("size >= 1", error));
+}
+
 TEST_CASE("length failures say what was expected and found") {
   CHECK(check_json_length("/items length >= 1") == "/items: expected length >= 1, got 0");
   CHECK(check_json_length("/rows length == 0") == "/rows: expected length == 0, got 3");
