@@ -27,6 +27,9 @@ test_packages=(
   # only as Recommends, which are not installed.
   libgd-securityimage-perl libimage-magick-perl libio-string-perl libxml-simple-perl
   libstring-random-perl libmime-tools-perl libemail-sender-perl
+  # Request Tracker 5 for the repair-ticket probe (REST2 and auth tokens are built in), with
+  # its SQLite backend and the standalone Starlet server; started by tests/servers/start-rt.sh.
+  request-tracker5 rt5-db-sqlite rt5-standalone
 )
 
 wanted=()

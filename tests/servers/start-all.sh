@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The integration tests' shared servers: nginx, the misbehaving targets, a Pushgateway,
 # LemonLDAP::NG (CAS and OpenID Connect) with an app behind its CAS, OpenLDAP slapd, FreeRADIUS,
-# mosquitto, GStreamer's RTSP server, PostgreSQL, MariaDB, and the CAS and SIP2 simulators.
+# mosquitto, GStreamer's RTSP server, PostgreSQL, MariaDB, Request Tracker 5, and the CAS and
+# SIP2 simulators.
 # Writes their addresses to DIR/servers.env (KEY=VALUE lines) for the tests to read.
 #   tests/servers/start-all.sh DIR
 set -euo pipefail
@@ -28,6 +29,7 @@ dir=$(mkdir -p "${1:?usage: start-all.sh DIR}" && cd "$1" && pwd)
   REPLY_MA=no "$here/start-freeradius.sh" "$dir/radius-noma" | sed 's/^RADIUS/RADIUS_NOMA/'
   "$here/start-postgres.sh" "$dir/postgres"
   "$here/start-mariadb.sh" "$dir/mariadb"
+  "$here/start-rt.sh" "$dir/rt"
   echo "SERVERS_DIR=$dir"
 } > "$dir/servers.env.tmp"
 mv "$dir/servers.env.tmp" "$dir/servers.env"
