@@ -1,6 +1,8 @@
 #include "cli/agent_commands.h"
 
 #include <fstream>
+#include <map>
+#include <sstream>
 #include <tuple>
 
 #include <boost/asio/io_context.hpp>
@@ -24,9 +26,12 @@ namespace campus {
 namespace {
 
 std::optional<CheckPlan> load_or_report(const std::string& path, const Catalog& catalog,
-                                        const ProbeRegistry& probes, std::ostream& err) {
+                                        const ProbeRegistry& probes, std::ostream& err,
+                                        bool secrets_may_be_missing = false) {
   Diagnostics diagnostics;
-  auto plan = load_plan_file(path, {catalog}, probes, diagnostics);
+  ConfigLoadOptions options{catalog};
+  options.secrets_may_be_missing = secrets_may_be_missing;
+  auto plan = load_plan_file(path, options, probes, diagnostics);
   if (!plan) {
     err << diagnostics.str() << path << ": " << diagnostics.size() << " problem"
         << (diagnostics.size() == 1 ? "" : "s") << "\n";
@@ -46,12 +51,43 @@ int run_daemon(const std::string& config_path, const LogOptions& log_options, st
   return daemon.run();
 }
 
-int check_config(const std::string& config_path, std::ostream& out, std::ostream& err) {
+// The expansion of a recipe, indented under a heading.
+std::string describe_expansion(const CheckSpec& check) {
+  std::string out = "check " + check.id + " is recipe " + check.recipe + ", expanded:\n";
+  std::istringstream lines(check.recipe_expansion);
+  for (std::string line; std::getline(lines, line);)
+    out += "    " + line + "\n";
+  return out;
+}
+
+int check_config(const std::string& config_path, const CheckConfigOptions& options,
+                 std::ostream& out, std::ostream& err) {
   const Catalog catalog = Catalog::builtin();
   const ProbeRegistry probes = ProbeRegistry::builtin();
-  auto plan = load_or_report(config_path, catalog, probes, err);
+  auto plan = load_or_report(config_path, catalog, probes, err, options.skip_secrets);
   if (!plan) return kExitUsage;
   out << config_path << ": ok, " << config_summary(*plan->config, catalog) << "\n";
+  std::map<std::string, int> recipes;
+  for (const auto& check : plan->checks) {
+    if (!check->recipe.empty()) ++recipes[check->recipe];
+  }
+  if (!recipes.empty()) {
+    out << "from recipes:";
+    for (const auto& [name, count] : recipes)
+      out << " " << name << " " << count;
+    out << (options.expand ? "\n" : " (--expand shows them)\n");
+  }
+  if (options.expand) {
+    for (const auto& check : plan->checks) {
+      if (!check->recipe.empty()) out << describe_expansion(*check);
+    }
+  }
+  if (!plan->missing_secrets.empty()) {
+    out << "not checked: " << plan->missing_secrets.size()
+        << " secret(s) to provision before the agent starts:\n";
+    for (const auto& line : plan->missing_secrets)
+      out << "  " << line << "\n";
+  }
   return kExitOk;
 }
 
@@ -91,6 +127,7 @@ int probe_once(const std::string& config_path, const std::string& check_id, bool
     return kExitUsage;
   }
   if (debug) {
+    if (!check->recipe.empty()) out << describe_expansion(*check) << "\n";
     // A check of a session logs the session in first: show that run too.
     for (const auto& login : logins) {
       out << "session " << login.session->name << " logged in by " << login.run.check->probe_type

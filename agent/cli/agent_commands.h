@@ -17,7 +17,12 @@ struct LogOptions {
 int run_daemon(const std::string& config_path, const LogOptions& log_options, std::ostream& err);
 
 /// `campus-probe check-config FILE`: every problem, or a one-line summary.
-int check_config(const std::string& config_path, std::ostream& out, std::ostream& err);
+struct CheckConfigOptions {
+  bool skip_secrets = false;  ///< list secrets that cannot be read instead of failing on them
+  bool expand = false;        ///< print each check that uses a recipe as expanded
+};
+int check_config(const std::string& config_path, const CheckConfigOptions& options,
+                 std::ostream& out, std::ostream& err);
 
 /// `campus-probe probe --config FILE CHECK_ID [--debug]`: one run, explained.
 int probe_once(const std::string& config_path, const std::string& check_id, bool debug,

@@ -49,7 +49,12 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   auto* check = app.add_subcommand("check-config", "Validate a campus config and summarise it");
   verbs.push_back(check);
   std::string check_path;
+  CheckConfigOptions check_options;
   check->add_option("file", check_path, "The campus config file")->required();
+  check->add_flag("--skip-secrets", check_options.skip_secrets,
+                  "Check everything but whether the secrets' files and variables exist yet; "
+                  "list those that do not");
+  check->add_flag("--expand", check_options.expand, "Show each check that uses a recipe expanded");
 
   // probe
   auto* probe = app.add_subcommand("probe", "Run one check now and explain the result");
@@ -123,7 +128,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                                            : LogLevel::info;
     return run_daemon(config_path, options, err);
   }
-  if (check->parsed()) return check_config(check_path, out, err);
+  if (check->parsed()) return check_config(check_path, check_options, out, err);
   if (probe->parsed()) return probe_once(probe_config, probe_check, probe_debug, out, err);
   if (verify->parsed()) return verify_evidence_command(evidence_dir, evidence_key, out, err);
   if (report->parsed()) return report_command(report_options, out, err);

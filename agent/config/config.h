@@ -33,6 +33,7 @@ struct AgentSettings {
   Duration default_timeout = std::chrono::seconds(10);
   Duration shutdown_grace = std::chrono::seconds(5);
   std::vector<std::string> plugin_dirs;
+  std::vector<std::string> recipe_dirs;  ///< a campus's own recipes, besides the built-in ones
 };
 
 enum class FsyncPolicy { always, interval, never };
@@ -92,6 +93,8 @@ struct CheckSpec {
   int fail_after = 1;  ///< consecutive failing runs before the indicators see a failure
   std::optional<ActiveWindow> active;  ///< when the check may run; always when absent
   std::string session;                 ///< the shared login it starts with; empty when none
+  std::string recipe;                  ///< the recipe it was expanded from; empty when none
+  std::string recipe_expansion;        ///< the recipe's check as expanded (YAML), for humans
   int line = 0;                        ///< where the check is defined, for messages
   std::string fingerprint;             ///< changes whenever anything that affects a run changes
 
@@ -131,6 +134,10 @@ EnvLookup process_environment();
 struct ConfigLoadOptions {
   const Catalog& catalog;
   EnvLookup env = process_environment();
+  /// Checking a config before its secrets are provisioned (`check-config --skip-secrets`): an
+  /// unset variable or unreadable file of a secret is listed in LoadedConfig::missing_secrets
+  /// instead of being an error.
+  bool secrets_may_be_missing = false;
 };
 
 /// Where a check's probe-specific parts were written, for the build step and its messages.
@@ -150,6 +157,11 @@ struct LoadedConfig {
   /// Where each session's login probe was written (`probe`, `target`, `params`), by name.
   std::map<std::string, CheckSource, std::less<>> session_sources;
   std::optional<YamlValue> plugin_dirs;  ///< the `agent.plugin_dirs` key, when given
+  std::optional<YamlValue> recipe_dirs;  ///< the `agent.recipe_dirs` key, when given
+  /// Secrets that could not be read, when ConfigLoadOptions::secrets_may_be_missing allowed it.
+  std::vector<std::string> missing_secrets;
+  /// The recipe files' sources of the checks expanded from recipes (their YamlValues point here).
+  std::vector<std::unique_ptr<YamlSource>> recipe_sources;
   /// Where the document's problems go; the build step points it at its own diagnostics.
   std::unique_ptr<YamlSource> source;
 };

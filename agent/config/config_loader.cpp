@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "config/config.h"
+#include "config/recipes.h"
 #include "core/hash.h"
 
 namespace campus {
@@ -43,14 +44,15 @@ std::optional<Duration> read_duration(const YamlValue& value) {
   return d;
 }
 
-// Reads the whole file at `path` (relative paths against `base`), recording an error at `where`.
-std::optional<std::string> read_secret_file(const YamlValue& where, const std::string& path,
-                                            const fs::path& base) {
+// Reads the whole file at `path` (relative paths against `base`); nullopt with `problem` set
+// when it cannot.
+std::optional<std::string> read_secret_file(const std::string& path, const fs::path& base,
+                                            std::string& problem) {
   fs::path p(path);
   if (p.is_relative()) p = base / p;
   std::ifstream in(p, std::ios::binary);
   if (!in) {
-    where.error("cannot read file " + p.string());
+    problem = "cannot read file " + p.string();
     return std::nullopt;
   }
   std::ostringstream content;
@@ -61,6 +63,35 @@ std::optional<std::string> read_secret_file(const YamlValue& where, const std::s
     value.pop_back();
   return value;
 }
+
+// The keys of one check: those written where the check is, over those of the recipe it uses (if
+// any). Each value keeps its own file and line; finish() reports unknown keys of both.
+class CheckKeys {
+ public:
+  CheckKeys(YamlMapReader use, std::optional<YamlMapReader> recipe)
+      : use_(std::move(use)), recipe_(std::move(recipe)) {}
+
+  std::optional<YamlValue> get(std::string_view key) {
+    auto own = use_.get(key);
+    auto inherited = recipe_ ? recipe_->get(key) : std::nullopt;
+    return own ? own : inherited;
+  }
+  std::optional<YamlValue> required(std::string_view key) {
+    if (auto v = get(key)) return v;
+    return use_.required(key);  // records the missing key at the check
+  }
+  /// Only where the check is written (its id), never from the recipe.
+  std::optional<YamlValue> own_required(std::string_view key) { return use_.required(key); }
+  void finish() {
+    use_.finish();
+    if (recipe_) recipe_->finish();
+  }
+  const YamlValue& self() const { return use_.self(); }
+
+ private:
+  YamlMapReader use_;
+  std::optional<YamlMapReader> recipe_;
+};
 
 class ConfigParser {
  public:
@@ -101,6 +132,13 @@ class ConfigParser {
     }
     if (auto v = r.get("shutdown_grace")) {
       a.shutdown_grace = read_duration(*v).value_or(a.shutdown_grace);
+    }
+    if (auto v = r.get("recipe_dirs")) {
+      a.recipe_dirs = v->string_list().value_or(std::vector<std::string>{});
+      for (auto& dir : a.recipe_dirs) {
+        if (fs::path(dir).is_relative()) dir = (base_dir_ / dir).string();
+      }
+      loaded_.recipe_dirs = *v;
     }
     if (auto v = r.get("plugin_dirs")) {
       a.plugin_dirs = v->string_list().value_or(std::vector<std::string>{});
@@ -171,13 +209,27 @@ class ConfigParser {
           from_file->error("give either " + field + "_env or " + field + "_file, not both");
           return std::nullopt;
         }
+        std::string problem;
         if (from_env) {
           if (auto var = from_env->text()) {
             out = options_.env(*var);
-            if (!out) from_env->error("environment variable " + *var + " is not set");
+            if (!out) problem = "environment variable " + *var + " is not set";
           }
         } else if (from_file) {
-          if (auto path = from_file->text()) out = read_secret_file(*from_file, *path, base_dir_);
+          if (auto path = from_file->text()) out = read_secret_file(*path, base_dir_, problem);
+        }
+        if (!problem.empty()) {
+          const YamlValue& where = from_env ? *from_env : *from_file;
+          if (options_.secrets_may_be_missing) {
+            // Checking a config before the secrets are provisioned: note it, go on with a
+            // stand-in value so that everything else is still checked.
+            loaded_.missing_secrets.push_back(source_.file + ":" + std::to_string(where.line()) +
+                                              ":" + std::to_string(where.column()) + ": " +
+                                              where.path() + ": " + problem);
+            out = "";
+          } else {
+            where.error(problem);
+          }
         }
         if (from_env || from_file) any = true;
         return out;
@@ -464,13 +516,25 @@ class ConfigParser {
   // the problems of its params in the same run; the load as a whole fails anyway.
   std::optional<std::pair<std::shared_ptr<CheckSpec>, CheckSource>> parse_check(
       const YamlValue& item) {
-    auto r = item.map();
-    if (!r.valid()) return std::nullopt;
+    auto use = item.map();
+    if (!use.valid()) return std::nullopt;
     auto check = std::make_shared<CheckSpec>();
     check->line = item.line();
     const std::size_t errors_before = source_.diagnostics->size();
+    // A recipe's check under the keys written here (which win, except params: a recipe's
+    // params come from `with`).
+    std::optional<YamlValue> expanded;
+    auto recipe_key = use.get("recipe");
+    auto with = use.get("with");
+    if (recipe_key) {
+      expanded = expand(item, *recipe_key, with, *check);
+      if (!expanded) return std::nullopt;
+    } else if (with) {
+      with->error("with: gives a recipe's parameters; this check names no recipe");
+    }
+    CheckKeys r(std::move(use), expanded ? std::optional(expanded->map()) : std::nullopt);
 
-    if (auto v = r.required("id")) {
+    if (auto v = r.own_required("id")) {
       if (auto s = v->text()) {
         if (!is_check_id(*s)) {
           v->error("check ids may use only a-z, 0-9, _ and -, got '" + *s + "'");
@@ -529,12 +593,17 @@ class ConfigParser {
     if (auto v = r.get("fail_after")) check->fail_after = int(v->integer(1, 100).value_or(1));
     auto params = r.get("params");
     if (params && !params->is_map()) params->error("expected a mapping");
+    if (expanded && item.node()["params"]) {
+      item.map().get("params")->error(
+          "a check that uses a recipe takes its parameters in with:, not params:");
+    }
     r.finish();
 
     if (source_.diagnostics->size() == errors_before) {
       // Anything that changes what a run does changes the fingerprint: a check whose
       // fingerprint is unchanged by a reload is the same check and keeps its history.
       std::string material = YAML::Dump(item.node());
+      if (expanded) material += '\0' + YAML::Dump(expanded->node());
       for (const auto& secret : config_.secrets.values())
         material += '\0' + secret;
       // A check of a session runs differently when its session's login does.
@@ -548,9 +617,35 @@ class ConfigParser {
     return std::pair{std::move(check), CheckSource{*probe, target, params, session}};
   }
 
+  // The recipe named at `name` expanded for the check at `item`, or nullopt after recording why.
+  std::optional<YamlValue> expand(const YamlValue& item, const YamlValue& name,
+                                  const std::optional<YamlValue>& with, CheckSpec& check) {
+    if (!recipes_) {
+      recipes_ = RecipeBook::load(config_.agent.recipe_dirs,
+                                  loaded_.recipe_dirs ? &*loaded_.recipe_dirs : nullptr,
+                                  *source_.diagnostics);
+    }
+    const auto text = name.text();
+    if (!text) return std::nullopt;
+    const Recipe* recipe = recipes_->find(*text);
+    if (!recipe) {
+      name.error("unknown recipe '" + *text + "' (known: " + recipes_->names() + ")");
+      return std::nullopt;
+    }
+    const std::string path = item.path() + " (recipe " + recipe->name + " used at " + source_.file +
+                             ":" + std::to_string(item.line()) + ")";
+    RecipeExpansion expansion = expand_recipe(*recipe, item, with, path, *source_.diagnostics);
+    if (!expansion.check) return std::nullopt;
+    check.recipe = recipe->name;
+    check.recipe_expansion = YAML::Dump(expansion.check->node());
+    loaded_.recipe_sources.push_back(std::move(expansion.source));
+    return expansion.check;
+  }
+
   const ConfigLoadOptions& options_;
   const YamlSource& source_;
   LoadedConfig& loaded_;
+  std::optional<RecipeBook> recipes_;  // read when the first check uses a recipe
   Config& config_;
   fs::path base_dir_;
   std::set<std::string, std::less<>> session_names_;  // every session, also those with problems

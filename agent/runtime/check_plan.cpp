@@ -73,6 +73,8 @@ const std::shared_ptr<const Check>* CheckPlan::find(std::string_view id) const {
 std::optional<CheckPlan> build_plan(LoadedConfig loaded, const ProbeRegistry& builtin,
                                     Diagnostics& diagnostics) {
   loaded.source->diagnostics = &diagnostics;
+  for (auto& source : loaded.recipe_sources)
+    source->diagnostics = &diagnostics;
   CheckPlan plan;
   plan.probes = builtin;
   Config& config = loaded.config;
@@ -123,6 +125,7 @@ std::optional<CheckPlan> build_plan(LoadedConfig loaded, const ProbeRegistry& bu
   for (std::size_t i = 0; i < plan.checks.size(); ++i)
     plan.by_id_.emplace(plan.checks[i]->id, i);
   // The document (and every YAML node of it) goes now; only the plain data is kept.
+  plan.missing_secrets = std::move(loaded.missing_secrets);
   loaded.sources.clear();
   loaded.session_sources.clear();
   loaded.plugin_dirs.reset();

@@ -36,6 +36,8 @@ struct CheckPlan {
   std::vector<std::shared_ptr<const Check>> checks;
   /// Shared logins by name.
   std::map<std::string, std::shared_ptr<const SessionLogin>, std::less<>> sessions;
+  /// Secrets that could not be read (only when ConfigLoadOptions::secrets_may_be_missing).
+  std::vector<std::string> missing_secrets;
   /// The built-in probe types plus the config's native plugins; the plugins stay loaded while a
   /// probe made from them exists.
   ProbeRegistry probes;

@@ -9,6 +9,11 @@ cookie and shows the user's data as JSON. It never sees a password.
   CAS_BASE=http://auth.campus.test:PORT/cas CAS_ADDRESS=127.0.0.1:PORT \
   APP_HOST=app.campus.test python3 cas-app.py PORT
 
+It also answers as a Wisedu ehall would (notes §1f): /appShow?appId=ID opens an EMAP app, and
+the timetable app's endpoints answer in EMAP's JSON: POST
+/jwapp/sys/wdkbby/modules/jshkcb/dqxnxq.do (the current term) and
+/jwapp/sys/wdkbby/modules/xskcb/cxxszhxqkb.do with XNXQDM=<term> (that term's courses).
+
 GET /stats gives the number of tickets validated per user; POST /stats/reset clears the app's
 sessions and counts.
 """
@@ -38,7 +43,16 @@ PAGES = {
         {"course": "Database Systems", "room": "C105", "start": "10:00"}]},
     "/grades": lambda user: {"user": user, "rows": [{"course": "Programming", "score": 91}]},
     "/profile": lambda user: {"user": user, "class": "2025 Software 1"},
+    "/appShow": lambda user, form: "<html><title>课表</title><body>%s</body></html>" % user,
+    "/jwapp/sys/wdkbby/modules/jshkcb/dqxnxq.do": lambda user: {
+        "code": "0", "datas": {"dqxnxq": {"rows": [{"DM": TERM, "MC": "2026-2027学年第一学期"}]}}},
+    "/jwapp/sys/wdkbby/modules/xskcb/cxxszhxqkb.do": lambda user, form: {
+        "code": "0", "datas": {"cxxszhxqkb": {"rows": [
+            {"KCM": "计算机网络", "SKZC": "1-16", "SKXQ": 1, "JASMC": "B201"},
+            {"KCM": "数据库原理", "SKZC": "1-16", "SKXQ": 3, "JASMC": "C105"},
+        ] if form.get("XNXQDM") == [TERM] else []}}},
 }
+TERM = "2026-2027-1"
 
 
 def validate(service, ticket):
@@ -72,10 +86,15 @@ class App(http.server.BaseHTTPRequestHandler):
                 sessions.clear()
                 validated.clear()
             self.reply(204)
-        else:
-            self.reply(404)
+            return
+        length = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+        self.page(urllib.parse.parse_qs(body))
 
     def do_GET(self):
+        self.page({})
+
+    def page(self, form):
         url = urllib.parse.urlparse(self.path)
         if url.path == "/stats":
             with lock:
@@ -86,7 +105,10 @@ class App(http.server.BaseHTTPRequestHandler):
         if page is None:
             self.reply(404)
             return
-        service = SELF + url.path
+        # The service is this URL without the ticket CAS appends (appShow?appId=... keeps its
+        # query, so it comes back to itself).
+        query = [(k, v) for k, v in urllib.parse.parse_qsl(url.query) if k != "ticket"]
+        service = SELF + url.path + ("?" + urllib.parse.urlencode(query) if query else "")
         ticket = urllib.parse.parse_qs(url.query).get("ticket", [None])[0]
         if ticket:
             user = validate(service, ticket)
@@ -108,7 +130,11 @@ class App(http.server.BaseHTTPRequestHandler):
             login = CAS_BASE + "/login?" + urllib.parse.urlencode({"service": service})
             self.reply(302, headers=[("Location", login)])
             return
-        body = json.dumps(page(user)).encode()
+        answer = page(user, form) if page.__code__.co_argcount == 2 else page(user)
+        if isinstance(answer, str):
+            self.reply(200, answer.encode(), [("Content-Type", "text/html; charset=utf-8")])
+            return
+        body = json.dumps(answer, ensure_ascii=False).encode()
         self.reply(200, body, [("Content-Type", "application/json")])
 
 
