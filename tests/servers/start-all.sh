@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The integration tests' shared servers: nginx, the misbehaving targets, a Pushgateway,
 # LemonLDAP::NG (CAS and OpenID Connect) with an app behind its CAS, OpenLDAP slapd, FreeRADIUS,
-# mosquitto, GStreamer's RTSP server, PostgreSQL, MariaDB, Request Tracker 5, and the CAS and
-# SIP2 simulators.
+# mosquitto, GStreamer's RTSP server, PostgreSQL, MariaDB, Request Tracker 5, the CAS and SIP2
+# simulators, and the campus product simulators (Moodle, one-card, GLPI, network portals, doors).
 # Writes their addresses to DIR/servers.env (KEY=VALUE lines) for the tests to read.
 #   tests/servers/start-all.sh DIR
 set -euo pipefail
@@ -22,6 +22,7 @@ dir=$(mkdir -p "${1:?usage: start-all.sh DIR}" && cd "$1" && pwd)
   "$here/start-slapd.sh" "$dir/slapd"
   "$here/start-cas-sim.sh" "$dir/cas-sim"
   "$here/start-sip2-sim.sh" "$dir/sip2-sim"
+  "$here/start-campus-sims.sh" "$dir/campus-sims"
   "$here/start-mosquitto.sh" "$dir/mosquitto"
   "$here/start-rtsp.sh" "$dir/rtsp"
   "$here/start-freeradius.sh" "$dir/radius"
