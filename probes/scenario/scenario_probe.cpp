@@ -15,9 +15,15 @@ class ScenarioProbe final : public Probe {
   boost::asio::awaitable<ProbeResult> run(ProbeContext& ctx) override {
     Variables variables;
     variables.set("target", s_.target, false);
-    for (const auto& [name, value] : s_.variables)
-      variables.set(name, value, false);
     set_secret_variables(variables, s_.secrets);
+    for (const auto& [name, value] : s_.variables) {
+      std::string problem;
+      auto expanded = value.expand(variables, problem);
+      if (!expanded) {
+        co_return ProbeResult::fail(FailureKind::bad_content, "variable " + name + ": " + problem);
+      }
+      variables.set(name, expanded->text, expanded->sensitive);
+    }
     WebSession session(ctx, s_.web);
     ProbeResult result = co_await run_scenario(s_, session, variables);
     // As a session's login: every step passed, so the jar holds the logged-in session.

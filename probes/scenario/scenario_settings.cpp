@@ -262,9 +262,12 @@ std::optional<ScenarioSettings> parse_scenario_settings(ProbeSetup& setup) {
     s.web.read(r);
     if (auto v = r.get("variables")) {
       auto vr = v->map();
+      // Templates, expanded once at the start of each run in order: a nonce or a timestamp that
+      // several headers of a step must share (a signature over them) is computed here.
       for (auto& [name, item] : vr.entries()) {
-        if (auto text = item.string()) {
-          s.variables.emplace_back(name, *text);
+        if (auto t = read_template(item)) {
+          scope.check(*t, item);
+          s.variables.emplace_back(name, std::move(*t));
           scope.add(name);
         }
       }

@@ -64,7 +64,8 @@ struct ScenarioStep {
 
 struct ScenarioSettings {
   std::string target;
-  std::vector<std::pair<std::string, std::string>> variables;
+  /// Expanded once per run, in order, before the first step (later ones may read earlier ones).
+  std::vector<std::pair<std::string, Template>> variables;
   std::vector<SecretReference> secrets;
   WebOptions web;
   std::vector<ScenarioStep> steps;

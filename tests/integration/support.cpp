@@ -126,7 +126,7 @@ size_t append(char* data, size_t size, size_t count, void* out) {
 }  // namespace
 
 HttpReply http_request(const std::string& url, const std::string& method,
-                       std::chrono::milliseconds timeout) {
+                       std::chrono::milliseconds timeout, const std::string& body) {
   HttpReply reply;
   CurlEasy easy = make_curl_easy();
   curl_easy_setopt(easy.get(), CURLOPT_URL, url.c_str());
@@ -135,6 +135,10 @@ HttpReply http_request(const std::string& url, const std::string& method,
   curl_easy_setopt(easy.get(), CURLOPT_WRITEDATA, &reply.body);
   curl_easy_setopt(easy.get(), CURLOPT_TIMEOUT_MS, long(timeout.count()));
   curl_easy_setopt(easy.get(), CURLOPT_NOSIGNAL, 1L);
+  if (!body.empty()) {
+    curl_easy_setopt(easy.get(), CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(easy.get(), CURLOPT_POSTFIELDSIZE, long(body.size()));
+  }
   const auto start = std::chrono::steady_clock::now();
   if (curl_easy_perform(easy.get()) == CURLE_OK) {
     curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &reply.status);

@@ -58,7 +58,8 @@ struct HttpReply {
   double seconds = 0;
 };
 HttpReply http_request(const std::string& url, const std::string& method = "GET",
-                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                       const std::string& body = "");
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.
 int free_port();

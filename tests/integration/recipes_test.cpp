@@ -1,0 +1,180 @@
+// The built-in recipes of campus products against their simulators (tests/sim/, following the
+// protocol facts of the campus-systems notes) and real servers (Request Tracker, PostgreSQL):
+// each passes, and fails precisely on a wrong password, a wrong signature, stale data, or a
+// system that is down.
+
+#include <fstream>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "support.h"
+
+using namespace campus;
+using namespace campus::test;
+
+namespace {
+
+// Switches a simulator's faults (its POST /__control); {"reset": true} clears them.
+void control(const std::string& port_key, const std::string& json) {
+  const auto reply = http_request("http://127.0.0.1:" + server(port_key) + "/__control", "POST",
+                                  std::chrono::seconds(5), json);
+  REQUIRE_MESSAGE(reply.status == 200, reply.body);
+}
+
+// The test accounts of the simulators and servers, as secret files.
+struct RecipeAccounts {
+  TempDir dir;
+  std::string secrets = "secrets:\n";
+  RecipeAccounts() {
+    add("moodle", "username: probe01", "password", "Probe01-pass");
+    add("card", "username: \"2024010101\"", "password", "Card-pass1");
+    add("glpi_user", "", "token", "probe-user-token-0123456789abcdef");
+    add("glpi_app", "", "token", "campus-probe-app-token-0123456789abcdef");
+    add("ruijie", "username: ruijie-probe", "password", "Ruijie-pass1");
+    add("dahua", "username: campus-probe", "password", "Dahua-pass1");
+    add("artemis", "username: \"24681357\"", "secret", "Artemis-secret-2468");
+    add("pg", "username: probe", "password", "probepw");
+    std::ifstream token(server("RT_TOKEN_FILE"));
+    std::string rt_token;
+    std::getline(token, rt_token);
+    add("rt", "", "token", rt_token);
+    add("rt_wrong", "", "token", "1-27-00000000000000000000000000000000");
+  }
+  void add(const std::string& name, const std::string& user, const std::string& kind,
+           const std::string& value) {
+    const std::string file = dir.file(name + ".secret", value);
+    secrets +=
+        "  " + name + ": {" + (user.empty() ? "" : user + ", ") + kind + "_file: " + file + "}\n";
+  }
+  // One check `t` using `recipe` with the given `with:` (a YAML flow mapping).
+  RunRecord run(const std::string& recipe, const std::string& with) const {
+    return run_check(secrets + "checks:\n  - id: t\n    recipe: " + recipe +
+                         "\n    timeout: 20s\n" + "    interval: 60s\n    with: " + with + "\n",
+                     "t");
+  }
+};
+
+std::string sim(const std::string& name) {
+  return "\"http://127.0.0.1:" + server("SIM_" + name + "_PORT") + "\"";
+}
+
+struct Expected {
+  Verdict verdict;
+  std::string reason_part;  ///< a part of the reason, or empty
+};
+
+void expect(const RunRecord& r, const Expected& e) {
+  INFO(r.check->id << ": " << r.result.reason);
+  CHECK(r.result.verdict == e.verdict);
+  if (!e.reason_part.empty()) CHECK(r.result.reason.find(e.reason_part) != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "recipe moodle-webservice: token, site info and courses, or a wrong password, no courses, "
+    "down") {
+  RecipeAccounts a;
+  const std::string with = "{site: " + sim("MOODLE") + ", credentials: moodle}";
+  control("SIM_MOODLE_PORT", R"({"reset": true})");
+  expect(a.run("moodle-webservice", with), {Verdict::pass, "3 steps passed"});
+  control("SIM_MOODLE_PORT", R"({"password_rejected": true})");
+  expect(a.run("moodle-webservice", with), {Verdict::fail, "step 1 \"token\""});
+  control("SIM_MOODLE_PORT", R"({"reset": true, "courses": "empty"})");
+  expect(a.run("moodle-webservice", with),
+         {Verdict::fail, "step 3 \"enrolled courses\": the document: expected length >= 1, got 0"});
+  control("SIM_MOODLE_PORT", R"({"reset": true, "offline": "503"})");
+  expect(a.run("moodle-webservice", with), {Verdict::fail, "step 1 \"token\""});
+  control("SIM_MOODLE_PORT", R"({"reset": true})");
+}
+
+TEST_CASE(
+    "recipe synjones-onecard: the card's newest transaction is fresh, not stale, wrong password") {
+  RecipeAccounts a;
+  const std::string with = "{platform: " + sim("ONECARD") + ", credentials: card}";
+  control("SIM_ONECARD_PORT", R"({"reset": true})");
+  expect(a.run("synjones-onecard", with), {Verdict::pass, "3 steps passed"});
+  control("SIM_ONECARD_PORT", R"({"transactions": "stale"})");
+  expect(a.run("synjones-onecard", with),
+         {Verdict::fail, "/data/records/0/effectdateStr: expected age <= 1h"});
+  control("SIM_ONECARD_PORT", R"({"reset": true, "password_rejected": true})");
+  expect(a.run("synjones-onecard", with), {Verdict::fail, "step 1 \"token\""});
+  control("SIM_ONECARD_PORT", R"({"reset": true, "offline": "close"})");
+  expect(a.run("synjones-onecard", with), {Verdict::fail, ""});
+  control("SIM_ONECARD_PORT", R"({"reset": true})");
+}
+
+TEST_CASE("recipe glpi-tickets: a session, the newest ticket, killSession, or stale and refused") {
+  RecipeAccounts a;
+  const std::string with =
+      "{glpi: " + sim("REPAIR") + ", user_token: glpi_user, app_token: glpi_app}";
+  control("SIM_REPAIR_PORT", R"({"reset": true})");
+  expect(a.run("glpi-tickets", with), {Verdict::pass, "3 steps passed"});
+  control("SIM_REPAIR_PORT", R"({"tickets": "stale"})");
+  expect(a.run("glpi-tickets", with), {Verdict::fail, "/0/date_mod: expected age <= 7d"});
+  control("SIM_REPAIR_PORT", R"({"reset": true, "password_rejected": true})");
+  expect(a.run("glpi-tickets", with), {Verdict::fail, "step 1 \"init session\""});
+  control("SIM_REPAIR_PORT", R"({"reset": true})");
+}
+
+TEST_CASE("recipe request-tracker-ticket: a real RT 5 files, reads and resolves a ticket") {
+  RecipeAccounts a;
+  const std::string with = "{rt: \"http://127.0.0.1:" + server("RT_PORT") +
+                           "\", token: rt, queue: \"" + server("RT_QUEUE") + "\"}";
+  expect(a.run("request-tracker-ticket", with), {Verdict::pass, "3 steps passed"});
+  const std::string wrong = "{rt: \"http://127.0.0.1:" + server("RT_PORT") +
+                            "\", token: rt_wrong, queue: \"" + server("RT_QUEUE") + "\"}";
+  const auto refused = a.run("request-tracker-ticket", wrong);
+  expect(refused, {Verdict::fail, "step 1 \"create ticket\""});
+  CHECK(refused.result.kind == FailureKind::auth_rejected);
+}
+
+TEST_CASE("recipes ruijie-eportal and ruijie-eportal-rsa log in, read the user, log out") {
+  RecipeAccounts a;
+  const std::string with =
+      "{portal: " + sim("NETPORTAL") +
+      ", credentials: ruijie, query_string: \"wlanuserip=3139322e3136382e312e3130&wlanacname="
+      "6163&nasip=3130&mac=6331\"}";
+  control("SIM_NETPORTAL_PORT", R"({"reset": true})");
+  expect(a.run("ruijie-eportal", with), {Verdict::pass, "4 steps passed"});
+  expect(a.run("ruijie-eportal-rsa", with), {Verdict::pass, "4 steps passed"});
+  control("SIM_NETPORTAL_PORT", R"({"password_rejected": true})");
+  expect(a.run("ruijie-eportal", with), {Verdict::fail, "step 2 \"login\""});
+  expect(a.run("srun-portal-status", "{portal: " + sim("NETPORTAL") + ", username: srun-probe}"),
+         {Verdict::pass, "3 steps passed"});
+  control("SIM_NETPORTAL_PORT", R"({"reset": true, "offline": "503"})");
+  expect(a.run("srun-portal-status", "{portal: " + sim("NETPORTAL") + ", username: srun-probe}"),
+         {Verdict::fail, "step 1 \"access controller\""});
+  control("SIM_NETPORTAL_PORT", R"({"reset": true})");
+}
+
+TEST_CASE("recipes for door controllers: Dahua records behind Digest, artemis signed events") {
+  RecipeAccounts a;
+  const std::string dahua = "{controller: " + sim("DOOR") + ", credentials: dahua}";
+  const std::string artemis = "{platform: " + sim("DOOR") + ", partner: artemis}";
+  control("SIM_DOOR_PORT", R"({"reset": true})");
+  expect(a.run("dahua-door-records", dahua), {Verdict::pass, "HTTP 200"});
+  expect(a.run("hikvision-artemis-door-events", artemis), {Verdict::pass, "1 steps passed"});
+  control("SIM_DOOR_PORT", R"({"events": "stale"})");
+  expect(a.run("hikvision-artemis-door-events", artemis),
+         {Verdict::fail, "/data/list/0/eventTime: expected age <= 30m"});
+  control("SIM_DOOR_PORT", R"({"reset": true, "events": "empty"})");
+  expect(a.run("dahua-door-records", dahua), {Verdict::fail, "body does not match"});
+  control("SIM_DOOR_PORT", R"({"reset": true, "secret_rotated": true, "password_rejected": true})");
+  expect(a.run("hikvision-artemis-door-events", artemis),
+         {Verdict::fail, "step 1 \"door events\""});
+  const auto refused = a.run("dahua-door-records", dahua);
+  CHECK(refused.result.kind == FailureKind::auth_rejected);
+  control("SIM_DOOR_PORT", R"({"reset": true})");
+}
+
+TEST_CASE("recipe sql-freshness against a real PostgreSQL: fresh and stale POS transactions") {
+  RecipeAccounts a;
+  const std::string db = "\"postgresql://127.0.0.1:" + server("POSTGRES_PORT") + "/campus\"";
+  expect(a.run("sql-freshness", "{database: " + db + ", credentials: pg, table: pos_transactions}"),
+         {Verdict::pass, ""});
+  expect(a.run("sql-freshness",
+               "{database: " + db + ", credentials: pg, table: pos_transactions_stale}"),
+         {Verdict::fail, "/0/newest: expected age <= 30m"});
+}
