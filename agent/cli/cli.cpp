@@ -9,6 +9,7 @@
 #include "catalog/catalog.h"
 #include "cli/agent_commands.h"
 #include "cli/indicators_command.h"
+#include "cli/recipes_command.h"
 #include "version.h"
 
 namespace campus {
@@ -64,6 +65,15 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   probe->add_option("--config,-c", probe_config, "The campus config file")->required();
   probe->add_option("check", probe_check, "The id of the check to run")->required();
   probe->add_flag("--debug", probe_debug, "Show phases, evidence and the step log");
+
+  // recipes
+  auto* recipes =
+      app.add_subcommand("recipes", "List the recipes for campus products, or show one");
+  verbs.push_back(recipes);
+  std::string recipe_name;
+  std::vector<std::string> recipe_dirs;
+  recipes->add_option("name", recipe_name, "The recipe to show in full");
+  recipes->add_option("--dir", recipe_dirs, "A directory of a campus's own recipes (repeatable)");
 
   // evidence verify
   auto* evidence = app.add_subcommand("evidence", "Work with the evidence log");
@@ -127,6 +137,16 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                     : log_level == "error" ? LogLevel::error
                                            : LogLevel::info;
     return run_daemon(config_path, options, err);
+  }
+  if (recipes->parsed()) {
+    Diagnostics diagnostics;
+    const RecipeBook book = RecipeBook::load(recipe_dirs, nullptr, diagnostics);
+    err << diagnostics.str();
+    if (!print_recipes(book, recipe_name, out)) {
+      err << "campus-probe: no recipe '" << recipe_name << "' (known: " << book.names() << ")\n";
+      return kExitUsage;
+    }
+    return diagnostics.empty() ? kExitOk : kExitUsage;
   }
   if (check->parsed()) return check_config(check_path, check_options, out, err);
   if (probe->parsed()) return probe_once(probe_config, probe_check, probe_debug, out, err);

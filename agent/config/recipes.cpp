@@ -184,7 +184,7 @@ void RecipeBook::add(std::string file, std::string text, Diagnostics& diagnostic
   if (auto v = r.get("system")) recipe->system = v->text().value_or("");
   recipe->products = read_strings(r, "products").value_or(std::vector<std::string>{});
   recipe->indicators = read_strings(r, "indicators").value_or(std::vector<std::string>{});
-  read_strings(r, "confirm");  // facts a campus should confirm: documentation only
+  recipe->confirm = read_strings(r, "confirm").value_or(std::vector<std::string>{});
   if (auto v = r.get("params")) {
     auto pr = v->map();
     for (auto& [name, entry] : pr.entries()) {

@@ -42,6 +42,7 @@ struct Recipe {
   std::string system;
   std::vector<std::string> products;
   std::vector<std::string> indicators;
+  std::vector<std::string> confirm;  ///< facts of the product a campus should confirm
   std::vector<RecipeParam> params;
 
   const RecipeParam* param(std::string_view name) const;

@@ -121,3 +121,20 @@ TEST_CASE("unknown verbs, options and values are usage errors with exit 2") {
     CHECK(r.err.find("Usage") != std::string::npos);
   }
 }
+
+TEST_CASE("recipes lists the recipes, shows one in full, and refuses an unknown name") {
+  auto list = run({"recipes"});
+  REQUIRE(list.code == 0);
+  CHECK(list.out.find("synjones-onecard") != std::string::npos);
+  CHECK(list.out.find("wisedu-ehall-app") != std::string::npos);
+  auto one = run({"recipes", "synjones-onecard"});
+  REQUIRE(one.code == 0);
+  CHECK(one.out.find("indicators:  H-3.4.1.1, S-3.4.1.1") != std::string::npos);
+  CHECK(one.out.find("  platform (required): ") != std::string::npos);
+  CHECK(one.out.find("  max_age (default 1h): ") != std::string::npos);
+  CHECK(one.out.find("confirm at your campus:") != std::string::npos);
+  CHECK(one.out.find("expands to:\n  check:\n    probe: scenario") != std::string::npos);
+  auto unknown = run({"recipes", "blackboard"});
+  CHECK(unknown.code == 2);
+  CHECK(unknown.err.find("campus-probe: no recipe 'blackboard' (known: ") == 0);
+}
