@@ -3,7 +3,9 @@
 // each passes, and fails precisely on a wrong password, a wrong signature, stale data, or a
 // system that is down.
 
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -177,4 +179,71 @@ TEST_CASE("recipe sql-freshness against a real PostgreSQL: fresh and stale POS t
   expect(a.run("sql-freshness",
                "{database: " + db + ", credentials: pg, table: pos_transactions_stale}"),
          {Verdict::fail, "/0/newest: expected age <= 30m"});
+}
+
+TEST_CASE("no secret of a recipe check reaches metrics, API, debug output, log or evidence") {
+  RecipeAccounts a;
+  TempDir dir;
+  for (const char* sim_port : {"SIM_MOODLE_PORT", "SIM_ONECARD_PORT", "SIM_REPAIR_PORT",
+                               "SIM_NETPORTAL_PORT", "SIM_DOOR_PORT"}) {
+    control(sim_port, R"({"reset": true})");
+  }
+  const int port = free_port();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  const std::string rt = "\"http://127.0.0.1:" + server("RT_PORT") + "\"";
+  const std::vector<std::pair<std::string, std::string>> checks = {
+      {"moodle", "moodle-webservice\n    with: {site: " + sim("MOODLE") + ", credentials: moodle}"},
+      {"card", "synjones-onecard\n    with: {platform: " + sim("ONECARD") + ", credentials: card}"},
+      {"glpi", "glpi-tickets\n    with: {glpi: " + sim("REPAIR") +
+                   ", user_token: glpi_user, app_token: glpi_app}"},
+      {"ruijie", "ruijie-eportal-rsa\n    with: {portal: " + sim("NETPORTAL") +
+                     ", credentials: ruijie, query_string: \"wlanuserip=0a&mac=01\"}"},
+      {"artemis", "hikvision-artemis-door-events\n    with: {platform: " + sim("DOOR") +
+                      ", partner: artemis}"},
+      {"dahua",
+       "dahua-door-records\n    with: {controller: " + sim("DOOR") + ", credentials: dahua}"},
+      {"rt", "request-tracker-ticket\n    with: {rt: " + rt + ", token: rt, queue: \"" +
+                 server("RT_QUEUE") + "\"}"}};
+  std::string config =
+      "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+      ", default_interval: 5s, default_timeout: 5s}\nevidence: {dir: " + dir.path() +
+      "/evidence}\n" + a.secrets + "checks:\n";
+  for (const auto& [id, use] : checks)
+    config += "  - id: " + id + "\n    recipe: " + use + "\n";
+  Process agent({CAMPUS_PROBE_BIN, "run", "--config", dir.file("campus.yaml", config),
+                 "--log-format", "json", "--log-level", "debug"},
+                dir.path() + "/agent.log");
+  REQUIRE_MESSAGE(wait_until(
+                      [&] {
+                        const auto metrics = http_request(base + "/metrics").body;
+                        return metric_value(metrics, "campus_evidence_records_total").value_or(0) >=
+                               double(checks.size()) + 1;
+                      },
+                      std::chrono::seconds(30)),
+                  agent.output());
+  std::string seen = http_request(base + "/metrics").body;
+  for (const auto& [id, use] : checks) {
+    const auto probe = http_request(base + "/probe?check=" + id + "&debug=true");
+    CHECK_MESSAGE(probe.body.find("probe_success 1") != std::string::npos, id, probe.body);
+    seen += probe.body;
+  }
+  seen += http_request(base + "/api/checks").body + http_request(base + "/").body;
+  agent.signal(SIGTERM);
+  REQUIRE(agent.wait(std::chrono::seconds(10)) == 0);
+  seen += agent.output();
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path() + "/evidence")) {
+    std::ifstream in(entry.path());
+    seen += std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  std::ifstream token(server("RT_TOKEN_FILE"));
+  std::string rt_token;
+  std::getline(token, rt_token);
+  for (const std::string& secret :
+       {std::string("Probe01-pass"), std::string("Card-pass1"),
+        std::string("probe-user-token-0123456789abcdef"),
+        std::string("campus-probe-app-token-0123456789abcdef"), std::string("Ruijie-pass1"),
+        std::string("Artemis-secret-2468"), std::string("Dahua-pass1"), rt_token}) {
+    CHECK_MESSAGE(seen.find(secret) == std::string::npos, secret);
+  }
+  CHECK(seen.find("[redacted]") != std::string::npos);
 }
