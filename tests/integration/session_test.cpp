@@ -183,3 +183,28 @@ TEST_CASE(
   CHECK(evidence.find("ticket=ST-") == std::string::npos);
   CHECK(evidence.find("APPSESSION=") == std::string::npos);
 }
+
+TEST_CASE("a session whose SSO login asks for a captcha fails its checks with that reason") {
+  // A Wisedu-style authserver (the CAS simulator) that demands a captcha: the session's login
+  // fails as captcha_required, and its check says so instead of failing on the app's page.
+  TempDir dir;
+  const std::string sim = "http://127.0.0.1:" + server("CAS_SIM_PORT");
+  const std::string password = dir.file("student.pass", "student1pw");
+  const std::string config =
+      "secrets:\n  student: {username: student1, password_file: " + password +
+      "}\n"
+      "sessions:\n  student:\n    probe: cas\n    target: \"" +
+      sim +
+      "/authserver\"\n    params: {service: \"https://portal.campus.test/\", credentials: "
+      "student}\n"
+      "checks:\n  - id: portal\n    probe: http\n    session: student\n    target: \"" +
+      sim + "/authserver/login\"\n";
+  REQUIRE(http_request(sim + "/control/captcha?on=1", "POST").status == 200);
+  const auto r = run_check(config, "portal");
+  REQUIRE(http_request(sim + "/control/captcha?on=0", "POST").status == 200);
+  CHECK(r.result.verdict == Verdict::fail);
+  CHECK(r.result.kind == FailureKind::captcha_required);
+  CHECK(r.result.reason.rfind("session \"student\" login failed: ", 0) == 0);
+  CHECK(r.result.reason.find("captcha") != std::string::npos);
+  CHECK_FALSE(r.session);
+}
