@@ -165,6 +165,12 @@ const std::vector<Function>& functions() {
          return out;
        })},
       {"hex", 1, 1, pure([](const Args& a, std::string&) { return hex_encode(a[0]); })},
+      {"srun_xencode", 2, 2,
+       pure([](const Args& a, std::string&) { return std::optional(srun_xencode(a[0], a[1])); })},
+      {"base64_alphabet", 2, 2,
+       pure([](const Args& a, std::string& e) { return base64_alphabet(a[0], a[1], e); })},
+      {"json_string", 1, 1,
+       pure([](const Args& a, std::string&) { return std::optional(json_string_body(a[0])); })},
       {"hex_decode", 1, 1, pure([](const Args& a, std::string& e) {
          auto out = hex_decode(a[0]);
          if (!out) e = "not an even number of hex digits";

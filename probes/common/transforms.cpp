@@ -2,10 +2,13 @@
 
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <ctime>
 #include <memory>
 #include <stdexcept>
+#include <vector>
 
+#include <nlohmann/json.hpp>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -528,6 +531,74 @@ std::string random_string(std::size_t length) {
   for (unsigned char b : bytes)
     out += kAlphabet[b % kAlphabet.size()];
   return out;
+}
+
+std::string srun_xencode(std::string_view message, std::string_view key) {
+  if (message.empty()) return {};
+  const auto words = [](std::string_view data, bool append_length) {
+    std::vector<std::uint32_t> v((data.size() + 3) / 4, 0);
+    for (std::size_t i = 0; i < data.size(); ++i)
+      v[i >> 2] |= std::uint32_t(static_cast<unsigned char>(data[i])) << (8 * (i & 3));
+    if (append_length) v.push_back(std::uint32_t(data.size()));
+    return v;
+  };
+  std::vector<std::uint32_t> v = words(message, true);
+  std::vector<std::uint32_t> k = words(key, false);
+  if (k.size() < 4) k.resize(4, 0);
+  const std::size_t n = v.size() - 1;
+  std::uint32_t z = v[n];
+  std::uint32_t d = 0;
+  // The portal script's loop, rounds and constants (delta 0x9E3779B9) as written.
+  for (std::size_t q = 6 + 52 / (n + 1); q > 0; --q) {
+    d += 0x9E3779B9u;
+    const std::uint32_t e = d >> 2 & 3;
+    std::size_t p = 0;
+    const auto mix = [&](std::uint32_t y) {
+      std::uint32_t m = (z >> 5) ^ (y << 2);
+      m += ((y >> 3) ^ (z << 4)) ^ (d ^ y);
+      m += k[(p & 3) ^ e] ^ z;
+      return m;
+    };
+    for (; p < n; ++p)
+      z = v[p] = v[p] + mix(v[p + 1]);
+    z = v[n] = v[n] + mix(v[0]);
+  }
+  std::string out;
+  out.reserve(v.size() * 4);
+  for (const std::uint32_t w : v) {
+    for (int b = 0; b < 4; ++b)
+      out += char(w >> (8 * b) & 0xff);
+  }
+  return out;
+}
+
+std::optional<std::string> base64_alphabet(std::string_view bytes, std::string_view alphabet,
+                                           std::string& error) {
+  static constexpr std::string_view standard =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  bool seen[256] = {};
+  for (char c : alphabet) {
+    const auto u = static_cast<unsigned char>(c);
+    if (seen[u] || c == '=') {
+      error = "the alphabet repeats a character or uses '='";
+      return std::nullopt;
+    }
+    seen[u] = true;
+  }
+  if (alphabet.size() != 64) {
+    error = "the alphabet must have 64 characters, it has " + std::to_string(alphabet.size());
+    return std::nullopt;
+  }
+  std::string out = base64_encode(bytes);
+  for (char& c : out) {
+    if (c != '=') c = alphabet[standard.find(c)];
+  }
+  return out;
+}
+
+std::string json_string_body(std::string_view text) {
+  const std::string quoted = nlohmann::json(std::string(text)).dump();
+  return quoted.substr(1, quoted.size() - 2);
 }
 
 }  // namespace campus

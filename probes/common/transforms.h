@@ -62,6 +62,18 @@ std::optional<std::string> format_time(std::chrono::system_clock::time_point tim
                                        std::string_view format, int offset_minutes,
                                        std::string& error);
 
+/// Srun portals' xEncode (the XXTEA variant of their login JavaScript, as public clients such as
+/// srun-c implement it): `message`'s bytes as little-endian 32-bit words plus its length as a
+/// last word, enciphered under the first 16 bytes of `key`; the words' bytes, little-endian.
+/// Empty for an empty message.
+std::string srun_xencode(std::string_view message, std::string_view key);
+/// Base64 with another 64-character `alphabet` in place of A-Za-z0-9+/ ('=' padding kept), as
+/// Srun's info field uses; nullopt with `error` set unless the alphabet has 64 distinct bytes.
+std::optional<std::string> base64_alphabet(std::string_view bytes, std::string_view alphabet,
+                                           std::string& error);
+/// `text` escaped for the inside of a JSON string (quotes, backslashes, control characters).
+std::string json_string_body(std::string_view text);
+
 /// `length` random characters from letters and digits, from OpenSSL's CSPRNG.
 std::string random_string(std::size_t length);
 

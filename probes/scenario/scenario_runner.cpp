@@ -65,6 +65,14 @@ class StepRun {
 
   /// Builds the request; nullopt with `problem` set when a template cannot be expanded.
   std::optional<WebRequest> request(std::string& problem) {
+    for (const auto& [name, t] : step_.set) {
+      auto value = t.expand(vars_, problem);
+      if (!value) {
+        problem = "set " + name + ": " + problem;
+        return std::nullopt;
+      }
+      vars_.set(name, std::move(value->text), value->sensitive);
+    }
     for (const auto& value : vars_.sensitive_values())
       session_.hide(value);
     WebRequest req;

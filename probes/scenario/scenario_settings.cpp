@@ -143,6 +143,17 @@ std::optional<ScenarioStep> read_step(const YamlValue& value, std::size_t index,
   const std::size_t before = value.source().diagnostics->size();
   step.name = "step " + std::to_string(index + 1);
   if (auto v = r.get("name")) step.name = v->text().value_or(step.name);
+  // Values computed before the request, in order (a login's hash that a checksum repeats).
+  if (auto v = r.get("set")) {
+    auto sr = v->map();
+    for (auto& [name, item] : sr.entries()) {
+      if (auto t = read_template(item)) {
+        scope.check(*t, item);
+        step.set.emplace_back(name, std::move(*t));
+        scope.add(name);
+      }
+    }
+  }
   bool method_given = false;
   if (auto v = r.get("method")) {
     step.method = upper(v->text().value_or("GET"));

@@ -41,6 +41,9 @@ struct ExtractRule {
 
 struct ScenarioStep {
   std::string name;
+  /// Variables computed from templates before the request, in order (later ones may read
+  /// earlier ones), e.g. a hash that the request sends and a checksum repeats.
+  std::vector<std::pair<std::string, Template>> set;
   std::string method = "GET";
   Template url;
   std::vector<std::pair<std::string, Template>> headers;

@@ -34,6 +34,7 @@ struct RecipeAccounts {
     add("glpi_user", "", "token", "probe-user-token-0123456789abcdef");
     add("glpi_app", "", "token", "campus-probe-app-token-0123456789abcdef");
     add("ruijie", "username: ruijie-probe", "password", "Ruijie-pass1");
+    add("srun", "username: srun-probe", "password", "Srun-pass1");
     add("dahua", "username: campus-probe", "password", "Dahua-pass1");
     add("artemis", "username: \"24681357\"", "secret", "Artemis-secret-2468");
     add("pg", "username: probe", "password", "probepw");
@@ -149,6 +150,19 @@ TEST_CASE("recipes ruijie-eportal and ruijie-eportal-rsa log in, read the user, 
   expect(a.run("srun-portal-status", "{portal: " + sim("NETPORTAL") + ", username: srun-probe}"),
          {Verdict::fail, "step 1 \"access controller\""});
   control("SIM_NETPORTAL_PORT", R"({"reset": true})");
+}
+
+TEST_CASE("recipe srun-portal-login: challenge, xEncoded info and checksum, online, logout") {
+  RecipeAccounts a;
+  const std::string with = "{portal: " + sim("NETPORTAL") + ", credentials: srun}";
+  control("SIM_NETPORTAL_PORT", R"({"reset": true, "action": "drop_users"})");
+  expect(a.run("srun-portal-login", with), {Verdict::pass, "5 steps passed"});
+  control("SIM_NETPORTAL_PORT", R"({"password_rejected": true})");
+  expect(a.run("srun-portal-login", with), {Verdict::fail, "step 3 \"login\""});
+  // A server that keys the password hash the other way refuses the login as the portal would.
+  control("SIM_NETPORTAL_PORT", R"({"reset": true, "hmd5": "password_key"})");
+  expect(a.run("srun-portal-login", with), {Verdict::fail, "step 3 \"login\""});
+  control("SIM_NETPORTAL_PORT", R"({"reset": true, "action": "drop_users"})");
 }
 
 TEST_CASE("recipes for door controllers: Dahua records behind Digest, artemis signed events") {

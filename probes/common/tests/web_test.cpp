@@ -385,3 +385,31 @@ TEST_CASE("URLs resolve, and query parameters are read and added") {
   CHECK(with_query_parameter("https://a/cas/login", "service", "https://p/?a=1") ==
         "https://a/cas/login?service=https%3A%2F%2Fp%2F%3Fa%3D1");
 }
+
+TEST_CASE("srun_xencode, base64_alphabet and json_string build a Srun portal's info field") {
+  // Vectors from the portal simulator's independent implementation (tests/sim/netportal_sim.py).
+  CHECK(hex_encode(srun_xencode("abc", "key")) == "7ff1f5a34c685b5c");
+  CHECK(srun_xencode("", "key").empty());
+  std::string error;
+  Variables variables;
+  variables.set("challenge", "8a1cbe2f4b7d39e06f5a2c1d9e8b7a6f5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f",
+                false);
+  variables.set("password", "Srun-pass1", true);
+  auto info = Template::parse(
+      "{SRBX1}${base64_alphabet(srun_xencode(concat('{\"username\":\"srun-probe\",\"password\":\"',"
+      " "
+      "json_string(password), '\",\"ip\":\"127.0.0.1\",\"acid\":\"1\",\"enc_ver\":\"srun_bx1\"}'), "
+      "challenge), 'LVoJPiCN2R8G90yg+hmFHuacZ1OWMnrsSTXkYpUq/3dlbfKwv6xztjI7DeBE45QA')}",
+      error);
+  REQUIRE_MESSAGE(info, error);
+  const auto value = info->expand(variables, error);
+  REQUIRE_MESSAGE(value, error);
+  CHECK(
+      value->text ==
+      "{SRBX1}sOmFEgiY1ksL8Sv9DsJf5FGLKvZ8ROs7kHrrt6/jHTE2CcvPVKQs73kwR/IQ9HSWeegn+4I0niuphGUFaVvP+"
+      "VTwUOb2mzD96yinuZSy50KIRdVFcAMOErXELUcN8WDcW6bLOmd2bnP=");
+  CHECK(value->sensitive);  // computed from the password
+  CHECK(json_string_body("a\"b\\c\n") == "a\\\"b\\\\c\\n");
+  CHECK_FALSE(base64_alphabet("x", "short", error));
+  CHECK(error == "the alphabet must have 64 characters, it has 5");
+}
