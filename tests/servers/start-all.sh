@@ -2,7 +2,8 @@
 # The integration tests' shared servers: nginx, the misbehaving targets, a Pushgateway,
 # LemonLDAP::NG (CAS and OpenID Connect) with an app behind its CAS, OpenLDAP slapd, FreeRADIUS,
 # mosquitto, GStreamer's RTSP server, PostgreSQL, MariaDB, Request Tracker 5, the CAS and SIP2
-# simulators, and the campus product simulators (Moodle, one-card, GLPI, network portals, doors).
+# simulators, and the campus product simulators (Moodle, one-card, GLPI, network portals, doors,
+# Chaoxing, ZFSoft jwglxt, the 汇文 OPAC).
 # Writes their addresses to DIR/servers.env (KEY=VALUE lines) for the tests to read.
 #   tests/servers/start-all.sh DIR
 set -euo pipefail
