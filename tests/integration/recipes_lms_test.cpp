@@ -1,5 +1,6 @@
 // The recipes of teaching platforms, the 教务 system and the library against their simulators
-// (tests/sim/, after the campus-systems notes): Chaoxing, ZFSoft jwglxt, SIP2 and the 汇文 OPAC.
+// (tests/sim/, after the campus-systems notes): Chaoxing, ZFSoft jwglxt, SIP2, the 汇文 OPAC and
+// its patron API.
 // Each passes, and fails precisely on a wrong password, a captcha, empty data, or a system that
 // is down.
 
@@ -33,6 +34,8 @@ struct RecipeAccounts {
     add("patron", "username: P0001", "password", "1234");
     add("patron_wrong_pin", "username: P0001", "password", "4321");
     add("patron_invalid", "username: P0002", "password", "1234");
+    add("huiwen_app", "username: campus-probe", "secret", "Hw-app-key-2024");
+    add("huiwen_app_wrong", "username: campus-probe", "secret", "Hw-app-key-2023");
   }
   void add(const std::string& name, const std::string& user, const std::string& kind,
            const std::string& value) {
@@ -113,7 +116,8 @@ TEST_CASE(
          {Verdict::fail, "step 3 \"login\": body matches /验证码不能为空|验证码输入错误/"});
   // Repeated failures demand the captcha, which then stops the right password too.
   control("SIM_ZFSOFT_PORT", R"({"reset": true})");
-  for (int i = 0; i < 3; ++i) a.run("zfsoft-jwglxt-timetable", with("jw_wrong"));
+  for (int i = 0; i < 3; ++i)
+    a.run("zfsoft-jwglxt-timetable", with("jw_wrong"));
   expect(a.run("zfsoft-jwglxt-timetable", with("jw")),
          {Verdict::fail, "step 3 \"login\": body matches /验证码不能为空|验证码输入错误/"});
   control("SIM_ZFSOFT_PORT", R"({"reset": true, "timetable": "empty"})");
@@ -131,13 +135,13 @@ TEST_CASE(
   RecipeAccounts a;
   const auto with = [](const std::string& mode, const std::string& login,
                        const std::string& patron) {
-    return "{server: \"127.0.0.1:" + server("SIP2_SIM_" + mode + "_PORT") + "\", login: " +
-           login + ", patron: " + patron + "}";
+    return "{server: \"127.0.0.1:" + server("SIP2_SIM_" + mode + "_PORT") + "\", login: " + login +
+           ", patron: " + patron + "}";
   };
   expect(a.run("sip2-patron", with("NORMAL", "sip2_terminal", "patron")),
          {Verdict::pass, "patron valid with 2 item(s) charged"});
   expect(a.run("sip2-patron", "{server: \"127.0.0.1:" + server("SIP2_SIM_GB18030_PORT") +
-                                   "\", login: sip2_terminal, patron: patron, encoding: gb18030}"),
+                                  "\", login: sip2_terminal, patron: patron, encoding: gb18030}"),
          {Verdict::pass, "2 item(s) charged"});
   const auto terminal = a.run("sip2-patron", with("NORMAL", "sip2_terminal_wrong", "patron"));
   expect(terminal, {Verdict::fail, ""});
@@ -156,7 +160,8 @@ TEST_CASE(
   CHECK(dropped.result.kind == FailureKind::connect);
 }
 
-TEST_CASE("recipe huiwen-opac-search: a held title has hits, or 本馆没有, an empty catalogue, down") {
+TEST_CASE(
+    "recipe huiwen-opac-search: a held title has hits, or 本馆没有, an empty catalogue, down") {
   RecipeAccounts a;
   const auto with = [](const std::string& title) {
     return "{opac: " + sim("HUIWEN") + ", title: \"" + title + "\"}";
@@ -171,5 +176,31 @@ TEST_CASE("recipe huiwen-opac-search: a held title has hits, or 本馆没有, an
   control("SIM_HUIWEN_PORT", R"({"reset": true, "offline": "503"})");
   expect(a.run("huiwen-opac-search", with("计算机网络")),
          {Verdict::fail, "step 1 \"title search\": expected status 200, got 503"});
+  control("SIM_HUIWEN_PORT", R"({"reset": true})");
+}
+
+TEST_CASE(
+    "recipe huiwen-loan-history: the signed patron API lists loans, or a wrong key, no loans, "
+    "down") {
+  RecipeAccounts a;
+  const auto with = [](const std::string& app, const std::string& reader) {
+    return "{api: " + sim("HUIWEN") + ", app: " + app + ", reader: " + reader + "}";
+  };
+  control("SIM_HUIWEN_PORT", R"({"reset": true})");
+  expect(a.run("huiwen-loan-history", with("huiwen_app", "R0001")),
+         {Verdict::pass, "1 steps passed"});
+  expect(a.run("huiwen-loan-history", with("huiwen_app", "R9999")),
+         {Verdict::fail, "step 1 \"loan histories\": /code: expected == 0, got 404"});
+  expect(a.run("huiwen-loan-history", with("huiwen_app_wrong", "R0001")),
+         {Verdict::fail, "step 1 \"loan histories\": /code: expected == 0, got 401"});
+  control("SIM_HUIWEN_PORT", R"({"key_rotated": true})");
+  expect(a.run("huiwen-loan-history", with("huiwen_app", "R0001")),
+         {Verdict::fail, "/code: expected == 0, got 401"});
+  control("SIM_HUIWEN_PORT", R"({"reset": true, "loans": "empty"})");
+  expect(a.run("huiwen-loan-history", with("huiwen_app", "R0001")),
+         {Verdict::fail, "/data/items: expected length >= 1, got 0"});
+  control("SIM_HUIWEN_PORT", R"({"reset": true, "offline": "close"})");
+  expect(a.run("huiwen-loan-history", with("huiwen_app", "R0001")),
+         {Verdict::fail, "step 1 \"loan histories\""});
   control("SIM_HUIWEN_PORT", R"({"reset": true})");
 }
