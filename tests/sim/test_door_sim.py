@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Exercises tests/sim/door_sim.py (Dahua CGI with Digest, Hikvision artemis with its
-signature): the happy path and each fault.
+"""Exercises tests/sim/door_sim.py (Dahua CGI with Digest, Hikvision ISAPI with Digest,
+Hikvision artemis with its signature): the happy path and each fault.
   python3 tests/sim/test_door_sim.py      (or: door_sim.py --self-test)"""
 import base64
 import hashlib
@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import simlib  # noqa: E402
@@ -21,16 +21,95 @@ from simlib import check  # noqa: E402
 EVENTS = "/artemis/api/acs/v1/door/events"
 
 
-def dahua_get(base, path, user="campus-probe", password="Dahua-pass1", basic=False):
+def dahua_get(base, path, user="campus-probe", password="Dahua-pass1", basic=False, data=None):
     mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
     mgr.add_password(None, base, user, password)
     handler = (urllib.request.HTTPBasicAuthHandler if basic else urllib.request.HTTPDigestAuthHandler)(mgr)
     opener = urllib.request.build_opener(handler)
+    req = urllib.request.Request(base + path, data=data.encode() if data is not None else None,
+                                 headers={"Content-Type": "application/json"} if data is not None else {})
     try:
-        with opener.open(base + path, timeout=10) as r:
+        with opener.open(req, timeout=10) as r:
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
+
+
+ACS = "/ISAPI/AccessControl/AcsEvent?format=json"
+
+
+def acs(base, search_id=None, position=0, max_results=20, minor=0, start="2000-01-01T00:00:00+08:00",
+        end="2100-01-01T00:00:00+08:00", password="Hik-pass1", **extra):
+    cond = {"searchID": search_id or uuid.uuid4().hex, "searchResultPosition": position,
+            "maxResults": max_results, "major": 5, "minor": minor, "startTime": start, "endTime": end}
+    cond.update(extra)
+    cond = {k: v for k, v in cond.items() if v is not None}
+    s, b = dahua_get(base, ACS, password=password, data=json.dumps({"AcsEventCond": cond}))
+    return s, (json.loads(b) if b.startswith("{") else b)
+
+
+def isapi_checks(base, c):
+    s, b = dahua_get(base, "/ISAPI/System/deviceInfo", password="Hik-pass1")
+    check(s == 200 and "<serialNumber>DS-K1T671M20240312V030902ENG12345678</serialNumber>" in b
+          and "<firmwareVersion>" in b, "ISAPI deviceInfo behind Digest")
+    s, _ = dahua_get(base, "/ISAPI/System/deviceInfo", password="wrong")
+    check(s == 401, "ISAPI: a wrong password is 401")
+    s, r = acs(base)
+    ev = r["AcsEvent"]
+    check(s == 200 and ev["responseStatusStrg"] == "OK" and ev["numOfMatches"] == 6
+          and ev["totalMatches"] == 6 and len(ev["InfoList"]) == 6, "AcsEvent: 6 swipes, OK")
+    times = [datetime.fromisoformat(e["time"]) for e in ev["InfoList"]]
+    check(times == sorted(times) and all(e["time"].endswith("+08:00") for e in ev["InfoList"]),
+          "AcsEvent: oldest first, times at +08:00")
+    check(60 <= (simlib.now_local() - times[-1]).total_seconds() <= 180, "the newest swipe is 2 minutes old")
+    s, r = acs(base, timeReverseOrder=True)
+    check(r["AcsEvent"]["InfoList"][0]["time"] == ev["InfoList"][-1]["time"], "timeReverseOrder: newest first")
+    s, r = acs(base, minor=38)
+    check(r["AcsEvent"]["numOfMatches"] == 1 and r["AcsEvent"]["InfoList"][0]["minor"] == 38, "minor filters")
+    sid = uuid.uuid4().hex
+    s, r = acs(base, search_id=sid, max_results=4)
+    check(r["AcsEvent"]["responseStatusStrg"] == "MORE" and r["AcsEvent"]["numOfMatches"] == 4, "a page: MORE")
+    s, r = acs(base, search_id=sid, position=4, max_results=4)
+    check(r["AcsEvent"]["responseStatusStrg"] == "OK" and r["AcsEvent"]["numOfMatches"] == 2, "the next page: OK")
+    s, r = acs(base, max_results=100)
+    check(r["AcsEvent"]["numOfMatches"] == 6, "maxResults above the cap is fine")
+    now = simlib.now_local()
+    s, r = acs(base, start=(now - timedelta(minutes=30)).isoformat(timespec="seconds"),
+               end=(now + timedelta(days=1)).isoformat(timespec="seconds"))
+    check(r["AcsEvent"]["numOfMatches"] == 3, "startTime/endTime select the range")
+    for field, value in [("searchID", None), ("searchResultPosition", None), ("maxResults", None),
+                         ("major", None), ("minor", None), ("startTime", None), ("endTime", None),
+                         ("startTime", "2026-01-01 00:00:00"), ("endTime", "yesterday"), ("major", 3)]:
+        cond = {"searchID": uuid.uuid4().hex, "searchResultPosition": 0, "maxResults": 20, "major": 5,
+                "minor": 0, "startTime": "2000-01-01T00:00:00+08:00", "endTime": "2100-01-01T00:00:00+08:00"}
+        if value is None:
+            del cond[field]
+        else:
+            cond[field] = value
+        s, b = dahua_get(base, ACS, password="Hik-pass1", data=json.dumps({"AcsEventCond": cond}))
+        check(s == 400 and json.loads(b)["statusString"] == "Invalid Content",
+              f"AcsEvent refuses {field}={value!r}")
+    s, b = dahua_get(base, "/ISAPI/AccessControl/AcsEvent?format=json", password="Hik-pass1", data="{}")
+    check(s == 400 and json.loads(b)["subStatusCode"] == "badJsonContent", "AcsEvent without AcsEventCond")
+
+    fixed = uuid.uuid4().hex
+    acs(base, search_id=fixed)
+    c.control(events="stale")
+    s, r = acs(base)
+    newest = datetime.fromisoformat(r["AcsEvent"]["InfoList"][-1]["time"])
+    check((simlib.now_local() - newest).total_seconds() >= 178 * 60, "fault events=stale (ISAPI)")
+    s, r = acs(base, search_id=fixed)
+    newest = datetime.fromisoformat(r["AcsEvent"]["InfoList"][-1]["time"])
+    check((simlib.now_local() - newest).total_seconds() < 600, "a searchID seen before answers from its session")
+    c.control(events="empty")
+    s, r = acs(base)
+    check(s == 200 and r["AcsEvent"]["responseStatusStrg"] == "NO MATCH" and "InfoList" not in r["AcsEvent"]
+          and r["AcsEvent"]["totalMatches"] == 0, "fault events=empty (ISAPI): NO MATCH")
+    c.control(reset=True, password_rejected=True)
+    check(acs(base)[0] == 401, "fault password_rejected (ISAPI)")
+    c.control(reset=True, offline="503")
+    check(dahua_get(base, "/ISAPI/System/deviceInfo", password="Hik-pass1")[0] == 503, "fault offline=503 (ISAPI)")
+    c.control(reset=True)
 
 
 def sign(method, path, body, secret="Artemis-secret-2468", keep_empty=True, headers=None, nonce=None,
@@ -127,6 +206,7 @@ def run(base):
     check(c.call("POST", EVENTS, body)[0] is None, "fault offline=close")
     c.control(reset=True)
     check(dahua_get(base, "/cgi-bin/magicBox.cgi?action=getSystemInfo")[0] == 200, "reset restores the device")
+    isapi_checks(base, c)
 
 
 if __name__ == "__main__":

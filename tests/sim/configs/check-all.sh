@@ -33,7 +33,7 @@ export SIM_MOODLE_PASS=Probe01-pass SIM_ONECARD_PASS=Card-pass1 \
   SIM_GLPI_USER_TOKEN=probe-user-token-0123456789abcdef \
   SIM_GLPI_APP_TOKEN=campus-probe-app-token-0123456789abcdef \
   SIM_SRUN_PASS=Srun-pass1 SIM_RUIJIE_PASS=Ruijie-pass1 \
-  SIM_DAHUA_PASS=Dahua-pass1 SIM_ARTEMIS_SECRET=Artemis-secret-2468
+  SIM_DAHUA_PASS=Dahua-pass1 SIM_ARTEMIS_SECRET=Artemis-secret-2468 SIM_HIK_PASS=Hik-pass1
 control() {  # control PORT JSON
   python3 -c 'import sys, urllib.request
 urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}/__control",
