@@ -1,6 +1,7 @@
-// The recipes for Hikvision ISAPI door terminals against their simulator (tests/sim/door_sim.py,
-// following the campus-systems notes 6b): each passes, and fails precisely on a wrong password,
-// stale or no events, or a device that is down.
+// The recipes for Hikvision ISAPI door terminals and ONVIF classroom cameras against their
+// simulators (tests/sim/door_sim.py, tests/sim/onvif_sim.py, following the campus-systems notes
+// 6b, 6e and 6f) and GStreamer's RTSP server: each passes, and fails precisely on a wrong password
+// or digest, stale or no events, a camera without a stream, or a device that is down.
 //
 // The helpers are this file's own (named apart from recipes_test.cpp's: a unity build compiles
 // both in one translation unit).
@@ -25,11 +26,17 @@ std::string video_sim_url(const std::string& name) {
   return "\"http://127.0.0.1:" + server("SIM_" + name + "_PORT") + "\"";
 }
 
-// The accounts of the door terminal, as secret files.
+// The accounts of the door terminal, the ONVIF camera and the RTSP server, as secret files.
 struct VideoAccounts {
   TempDir dir;
   std::string secrets = "secrets:\n";
-  VideoAccounts() { add("hik", "campus-probe", "Hik-pass1"); }
+  VideoAccounts() {
+    add("hik", "campus-probe", "Hik-pass1");
+    add("onvif", "campus-probe", "Onvif-pass1");
+    add("onvif_wrong", "campus-probe", "not-the-password");
+    add("viewer", "viewer", "viewerpw");
+    add("viewer_wrong", "viewer", "not-viewerpw");
+  }
   void add(const std::string& name, const std::string& user, const std::string& password) {
     secrets += "  " + name + ": {username: " + user +
                ", password_file: " + dir.file(name + ".secret", password) + "}\n";
@@ -96,4 +103,54 @@ TEST_CASE("recipe hikvision-isapi-device: deviceInfo behind Digest, or a wrong p
   video_sim_control("SIM_DOOR_PORT", R"({"reset": true, "offline": "close"})");
   expect_video(a.run("hikvision-isapi-device", with), Verdict::fail, "");
   video_sim_control("SIM_DOOR_PORT", R"({"reset": true})");
+}
+
+TEST_CASE(
+    "recipe onvif-camera: WS-Security digest, profiles and a stream URI, or a wrong password, "
+    "a skewed clock, no profile, no stream, offline") {
+  VideoAccounts a;
+  const std::string with = "{camera: " + video_sim_url("ONVIF") + ", credentials: onvif}";
+  video_sim_control("SIM_ONVIF_PORT", R"({"reset": true})");
+  // The camera refuses a nonce it has seen: passing twice shows each request has its own.
+  expect_video(a.run("onvif-camera", with), Verdict::pass, "5 steps passed");
+  expect_video(a.run("onvif-camera", with), Verdict::pass, "5 steps passed");
+  expect_video(
+      a.run("onvif-camera", "{camera: " + video_sim_url("ONVIF") + ", credentials: onvif_wrong}"),
+      Verdict::fail, "step 2 \"device information\": body matches /NotAuthorized/",
+      FailureKind::bad_content);
+  video_sim_control("SIM_ONVIF_PORT", R"({"password_rejected": true})");
+  expect_video(a.run("onvif-camera", with), Verdict::fail,
+               "step 2 \"device information\": body matches /NotAuthorized/");
+  video_sim_control("SIM_ONVIF_PORT", R"({"reset": true, "clock_skew": 900})");
+  expect_video(a.run("onvif-camera", with), Verdict::fail,
+               "step 2 \"device information\": body matches /NotAuthorized/");
+  video_sim_control("SIM_ONVIF_PORT", R"({"reset": true, "profiles": "empty"})");
+  expect_video(a.run("onvif-camera", with), Verdict::fail,
+               "step 4 \"profiles\": extract profile: body does not match",
+               FailureKind::bad_content);
+  video_sim_control("SIM_ONVIF_PORT",
+                    R"({"reset": true, "stream_uri": "http://127.0.0.1/snapshot.jpg"})");
+  expect_video(a.run("onvif-camera", with), Verdict::fail,
+               "step 5 \"stream uri\": extract stream_uri: body does not match");
+  video_sim_control("SIM_ONVIF_PORT", R"({"reset": true, "offline": "503"})");
+  expect_video(a.run("onvif-camera", with), Verdict::fail,
+               "step 1 \"system date and time\": expected status 200, got 503",
+               FailureKind::bad_status);
+  video_sim_control("SIM_ONVIF_PORT", R"({"reset": true, "offline": "close"})");
+  expect_video(a.run("onvif-camera", with), Verdict::fail, "step 1 \"system date and time\"");
+  video_sim_control("SIM_ONVIF_PORT", R"({"reset": true})");
+}
+
+TEST_CASE("recipe onvif-rtsp-stream: GStreamer's RTSP server describes H.264 video, or refuses") {
+  VideoAccounts a;
+  const std::string stream = "\"rtsp://127.0.0.1:" + server("RTSP_AUTH_PORT") + "/campus/secure\"";
+  expect_video(a.run("onvif-rtsp-stream",
+                     "{stream: " + stream + ", credentials: viewer, codec: \"H264|H265\"}"),
+               Verdict::pass, "stream described: video H264");
+  expect_video(a.run("onvif-rtsp-stream", "{stream: " + stream + ", credentials: viewer_wrong}"),
+               Verdict::fail, "DESCRIBE: 401", FailureKind::auth_rejected);
+  expect_video(
+      a.run("onvif-rtsp-stream", "{stream: \"rtsp://127.0.0.1:" + std::to_string(free_port()) +
+                                     "/Streaming/Channels/101\", credentials: viewer}"),
+      Verdict::fail, "", FailureKind::connect);
 }

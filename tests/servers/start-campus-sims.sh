@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Starts the simulators of campus products that Debian does not package (tests/sim/): Moodle web
 # services, the Synjones one-card platform, GLPI's REST API, the Srun and Ruijie network portals,
-# the Dahua/Hikvision-artemis door sources, Chaoxing, ZFSoft jwglxt and the 汇文 OPAC. One
-# process each, in the background.
+# the Dahua/Hikvision door sources (device CGI and ISAPI, artemis platform), an ONVIF camera,
+# Chaoxing, ZFSoft jwglxt and the 汇文 OPAC. One process each, in the background.
 #   tests/servers/start-campus-sims.sh DIR
-#     -> SIM_<NAME>_PID and SIM_<NAME>_PORT for NAME in MOODLE ONECARD REPAIR NETPORTAL DOOR
+#     -> SIM_<NAME>_PID and SIM_<NAME>_PORT for NAME in MOODLE ONECARD REPAIR NETPORTAL DOOR ONVIF
 #        CHAOXING ZFSOFT HUIWEN
 # Each answers POST /__control (JSON) to switch its faults; see the docstring of its file.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$(mkdir -p "${1:?usage: start-campus-sims.sh DIR}" && cd "$1" && pwd)
-for sim in moodle onecard repair netportal door chaoxing zfsoft huiwen; do
+for sim in moodle onecard repair netportal door onvif chaoxing zfsoft huiwen; do
   var=SIM_$(echo "$sim" | tr a-z A-Z)
   rm -f "$dir/$sim.port"
   python3 "$here/../sim/${sim}_sim.py" > "$dir/$sim.port" 2> "$dir/$sim.log" &

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check of tests/sim/configs/*.yaml against the simulators and expects each to pass:
 # check-config first, then `campus-probe probe --debug` per check (the step log goes to
-# $TMPDIR/sim-configs/<check>.log). The configs name fixed ports (18431-18435); they are
+# $TMPDIR/sim-configs/<check>.log). The configs name fixed ports (18431-18436); they are
 # rewritten to the simulators' actual ports.
 #   tests/sim/configs/check-all.sh CAMPUS_PROBE_BIN [SERVERS_ENV]
 # Without SERVERS_ENV (start-all.sh's servers.env) the simulators are started here and stopped after.
@@ -24,7 +24,7 @@ cleanup() {
 trap cleanup EXIT
 port() { sed -n "s/^SIM_$1_PORT=//p" "$env_file"; }
 declare -A ports=([18431]=$(port MOODLE) [18432]=$(port ONECARD) [18433]=$(port REPAIR)
-                  [18434]=$(port NETPORTAL) [18435]=$(port DOOR))
+                  [18434]=$(port NETPORTAL) [18435]=$(port DOOR) [18436]=$(port ONVIF))
 for p in "${!ports[@]}"; do
   [ -n "${ports[$p]}" ] || { echo "no simulator port for $p in $env_file" >&2; exit 1; }
 done
@@ -33,7 +33,8 @@ export SIM_MOODLE_PASS=Probe01-pass SIM_ONECARD_PASS=Card-pass1 \
   SIM_GLPI_USER_TOKEN=probe-user-token-0123456789abcdef \
   SIM_GLPI_APP_TOKEN=campus-probe-app-token-0123456789abcdef \
   SIM_SRUN_PASS=Srun-pass1 SIM_RUIJIE_PASS=Ruijie-pass1 \
-  SIM_DAHUA_PASS=Dahua-pass1 SIM_ARTEMIS_SECRET=Artemis-secret-2468 SIM_HIK_PASS=Hik-pass1
+  SIM_DAHUA_PASS=Dahua-pass1 SIM_ARTEMIS_SECRET=Artemis-secret-2468 SIM_HIK_PASS=Hik-pass1 \
+  SIM_ONVIF_PASS=Onvif-pass1
 control() {  # control PORT JSON
   python3 -c 'import sys, urllib.request
 urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}/__control",
