@@ -6,6 +6,7 @@
 
 #include "common/transforms.h"
 #include "core/active_window.h"
+#include "core/duration.h"
 
 namespace campus {
 
@@ -89,6 +90,20 @@ std::optional<long> day_count(const std::string& text, std::string& error) {
 }
 
 // The checks of now(FORMAT[, OFFSET]) and today(DAYS, FORMAT[, OFFSET]) on literal arguments.
+// A signed duration such as -1h, +30m or 90s: how far from now now() formats.
+std::optional<Duration> time_shift(std::string_view text, std::string& error) {
+  const bool negative = !text.empty() && text.front() == '-';
+  const std::string_view magnitude =
+      !text.empty() && (text.front() == '-' || text.front() == '+') ? text.substr(1) : text;
+  const auto d = parse_duration(magnitude);
+  if (!d || *d > std::chrono::hours(24 * 400)) {
+    error =
+        "expected a shift like -1h, +30m or -7d (at most 400d), got '" + std::string(text) + "'";
+    return std::nullopt;
+  }
+  return negative ? -*d : *d;
+}
+
 Check time_check(std::size_t format_at) {
   return [format_at](const std::vector<Node>& args, std::string& error) {
     if (format_at == 1 && literal(args, 0) && !day_count(*literal(args, 0), error)) return false;
@@ -98,6 +113,7 @@ Check time_check(std::size_t format_at) {
     if (literal(args, format_at + 1) && !utc_offset(*literal(args, format_at + 1), error)) {
       return false;
     }
+    if (format_at == 0 && literal(args, 2) && !time_shift(*literal(args, 2), error)) return false;
     return true;
   };
 }
@@ -105,7 +121,9 @@ Check time_check(std::size_t format_at) {
 std::optional<std::string> now_function(const Args& a, const Context& c, std::string& e) {
   const auto offset = utc_offset(a.size() > 1 ? a[1] : std::string(kDefaultOffset), e);
   if (!offset) return std::nullopt;
-  return format_time(c.now, a[0], *offset, e);
+  const auto shift = a.size() > 2 ? time_shift(a[2], e) : std::optional<Duration>(Duration(0));
+  if (!shift) return std::nullopt;
+  return format_time(c.now + *shift, a[0], *offset, e);
 }
 
 std::optional<std::string> today_function(const Args& a, const Context& c, std::string& e) {
@@ -206,7 +224,7 @@ const std::vector<Function>& functions() {
        [](const std::vector<Node>& args, std::string& error) {
          return !literal(args, 1) || bool(rsa_pkcs1_encrypt_pem("", *literal(args, 1), error));
        }},
-      {"now", 1, 2, now_function, time_check(0)},
+      {"now", 1, 3, now_function, time_check(0)},
       {"today", 2, 3, today_function, time_check(1)},
       {"epoch_seconds", 0, 0,
        [](const Args&, const Context& c, std::string&) -> std::optional<std::string> {

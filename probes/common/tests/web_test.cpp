@@ -197,7 +197,7 @@ TEST_CASE("time functions reject a bad format, offset or day count when the conf
         "today(): expected a number of days like 0, -1 or +7 (at most 36600), got 'yesterday'");
   CHECK(parse_error("${today(1, '%F', 'CST')}") ==
         "today(): expected a UTC offset like +08:00, +0800, Z or UTC, got 'CST'");
-  CHECK(parse_error("${now()}") == "now() takes 1 to 2 argument(s), got 0");
+  CHECK(parse_error("${now()}") == "now() takes 1 to 3 argument(s), got 0");
   CHECK(parse_error("${epoch_seconds(1)}") == "epoch_seconds() takes 0 argument(s), got 1");
   CHECK(parse_error("${today(+x, '%F')}") == "unexpected '+' in ${today(+x, '%F')}");
   // Arguments that are variables are checked when the template expands.
@@ -412,4 +412,19 @@ TEST_CASE("srun_xencode, base64_alphabet and json_string build a Srun portal's i
   CHECK(json_string_body("a\"b\\c\n") == "a\\\"b\\\\c\\n");
   CHECK_FALSE(base64_alphabet("x", "short", error));
   CHECK(error == "the alphabet must have 64 characters, it has 5");
+}
+
+TEST_CASE("now() takes a shift from the present, checked when the config loads") {
+  Variables variables;
+  // 2026-11-28 10:30:00 UTC = 18:30 at +08:00.
+  variables.set_now(std::chrono::system_clock::time_point(std::chrono::seconds(1795861800)));
+  std::string error;
+  auto hour_ago = Template::parse("${now('%Y-%m-%dT%H:%M:%S%:z', '+08:00', '-1h')}", error);
+  REQUIRE_MESSAGE(hour_ago, error);
+  CHECK(hour_ago->expand(variables, error)->text == "2026-11-28T17:30:00+08:00");
+  auto later = Template::parse("${now('%H:%M', '+08:00', '+90m')}", error);
+  REQUIRE(later);
+  CHECK(later->expand(variables, error)->text == "20:00");
+  CHECK_FALSE(Template::parse("${now('%H', '+08:00', 'an hour ago')}", error));
+  CHECK(error.find("expected a shift like -1h, +30m or -7d") != std::string::npos);
 }
