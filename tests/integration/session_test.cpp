@@ -208,3 +208,38 @@ TEST_CASE("a session whose SSO login asks for a captcha fails its checks with th
   CHECK(r.result.reason.find("captcha") != std::string::npos);
   CHECK_FALSE(r.session);
 }
+
+TEST_CASE("recipe wisedu-ehall-app opens an EMAP app through the SSO session and reads its data") {
+  TempDir dir;
+  const std::string llng = server("LLNG_PORT");
+  const std::string app_port = server("CAS_APP_PORT");
+  const std::string resolve = "[\"auth.campus.test:" + llng +
+                              ":127.0.0.1\", \"app.campus.test:" + app_port + ":127.0.0.1\"]";
+  const std::string password_file = dir.file("msmith.pass", "msmith");
+  const auto config = [&](const std::string& expect) {
+    return "secrets:\n  student: {username: msmith, password_file: " + password_file +
+           "}\nsessions:\n  student:\n    probe: cas\n    target: \"http://auth.campus.test:" +
+           llng +
+           "/cas\"\n    params: {service: \"http://app.campus.test/\", credentials: student, "
+           "resolve: " +
+           resolve +
+           "}\n"
+           "checks:\n  - id: timetable\n    recipe: wisedu-ehall-app\n    with:\n"
+           "      session: student\n      ehall: \"http://app.campus.test:" +
+           app_port +
+           "\"\n      app_id: \"4770397878132218\"\n"
+           "      endpoint: /jwapp/sys/wdkbby/modules/xskcb/cxxszhxqkb.do\n"
+           "      form: {XNXQDM: \"2026-2027-1\"}\n      expect: [\"" +
+           expect + "\"]\n      resolve: " + resolve + "\n";
+  };
+  const auto good = run_check(config("/datas/cxxszhxqkb/rows length >= 2"), "timetable");
+  INFO(good.result.reason);
+  CHECK(good.result.verdict == Verdict::pass);
+  CHECK(good.result.reason == "2 steps passed");
+  REQUIRE(good.session);
+  CHECK(good.check->recipe == "wisedu-ehall-app");
+  const auto bad = run_check(config("/datas/cxxszhxqkb/rows length >= 5"), "timetable");
+  CHECK(bad.result.verdict == Verdict::fail);
+  CHECK(bad.result.reason ==
+        "step 2 \"app data\": /datas/cxxszhxqkb/rows: expected length >= 5, got 2");
+}
