@@ -13,7 +13,7 @@ build_packages=(
   libpq-dev libmariadb-dev
 )
 test_packages=(
-  doctest-dev python3 curl openssl
+  doctest-dev python3 python3-cryptography curl openssl
   nginx prometheus prometheus-pushgateway chromium
   slapd ldap-utils freeradius mosquitto mosquitto-clients
   # The sql probe's databases, started by tests/servers/start-postgres.sh and start-mariadb.sh.

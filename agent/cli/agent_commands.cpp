@@ -145,20 +145,32 @@ int probe_once(const std::string& config_path, const std::string& check_id, bool
   return record->result.verdict == Verdict::pass ? kExitOk : kExitCheckFailed;
 }
 
-int verify_evidence_command(const std::string& dir, const std::string& key_file, std::ostream& out,
-                            std::ostream& err) {
+int verify_evidence_command(const std::string& dir, const std::string& key_file,
+                            const std::string& pubkey_file, std::ostream& out, std::ostream& err) {
   std::optional<std::string> key;
-  if (!key_file.empty()) {
-    try {
-      key = load_evidence_key(key_file);
-    } catch (const EvidenceError& e) {
-      err << "campus-probe: " << e.what() << "\n";
-      return kExitUsage;
-    }
+  std::optional<VerifyKey> pubkey;
+  try {
+    if (!key_file.empty()) key = load_evidence_key(key_file);
+    if (!pubkey_file.empty()) pubkey = VerifyKey::load(pubkey_file);
+  } catch (const std::exception& e) {
+    err << "campus-probe: " << e.what() << "\n";
+    return kExitUsage;
   }
-  const auto result = verify_evidence(dir, key);
+  const auto result = verify_evidence(dir, key, pubkey ? &*pubkey : nullptr);
   (result.intact ? out : err) << result.summary() << "\n";
   return result.intact ? kExitOk : kExitCheckFailed;
+}
+
+int evidence_keygen_command(const std::string& file, std::ostream& out, std::ostream& err) {
+  try {
+    generate_signing_key(file);
+  } catch (const std::exception& e) {
+    err << "campus-probe: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  out << "wrote the private key to " << file << " (mode 0600; name it in evidence.signing_key_file)"
+      << " and the public key to " << file << ".pub (give it to the auditors)\n";
+  return kExitOk;
 }
 
 int report_command(const ReportOptions& options, std::ostream& out, std::ostream& err) {

@@ -43,8 +43,12 @@ struct ReportOptions {
 /// `campus-probe report ...`: 0 written (whatever the statuses), 1 evidence broken, 2 usage.
 int report_command(const ReportOptions& options, std::ostream& out, std::ostream& err);
 
-/// `campus-probe evidence verify DIR [--key FILE]`: 0 intact, 1 broken, 2 unusable key.
-int verify_evidence_command(const std::string& dir, const std::string& key_file, std::ostream& out,
-                            std::ostream& err);
+/// `campus-probe evidence verify DIR [--key FILE] [--pubkey FILE]`: 0 intact, 1 broken,
+/// 2 unusable key.
+int verify_evidence_command(const std::string& dir, const std::string& key_file,
+                            const std::string& pubkey_file, std::ostream& out, std::ostream& err);
+
+/// `campus-probe evidence keygen FILE`: an Ed25519 signing key in FILE (0600) and FILE.pub.
+int evidence_keygen_command(const std::string& file, std::ostream& out, std::ostream& err);
 
 }  // namespace campus

@@ -80,9 +80,15 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   verbs.push_back(evidence);
   evidence->require_subcommand(1);
   auto* verify = evidence->add_subcommand("verify", "Check every hash, link, seal and MAC");
-  std::string evidence_dir, evidence_key;
+  std::string evidence_dir, evidence_key, evidence_pubkey;
   verify->add_option("dir", evidence_dir, "The evidence directory")->required();
   verify->add_option("--key", evidence_key, "The HMAC key file, to check the MACs too");
+  verify->add_option("--pubkey", evidence_pubkey,
+                     "The agent's public key (FILE.pub of evidence keygen), to check signatures");
+  auto* keygen = evidence->add_subcommand(
+      "keygen", "Make the agent's Ed25519 signing key: FILE (private, 0600) and FILE.pub");
+  std::string keygen_file;
+  keygen->add_option("file", keygen_file, "Where to write the private key")->required();
 
   // report
   auto* report =
@@ -150,7 +156,10 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   }
   if (check->parsed()) return check_config(check_path, check_options, out, err);
   if (probe->parsed()) return probe_once(probe_config, probe_check, probe_debug, out, err);
-  if (verify->parsed()) return verify_evidence_command(evidence_dir, evidence_key, out, err);
+  if (verify->parsed()) {
+    return verify_evidence_command(evidence_dir, evidence_key, evidence_pubkey, out, err);
+  }
+  if (keygen->parsed()) return evidence_keygen_command(keygen_file, out, err);
   if (report->parsed()) return report_command(report_options, out, err);
   err << app.help();
   return kExitUsage;

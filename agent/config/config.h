@@ -42,6 +42,9 @@ struct EvidenceSettings {
   bool enabled = false;
   std::string dir;
   std::optional<std::string> key_file;
+  std::optional<std::string> signing_key_file;  ///< Ed25519 private key (evidence keygen)
+  std::uint64_t checkpoint_records = 1000;      ///< a signed checkpoint after this many records
+  Duration checkpoint_interval = std::chrono::minutes(5);  ///< ... or this long after the last
   FsyncPolicy fsync = FsyncPolicy::interval;
   Duration fsync_interval = std::chrono::seconds(1);
   std::optional<Duration> retain;

@@ -276,6 +276,23 @@ class ConfigParser {
         e.key_file = p.string();
       }
     }
+    if (auto v = r.get("signing_key_file")) {
+      if (auto s = v->text()) {
+        fs::path p(*s);
+        if (p.is_relative()) p = base_dir_ / p;
+        std::ifstream in(p);
+        if (!in)
+          v->error("cannot read file " + p.string() +
+                   " (make one with campus-probe evidence keygen)");
+        e.signing_key_file = p.string();
+      }
+    }
+    if (auto v = r.get("checkpoint_records")) {
+      e.checkpoint_records = std::uint64_t(v->integer(1, 100000000).value_or(1000));
+    }
+    if (auto v = r.get("checkpoint_interval")) {
+      e.checkpoint_interval = read_duration(*v).value_or(e.checkpoint_interval);
+    }
     if (auto v = r.get("fsync")) {
       if (auto s = v->string()) {
         if (*s == "always")

@@ -78,6 +78,11 @@ bool Daemon::start() {
       EvidenceLog::Options options;
       options.dir = shared->evidence.dir;
       if (shared->evidence.key_file) options.key = load_evidence_key(*shared->evidence.key_file);
+      if (shared->evidence.signing_key_file) {
+        options.signing_key = SigningKey::load(*shared->evidence.signing_key_file);
+      }
+      options.checkpoint_records = shared->evidence.checkpoint_records;
+      options.checkpoint_interval = shared->evidence.checkpoint_interval;
       options.fsync = shared->evidence.fsync;
       options.fsync_interval = shared->evidence.fsync_interval;
       options.segment_max_bytes = shared->evidence.segment_max_bytes;

@@ -258,10 +258,10 @@ std::optional<CanonicalLine> read_canonical_line(std::string_view line) {
       has_hash = true;
       continue;
     }
-    if (key == "mac") {
-      std::string_view mac;
-      if (!text(mac)) return std::nullopt;
-      out.mac = mac;
+    if (key == "mac" || key == "sig") {
+      std::string_view value;
+      if (!text(value)) return std::nullopt;
+      (key == "mac" ? out.mac : out.sig) = value;
       continue;
     }
     bool ok = true;

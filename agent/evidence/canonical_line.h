@@ -12,9 +12,10 @@ namespace campus {
 
 /// What the chain walk needs of a canonical line. The views point into the line.
 struct CanonicalLine {
-  std::string canonical;  // the line without its `hash` and `mac` members: what they cover
+  std::string canonical;  // the line without its `hash`, `mac` and `sig`: what they cover
   std::string_view hash;
   std::optional<std::string_view> mac;
+  std::optional<std::string_view> sig;  ///< a signature over `hash`, left out of `canonical`
   std::uint64_t seq = 0;
   std::string_view type, prev, time, segment, last, check;
   std::uint64_t records = 0;

@@ -276,6 +276,15 @@ void EvidenceLog::write_record(nlohmann::json record) {
   record["prev"] = prev_hash_;
   seal_record(record, options_.key);
   prev_hash_ = record["hash"].get<std::string>();
+  const auto type = record.value("type", "");
+  if (options_.signing_key && (type == "seal" || type == "checkpoint")) {
+    // The signature covers the hash, and so the whole chain up to this record.
+    record["sig"] = options_.signing_key->sign_hex(prev_hash_);
+    since_checkpoint_ = 0;
+    last_checkpoint_ = std::chrono::steady_clock::now();
+  } else {
+    ++since_checkpoint_;
+  }
   ++next_seq_;
   ++segment_records_;
   buffer_ += record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -336,6 +345,21 @@ void EvidenceLog::flush() {
   written_.wait(lock, [&] { return written_total_ >= target || stopping_; });
 }
 
+void EvidenceLog::checkpoint_if_due(bool closing) {
+  if (!options_.signing_key || since_checkpoint_ == 0) return;
+  const char* reason = nullptr;
+  if (closing) {
+    reason = "closing";
+  } else if (since_checkpoint_ >= options_.checkpoint_records) {
+    reason = "records";
+  } else if (std::chrono::steady_clock::now() - last_checkpoint_ >= options_.checkpoint_interval) {
+    reason = "interval";
+  }
+  if (!reason) return;
+  write_record({{"type", "checkpoint"}, {"reason", reason}, {"records", since_checkpoint_}});
+  records_.Increment();
+}
+
 void EvidenceLog::writer_loop() {
   std::deque<nlohmann::json> batch;
   for (;;) {
@@ -355,6 +379,7 @@ void EvidenceLog::writer_loop() {
       write_record(std::move(record));
     }
     batch.clear();
+    checkpoint_if_due(stop);
     if (!buffer_.empty()) flush_buffer();
     const bool written = buffer_.empty();
     if (options_.fsync == FsyncPolicy::always ||

@@ -21,6 +21,7 @@
 
 #include "config/config.h"
 #include "core/logger.h"
+#include "evidence/signing.h"
 
 namespace campus {
 
@@ -42,6 +43,12 @@ class EvidenceLog {
   struct Options {
     std::string dir;
     std::optional<std::string> key;
+    /// Signs every seal and periodic `checkpoint` record (Ed25519 over the record's hash).
+    std::optional<SigningKey> signing_key;
+    /// A checkpoint after this many records, or this long after the last one when records came
+    /// since; and one when the log closes.
+    std::uint64_t checkpoint_records = 1000;
+    Duration checkpoint_interval = std::chrono::minutes(5);
     FsyncPolicy fsync = FsyncPolicy::interval;
     Duration fsync_interval = std::chrono::seconds(1);
     std::uint64_t segment_max_bytes = 64ull << 20;
@@ -83,6 +90,8 @@ class EvidenceLog {
   void writer_loop();
   void rotate_if_needed(const std::string& day);
   void apply_retention();
+  /// Writes a signed checkpoint when one is due (always at `closing` if records came since).
+  void checkpoint_if_due(bool closing);
 
   Options options_;
   Logger& log_;
@@ -101,6 +110,8 @@ class EvidenceLog {
   std::uint64_t next_seq_ = 0;
   std::string prev_hash_ = std::string(64, '0');
   std::string buffer_;
+  std::uint64_t since_checkpoint_ = 0;  // records written since the last signed record
+  std::chrono::steady_clock::time_point last_checkpoint_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_sync_ = std::chrono::steady_clock::now();
   bool dirty_ = false;
 

@@ -11,6 +11,7 @@ std::string canonical_bytes(const nlohmann::json& record) {
   nlohmann::json copy = record;
   copy.erase("hash");
   copy.erase("mac");
+  copy.erase("sig");
   // nlohmann::json keeps object members in a std::map, so keys come out sorted by bytes.
   return copy.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

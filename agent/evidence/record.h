@@ -13,7 +13,8 @@ namespace campus {
 /// 64 zeros: `prev` of the very first record of a log.
 inline const std::string kGenesisPrev(64, '0');
 
-/// The bytes `hash` and `mac` cover: the record without its `hash` and `mac` members, as JSON
+/// The bytes `hash` and `mac` cover: the record without its `hash`, `mac` and `sig` members (a
+/// signature covers the `hash`), as JSON
 /// with object keys sorted by their UTF-8 bytes, no insignificant white space, non-ASCII text as
 /// UTF-8 (not \u escapes), and integers as integers.
 std::string canonical_bytes(const nlohmann::json& record);

@@ -15,6 +15,7 @@
 #include "core/hash.h"
 #include "evidence/canonical_line.h"
 #include "evidence/record.h"
+#include "evidence/signing.h"
 
 namespace campus {
 namespace {
@@ -24,7 +25,8 @@ namespace fs = std::filesystem;
 // What the chain walk needs of one line, found independently of every other line (parse, hash,
 // MAC), so that lines can be checked on several cores.
 struct CheckedLine {
-  enum class Problem { none, not_json, hash, no_mac, mac } problem = Problem::none;
+  enum class Problem { none, not_json, hash, no_mac, mac, signature } problem = Problem::none;
+  bool is_signed = false;    // carries a signature (checked when a public key was given)
   std::uint64_t number = 0;  // line number in the segment
   bool has_seq = false;
   std::uint64_t seq = 0;
@@ -46,7 +48,7 @@ std::string text_member(const nlohmann::json& record, const char* key) {
 
 // The general path: parse the line and re-serialise it in canonical form.
 CheckedLine check_parsed_line(const std::string& line, std::uint64_t number,
-                              const std::optional<std::string>& key) {
+                              const std::optional<std::string>& key, const VerifyKey* pubkey) {
   CheckedLine c;
   c.number = number;
   auto record = nlohmann::json::parse(line, nullptr, false);
@@ -62,8 +64,10 @@ CheckedLine check_parsed_line(const std::string& line, std::uint64_t number,
   // record (no copy of it) and serialise what is left.
   nlohmann::json hash = record.contains("hash") ? std::move(record["hash"]) : nlohmann::json();
   nlohmann::json mac = record.contains("mac") ? std::move(record["mac"]) : nlohmann::json();
+  nlohmann::json sig = record.contains("sig") ? std::move(record["sig"]) : nlohmann::json();
   record.erase("hash");
   record.erase("mac");
+  record.erase("sig");
   const std::string bytes = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (!hash.is_string() || hash.get<std::string>() != sha256_hex(bytes)) {
     c.problem = CheckedLine::Problem::hash;
@@ -76,6 +80,14 @@ CheckedLine check_parsed_line(const std::string& line, std::uint64_t number,
     }
     if (mac != mac_of_bytes(bytes, *key)) {
       c.problem = CheckedLine::Problem::mac;
+      return c;
+    }
+  }
+  if (!sig.is_null()) {
+    c.is_signed = true;
+    if (pubkey && (!sig.is_string() ||
+                   !pubkey->verify_hex(hash.get<std::string>(), sig.get<std::string>()))) {
+      c.problem = CheckedLine::Problem::signature;
       return c;
     }
   }
@@ -99,13 +111,15 @@ CheckedLine check_parsed_line(const std::string& line, std::uint64_t number,
 // minus hash and mac. A line that is not canonical, or whose hash or MAC does not match, goes
 // through the general path, which then gives the same verdict and names the problem.
 CheckedLine check_line(const std::string& line, std::uint64_t number,
-                       const std::optional<std::string>& key) {
+                       const std::optional<std::string>& key, const VerifyKey* pubkey) {
   const std::optional<CanonicalLine> fast = read_canonical_line(line);
   if (!fast || fast->hash != sha256_hex(fast->canonical) ||
-      (key && (!fast->mac || *fast->mac != mac_of_bytes(fast->canonical, *key)))) {
-    return check_parsed_line(line, number, key);
+      (key && (!fast->mac || *fast->mac != mac_of_bytes(fast->canonical, *key))) ||
+      (pubkey && fast->sig && !pubkey->verify_hex(fast->hash, *fast->sig))) {
+    return check_parsed_line(line, number, key, pubkey);
   }
   CheckedLine c;
+  c.is_signed = fast->sig.has_value();
   c.number = number;
   c.has_seq = true;
   c.seq = fast->seq;
@@ -133,13 +147,14 @@ std::size_t usable_cores() {
 // Checks every line of a segment, on as many threads as there are cores: the hash and MAC of a
 // line do not depend on any other line. The chain is walked afterwards, in order.
 std::vector<CheckedLine> check_lines(const std::vector<std::string>& lines,
-                                     const std::optional<std::string>& key) {
+                                     const std::optional<std::string>& key,
+                                     const VerifyKey* pubkey) {
   std::vector<CheckedLine> out(lines.size());
   const std::size_t threads =
       lines.size() < 4096 ? 1 : std::clamp<std::size_t>(usable_cores(), 1, 8);
   auto work = [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i)
-      out[i] = check_line(lines[i], i + 1, key);
+      out[i] = check_line(lines[i], i + 1, key, pubkey);
   };
   std::vector<std::thread> pool;
   const std::size_t chunk = (lines.size() + threads - 1) / threads;
@@ -165,13 +180,23 @@ std::string EvidenceVerification::summary() const {
     out += "; " + std::to_string(segments_removed) + " older segment(s) removed by retention";
   }
   out += macs_checked ? "; every MAC verified" : "; MACs not checked (no --key)";
+  if (signatures_checked) {
+    out += "; " + std::to_string(signed_records) + " signature(s) verified, the last at seq " +
+           std::to_string(last_signed_seq) + " (" + last_signed_time + ")";
+    out += unsigned_tail == 0 ? ", nothing after it"
+                              : "; " + std::to_string(unsigned_tail) +
+                                    " record(s) after it are not signed yet (an unsigned tail)";
+  } else if (signed_records > 0) {
+    out += "; " + std::to_string(signed_records) + " signed record(s), not checked (no --pubkey)";
+  }
   return out;
 }
 
-EvidenceVerification verify_evidence(const std::string& dir,
-                                     const std::optional<std::string>& key) {
+EvidenceVerification verify_evidence(const std::string& dir, const std::optional<std::string>& key,
+                                     const VerifyKey* pubkey) {
   EvidenceVerification v;
   v.macs_checked = key.has_value();
+  v.signatures_checked = pubkey != nullptr;
   std::vector<std::string> segments;
   std::error_code ec;
   static const std::regex pattern(R"(evidence-\d{8}-\d{4}\.jsonl)");
@@ -234,7 +259,7 @@ EvidenceVerification verify_evidence(const std::string& dir,
     std::uint64_t number = 0;
     std::uint64_t in_segment = 0;
     bool sealed = false;
-    const std::vector<CheckedLine> checked = check_lines(lines, key);
+    const std::vector<CheckedLine> checked = check_lines(lines, key, pubkey);
     for (const CheckedLine& c : checked) {
       ++number;
       // Where this record is, for a problem report: "SEGMENT line N (seq S): ".
@@ -260,6 +285,11 @@ EvidenceVerification verify_evidence(const std::string& dir,
           return v;
         case CheckedLine::Problem::mac:
           v.problem = where() + "MAC mismatch — record forged (or the key is wrong)";
+          return v;
+        case CheckedLine::Problem::signature:
+          v.problem = where() +
+                      "signature does not verify with the public key — the chain up to here "
+                      "was rewritten (or signed with another key)";
           return v;
         case CheckedLine::Problem::not_json:
         case CheckedLine::Problem::none:
@@ -311,6 +341,14 @@ EvidenceVerification verify_evidence(const std::string& dir,
       }
       if (v.first_time.empty()) v.first_time = c.time;
       v.last_time = c.time;
+      if (c.is_signed) {
+        ++v.signed_records;
+        v.last_signed_seq = seq;
+        v.last_signed_time = c.time;
+        v.unsigned_tail = 0;
+      } else {
+        ++v.unsigned_tail;
+      }
       prev = c.hash;
       expected_seq = seq + 1;
       ++in_segment;
@@ -326,6 +364,12 @@ EvidenceVerification verify_evidence(const std::string& dir,
       return v;
     }
     ++v.segments;
+  }
+  if (pubkey && v.signed_records == 0) {
+    v.problem =
+        "no record is signed: nothing proves who wrote this log (is "
+        "evidence.signing_key_file set?)";
+    return v;
   }
   v.intact = true;
   return v;

@@ -21,12 +21,21 @@ struct EvidenceVerification {
   std::string last_time;
   std::set<std::string> checks;
   bool macs_checked = false;
+  bool signatures_checked = false;
+  std::uint64_t signed_records = 0;  ///< seals and checkpoints carrying a signature
+  std::uint64_t last_signed_seq = 0;
+  std::string last_signed_time;
+  std::uint64_t unsigned_tail = 0;  ///< records after the last signed one
 
   /// One paragraph for people: the summary when intact, the problem otherwise.
   std::string summary() const;
 };
 
-/// Verifies the segments in `dir`. `key` checks the MACs too.
-EvidenceVerification verify_evidence(const std::string& dir, const std::optional<std::string>& key);
+class VerifyKey;
+
+/// Verifies the segments in `dir`. `key` checks the MACs too; `pubkey` every signature, and a log
+/// without any signed record then fails.
+EvidenceVerification verify_evidence(const std::string& dir, const std::optional<std::string>& key,
+                                     const VerifyKey* pubkey = nullptr);
 
 }  // namespace campus

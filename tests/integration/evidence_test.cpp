@@ -243,3 +243,96 @@ TEST_CASE("kill -9 during a burst of evidence writes leaves a log that verifies 
                    dir, "verify.log", &out) == 0);
   CHECK(out.find("intact") != std::string::npos);
 }
+
+TEST_CASE("signed evidence: a forged record and a chain re-signed with another key are caught") {
+  TempDir dir;
+  const int port = free_port();
+  const std::string key_file = dir.path() + "/signing.key";
+  std::string out;
+  REQUIRE(run_to_end({CAMPUS_PROBE_BIN, "evidence", "keygen", key_file}, dir, "keygen.log", &out) ==
+          0);
+  CHECK((fs::status(key_file).permissions() & fs::perms::others_read) == fs::perms::none);
+  CHECK(run_to_end({CAMPUS_PROBE_BIN, "evidence", "keygen", key_file}, dir, "again.log", &out) ==
+        2);  // a key is never overwritten
+  const std::string evidence = dir.path() + "/evidence";
+  const std::string config =
+      dir.file("campus.yaml", "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+                                  ", default_interval: 200ms, default_timeout: 200ms}\n"
+                                  "evidence: {dir: " +
+                                  evidence + ", signing_key_file: " + key_file +
+                                  ", checkpoint_records: 5}\n"
+                                  "checks:\n  - {id: web, probe: tcp, target: \"127.0.0.1:" +
+                                  server("NGINX_HTTP_PORT") + "\"}\n");
+  {
+    Process agent({CAMPUS_PROBE_BIN, "run", "--config", config}, dir.path() + "/agent.log");
+    REQUIRE_MESSAGE(wait_until([&] {
+                      if (!fs::exists(evidence)) return false;
+                      const std::string text = all_evidence(evidence);
+                      return text.find("\"type\":\"checkpoint\"") != std::string::npos &&
+                             std::count(text.begin(), text.end(), '\n') >= 14;
+                    }),
+                    agent.output());
+    agent.signal(SIGTERM);
+    REQUIRE(agent.wait(10s) == 0);
+  }
+  const std::string pub = key_file + ".pub";
+  REQUIRE(run_to_end({CAMPUS_PROBE_BIN, "evidence", "verify", evidence, "--pubkey", pub}, dir,
+                     "verify.log", &out) == 0);
+  CHECK(out.find("signature(s) verified") != std::string::npos);
+  CHECK(out.find("nothing after it") != std::string::npos);  // the closing checkpoint
+  CHECK(run_to_end({"/usr/bin/env", "python3", CAMPUS_SOURCE_DIR "/docs/verify_evidence.py",
+                    evidence, "--pubkey", pub},
+                   dir, "python.log", &out) == 0);
+  CHECK(out.find("signed up to seq") != std::string::npos);
+
+  // An attacker changes a verdict and recomputes every hash after it (there is no HMAC key), and
+  // then also signs the new chain with a key of their own.
+  const std::string rewrite = dir.file("rewrite.py", R"(
+import glob, hashlib, json, os, sys
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+sign = load_pem_private_key(open(sys.argv[2], "rb").read(), None) if len(sys.argv) > 2 else None
+prev, changed = "0" * 64, False
+for path in sorted(glob.glob(os.path.join(sys.argv[1], "evidence-*.jsonl"))):
+    out = []
+    for line in open(path, encoding="utf-8"):
+        r = json.loads(line)
+        if r["type"] == "run" and not changed:
+            r["verdict"], r["reason"], changed = "fail", "connection refused", True
+        r["prev"] = prev
+        body = {k: v for k, v in r.items() if k not in ("hash", "mac", "sig")}
+        r["hash"] = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"),
+                                              ensure_ascii=False).encode()).hexdigest()
+        if sign is not None and "sig" in r:
+            r["sig"] = sign.sign(r["hash"].encode()).hex()
+        prev = r["hash"]
+        out.append(json.dumps(r, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+    open(path, "w", encoding="utf-8").write("\n".join(out) + "\n")
+)");
+  const std::string forged = dir.path() + "/forged";
+  fs::copy(evidence, forged);
+  REQUIRE(run_to_end({"/usr/bin/env", "python3", rewrite, forged}, dir, "rewrite.log") == 0);
+  CHECK(run_to_end({CAMPUS_PROBE_BIN, "evidence", "verify", forged}, dir, "plain.log", &out) == 0);
+  CHECK(run_to_end({CAMPUS_PROBE_BIN, "evidence", "verify", forged, "--pubkey", pub}, dir,
+                   "forged.log", &out) == 1);
+  CHECK(out.find("signature does not verify with the public key — the chain up to here was "
+                 "rewritten") != std::string::npos);
+  CHECK(run_to_end({"/usr/bin/env", "python3", CAMPUS_SOURCE_DIR "/docs/verify_evidence.py", forged,
+                    "--pubkey", pub},
+                   dir, "python-forged.log") != 0);
+
+  const std::string other_key = dir.path() + "/other.key";
+  REQUIRE(run_to_end({CAMPUS_PROBE_BIN, "evidence", "keygen", other_key}, dir, "other.log") == 0);
+  const std::string resigned = dir.path() + "/resigned";
+  fs::copy(evidence, resigned);
+  REQUIRE(run_to_end({"/usr/bin/env", "python3", rewrite, resigned, other_key}, dir,
+                     "resign.log") == 0);
+  CHECK(
+      run_to_end({CAMPUS_PROBE_BIN, "evidence", "verify", resigned, "--pubkey", other_key + ".pub"},
+                 dir, "theirs.log", &out) == 0);  // consistent in itself...
+  CHECK(run_to_end({CAMPUS_PROBE_BIN, "evidence", "verify", resigned, "--pubkey", pub}, dir,
+                   "ours.log", &out) == 1);  // ...but not signed by the agent's key
+  CHECK(out.find("signature does not verify") != std::string::npos);
+  CHECK(run_to_end({"/usr/bin/env", "python3", CAMPUS_SOURCE_DIR "/docs/verify_evidence.py",
+                    resigned, "--pubkey", pub},
+                   dir, "python-resigned.log") != 0);
+}
