@@ -49,36 +49,11 @@ bool numeric(enum_field_types type) {
   }
 }
 
-class MariaSession {
+class MariaSession final : public SqlSession {
  public:
-  MariaSession(const SqlSettings& s, milliseconds budget)
-      : s_(s), deadline_(Clock::now() + budget) {}
-
-  SqlOutcome run() {
-    const auto t0 = Clock::now();
-    if (!connect()) return std::move(out_);
-    out_.phases.push_back({"connect", sql::seconds_since(t0)});
-    const auto t1 = Clock::now();
-    const bool ran = begin() && query();
-    out_.phases.push_back({"query", sql::seconds_since(t1)});
-    if (!ran) return std::move(out_);
-    out_.ok = true;
-    out_.kind = FailureKind::none;
-    return std::move(out_);
-  }
+  using SqlSession::SqlSession;
 
  private:
-  long long ms_left() const {
-    return std::chrono::duration_cast<milliseconds>(deadline_ - Clock::now()).count();
-  }
-
-  bool fail(FailureKind kind, std::string reason) {
-    out_.kind = kind;
-    out_.reason = std::move(reason);
-    out_.log.push_back(out_.reason);
-    return false;
-  }
-
   // The error of the last call, classified.
   bool failed(bool connecting) {
     MYSQL* m = mysql_.get();
@@ -125,7 +100,7 @@ class MariaSession {
     }
   }
 
-  bool connect() {
+  bool connect() override {
     mysql_.reset(mysql_init(nullptr));
     if (!mysql_) return fail(FailureKind::internal, "Connector/C could not allocate a connection");
     MYSQL* m = mysql_.get();
@@ -185,7 +160,7 @@ class MariaSession {
 
   // The server's row limit (one more than max_rows, to know whether there were more) and
   // statement timeout, then the read-only transaction.
-  bool begin() {
+  bool begin() override {
     statement_timeout_ms_ = std::max(100LL, ms_left() - 250);
     const std::string limit = "SET SESSION sql_select_limit = " + std::to_string(s_.max_rows + 1);
     const std::string timeout =
@@ -199,7 +174,7 @@ class MariaSession {
     return true;
   }
 
-  bool query() {
+  bool query() override {
     MYSQL* m = mysql_.get();
     if (mysql_real_query(m, s_.query.data(), s_.query.size()) != 0) return failed(false);
     out_.log.push_back("query ran");
@@ -274,9 +249,6 @@ class MariaSession {
     return true;
   }
 
-  const SqlSettings& s_;
-  Clock::time_point deadline_;
-  SqlOutcome out_;
   MysqlPtr mysql_;
   bool mariadb_ = true;
   long long statement_timeout_ms_ = 0;

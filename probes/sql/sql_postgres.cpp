@@ -65,35 +65,11 @@ bool contains(const std::string& text, std::string_view part) {
   return text.find(part) != std::string::npos;
 }
 
-class PgSession {
+class PgSession final : public SqlSession {
  public:
-  PgSession(const SqlSettings& s, milliseconds budget) : s_(s), deadline_(Clock::now() + budget) {}
-
-  SqlOutcome run() {
-    const auto t0 = Clock::now();
-    if (!connect()) return std::move(out_);
-    out_.phases.push_back({"connect", sql::seconds_since(t0)});
-    const auto t1 = Clock::now();
-    const bool ran = begin() && query();
-    out_.phases.push_back({"query", sql::seconds_since(t1)});
-    if (!ran) return std::move(out_);
-    out_.ok = true;
-    out_.kind = FailureKind::none;
-    return std::move(out_);
-  }
+  using SqlSession::SqlSession;
 
  private:
-  long long ms_left() const {
-    return std::chrono::duration_cast<milliseconds>(deadline_ - Clock::now()).count();
-  }
-
-  bool fail(FailureKind kind, std::string reason) {
-    out_.kind = kind;
-    out_.reason = std::move(reason);
-    out_.log.push_back(out_.reason);
-    return false;
-  }
-
   // Waits until libpq's socket is ready; false when the deadline passes first.
   bool wait(bool for_write) {
     pollfd p{PQsocket(conn_.get()), short(for_write ? POLLOUT : POLLIN), 0};
@@ -107,7 +83,7 @@ class PgSession {
     }
   }
 
-  bool connect() {
+  bool connect() override {
     const bool verify = s_.tls && s_.tls->verify;
     const std::string port = std::to_string(s_.port);
     // libpq's own bound on each connection attempt, in whole seconds (at least 2); poll() below
@@ -243,7 +219,7 @@ class PgSession {
 
   // Opens the read-only transaction and narrows the statement timeout to the time left, a
   // little before the deadline, so that the server ends a slow query and says so.
-  bool begin() {
+  bool begin() override {
     statement_timeout_ms_ = std::max(100LL, ms_left() - 250);
     const std::string sql =
         "BEGIN READ ONLY; SET LOCAL statement_timeout = " + std::to_string(statement_timeout_ms_);
@@ -261,7 +237,7 @@ class PgSession {
     return ok;
   }
 
-  bool query() {
+  bool query() override {
     // The extended query protocol takes exactly one statement: no "COMMIT; DELETE ..." can
     // leave the read-only transaction.
     if (!PQsendQueryParams(conn_.get(), s_.query.c_str(), 0, nullptr, nullptr, nullptr, nullptr,
@@ -309,9 +285,6 @@ class PgSession {
     return true;
   }
 
-  const SqlSettings& s_;
-  Clock::time_point deadline_;
-  SqlOutcome out_;
   PgConnPtr conn_;
   bool timed_out_ = false;
   long long statement_timeout_ms_ = 0;

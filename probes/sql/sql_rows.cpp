@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "core/text_width.h"
+#include "sql_session.h"
 
 namespace campus::sql {
 
@@ -71,3 +72,33 @@ nlohmann::json first_rows(const nlohmann::json& rows, std::size_t count, std::si
 }
 
 }  // namespace campus::sql
+
+namespace campus {
+
+SqlOutcome SqlSession::run() {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (!connect()) return std::move(out_);
+  out_.phases.push_back({"connect", sql::seconds_since(t0)});
+  const auto t1 = std::chrono::steady_clock::now();
+  const bool ran = begin() && query();
+  out_.phases.push_back({"query", sql::seconds_since(t1)});
+  if (!ran) return std::move(out_);
+  out_.ok = true;
+  out_.kind = FailureKind::none;
+  return std::move(out_);
+}
+
+long long SqlSession::ms_left() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ -
+                                                               std::chrono::steady_clock::now())
+      .count();
+}
+
+bool SqlSession::fail(FailureKind kind, std::string reason) {
+  out_.kind = kind;
+  out_.reason = std::move(reason);
+  out_.log.push_back(out_.reason);
+  return false;
+}
+
+}  // namespace campus

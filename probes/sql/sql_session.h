@@ -27,6 +27,33 @@ struct SqlOutcome {
   nlohmann::json error;  ///< the server's error: sqlstate, code, message (null when none)
 };
 
+/// What the sessions of both engines share: the deadline, the outcome, and the order of a run
+/// (connect, then a read-only transaction and the query, each timed as a phase).
+class SqlSession {
+ public:
+  SqlSession(const SqlSettings& settings, std::chrono::milliseconds budget)
+      : s_(settings), deadline_(std::chrono::steady_clock::now() + budget) {}
+  virtual ~SqlSession() = default;
+  SqlSession(const SqlSession&) = delete;
+  SqlSession& operator=(const SqlSession&) = delete;
+
+  SqlOutcome run();
+
+ protected:
+  virtual bool connect() = 0;
+  virtual bool begin() = 0;
+  virtual bool query() = 0;
+
+  /// Milliseconds until the deadline (negative once past it).
+  long long ms_left() const;
+  /// Records a failure; always false, so that `return fail(...)` ends a step.
+  bool fail(FailureKind kind, std::string reason);
+
+  const SqlSettings& s_;
+  std::chrono::steady_clock::time_point deadline_;
+  SqlOutcome out_;
+};
+
 /// Runs the session; it gives up (as a timeout) when `budget` is spent, and asks the server to
 /// cancel the query a little before that.
 SqlOutcome run_postgres_session(const SqlSettings& settings, std::chrono::milliseconds budget);

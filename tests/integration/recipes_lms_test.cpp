@@ -6,25 +6,16 @@
 
 #include <doctest/doctest.h>
 
-#include "support.h"
+#include "recipe_support.h"
 
 using namespace campus;
 using namespace campus::test;
 
 namespace {
 
-// Switches a simulator's faults (its POST /__control); {"reset": true} clears them.
-void control(const std::string& port_key, const std::string& json) {
-  const auto reply = http_request("http://127.0.0.1:" + server(port_key) + "/__control", "POST",
-                                  std::chrono::seconds(5), json);
-  REQUIRE_MESSAGE(reply.status == 200, reply.body);
-}
-
-// The test accounts of the simulators, as secret files.
-struct RecipeAccounts {
-  TempDir dir;
-  std::string secrets = "secrets:\n";
-  RecipeAccounts() {
+// The test accounts of the simulators.
+struct LmsAccounts : SecretFiles {
+  LmsAccounts() {
     add("chaoxing", "username: \"13800000001\"", "password", "Cx-pass-2024");
     add("chaoxing_wrong", "username: \"13800000001\"", "password", "Cx-pass-2023");
     add("jw", "username: \"2024010101\"", "password", "Zf-pass-2024");
@@ -37,33 +28,15 @@ struct RecipeAccounts {
     add("huiwen_app", "username: campus-probe", "secret", "Hw-app-key-2024");
     add("huiwen_app_wrong", "username: campus-probe", "secret", "Hw-app-key-2023");
   }
-  void add(const std::string& name, const std::string& user, const std::string& kind,
-           const std::string& value) {
-    const std::string file = dir.file(name + ".secret", value);
-    secrets +=
-        "  " + name + ": {" + (user.empty() ? "" : user + ", ") + kind + "_file: " + file + "}\n";
-  }
-  // One check `t` using `recipe` with the given `with:` (a YAML flow mapping).
-  RunRecord run(const std::string& recipe, const std::string& with) const {
-    return run_check(secrets + "checks:\n  - id: t\n    recipe: " + recipe +
-                         "\n    timeout: 20s\n" + "    interval: 60s\n    with: " + with + "\n",
-                     "t");
-  }
 };
 
-std::string sim(const std::string& name) {
-  return "\"http://127.0.0.1:" + server("SIM_" + name + "_PORT") + "\"";
-}
-
-struct Expected {
+struct LmsExpected {
   Verdict verdict;
   std::string reason_part;  ///< a part of the reason, or empty
 };
 
-void expect(const RunRecord& r, const Expected& e) {
-  INFO(r.check->id << ": " << r.result.reason);
-  CHECK(r.result.verdict == e.verdict);
-  if (!e.reason_part.empty()) CHECK(r.result.reason.find(e.reason_part) != std::string::npos);
+void expect_lms(const RunRecord& r, const LmsExpected& e) {
+  expect_run(r, e.verdict, e.reason_part);
 }
 
 }  // namespace
@@ -71,136 +44,137 @@ void expect(const RunRecord& r, const Expected& e) {
 TEST_CASE(
     "recipe chaoxing-courses: AES login and the course list, or a wrong password, risk control, "
     "no courses, down") {
-  RecipeAccounts a;
-  const std::string base = sim("CHAOXING");
+  LmsAccounts a;
+  const std::string base = product_sim_url("CHAOXING");
   const auto with = [&](const std::string& account) {
     return "{credentials: " + account + ", passport: " + base + ", course_api: " + base + "}";
   };
-  control("SIM_CHAOXING_PORT", R"({"reset": true})");
-  expect(a.run("chaoxing-courses", with("chaoxing")), {Verdict::pass, "2 steps passed"});
-  expect(a.run("chaoxing-courses", with("chaoxing_wrong")),
-         {Verdict::fail, "step 1 \"login\": /status: expected == true"});
-  control("SIM_CHAOXING_PORT", R"({"password_rejected": true})");
-  expect(a.run("chaoxing-courses", with("chaoxing")),
-         {Verdict::fail, "step 1 \"login\": /status: expected == true"});
-  control("SIM_CHAOXING_PORT", R"({"reset": true, "risk_control": true})");
-  expect(a.run("chaoxing-courses", with("chaoxing")),
-         {Verdict::fail, "step 1 \"login\": body matches /很抱歉"});
-  control("SIM_CHAOXING_PORT", R"({"reset": true, "courses": "empty"})");
-  expect(a.run("chaoxing-courses", with("chaoxing")),
-         {Verdict::fail, "step 2 \"course list\": /channelList: expected length >= 1, got 0"});
-  control("SIM_CHAOXING_PORT", R"({"reset": true, "offline": "503"})");
-  expect(a.run("chaoxing-courses", with("chaoxing")),
-         {Verdict::fail, "step 1 \"login\": expected status 200, got 503"});
-  control("SIM_CHAOXING_PORT", R"({"reset": true, "offline": "close"})");
-  expect(a.run("chaoxing-courses", with("chaoxing")), {Verdict::fail, "step 1 \"login\""});
-  control("SIM_CHAOXING_PORT", R"({"reset": true})");
+  sim_control("SIM_CHAOXING_PORT", R"({"reset": true})");
+  expect_lms(a.run("chaoxing-courses", with("chaoxing")), {Verdict::pass, "2 steps passed"});
+  expect_lms(a.run("chaoxing-courses", with("chaoxing_wrong")),
+             {Verdict::fail, "step 1 \"login\": /status: expected == true"});
+  sim_control("SIM_CHAOXING_PORT", R"({"password_rejected": true})");
+  expect_lms(a.run("chaoxing-courses", with("chaoxing")),
+             {Verdict::fail, "step 1 \"login\": /status: expected == true"});
+  sim_control("SIM_CHAOXING_PORT", R"({"reset": true, "risk_control": true})");
+  expect_lms(a.run("chaoxing-courses", with("chaoxing")),
+             {Verdict::fail, "step 1 \"login\": body matches /很抱歉"});
+  sim_control("SIM_CHAOXING_PORT", R"({"reset": true, "courses": "empty"})");
+  expect_lms(a.run("chaoxing-courses", with("chaoxing")),
+             {Verdict::fail, "step 2 \"course list\": /channelList: expected length >= 1, got 0"});
+  sim_control("SIM_CHAOXING_PORT", R"({"reset": true, "offline": "503"})");
+  expect_lms(a.run("chaoxing-courses", with("chaoxing")),
+             {Verdict::fail, "step 1 \"login\": expected status 200, got 503"});
+  sim_control("SIM_CHAOXING_PORT", R"({"reset": true, "offline": "close"})");
+  expect_lms(a.run("chaoxing-courses", with("chaoxing")), {Verdict::fail, "step 1 \"login\""});
+  sim_control("SIM_CHAOXING_PORT", R"({"reset": true})");
 }
 
 TEST_CASE(
     "recipe zfsoft-jwglxt-timetable: RSA login and the timetable, or a wrong password, a "
     "captcha, an empty timetable, down") {
-  RecipeAccounts a;
+  LmsAccounts a;
   const auto with = [](const std::string& account) {
-    return "{site: " + sim("ZFSOFT") + ", credentials: " + account + ", term: 3}";
+    return "{site: " + product_sim_url("ZFSOFT") + ", credentials: " + account + ", term: 3}";
   };
-  control("SIM_ZFSOFT_PORT", R"({"reset": true})");
-  expect(a.run("zfsoft-jwglxt-timetable", with("jw")), {Verdict::pass, "4 steps passed"});
-  expect(a.run("zfsoft-jwglxt-timetable", with("jw_wrong")),
-         {Verdict::fail, "step 3 \"login\": body matches /用户名或密码不正确/"});
-  control("SIM_ZFSOFT_PORT", R"({"reset": true, "password_rejected": true})");
-  expect(a.run("zfsoft-jwglxt-timetable", with("jw")),
-         {Verdict::fail, "step 3 \"login\": body matches /用户名或密码不正确/"});
-  control("SIM_ZFSOFT_PORT", R"({"reset": true, "captcha": true})");
-  expect(a.run("zfsoft-jwglxt-timetable", with("jw")),
-         {Verdict::fail, "step 3 \"login\": body matches /验证码不能为空|验证码输入错误/"});
+  sim_control("SIM_ZFSOFT_PORT", R"({"reset": true})");
+  expect_lms(a.run("zfsoft-jwglxt-timetable", with("jw")), {Verdict::pass, "4 steps passed"});
+  expect_lms(a.run("zfsoft-jwglxt-timetable", with("jw_wrong")),
+             {Verdict::fail, "step 3 \"login\": body matches /用户名或密码不正确/"});
+  sim_control("SIM_ZFSOFT_PORT", R"({"reset": true, "password_rejected": true})");
+  expect_lms(a.run("zfsoft-jwglxt-timetable", with("jw")),
+             {Verdict::fail, "step 3 \"login\": body matches /用户名或密码不正确/"});
+  sim_control("SIM_ZFSOFT_PORT", R"({"reset": true, "captcha": true})");
+  expect_lms(a.run("zfsoft-jwglxt-timetable", with("jw")),
+             {Verdict::fail, "step 3 \"login\": body matches /验证码不能为空|验证码输入错误/"});
   // Repeated failures demand the captcha, which then stops the right password too.
-  control("SIM_ZFSOFT_PORT", R"({"reset": true})");
+  sim_control("SIM_ZFSOFT_PORT", R"({"reset": true})");
   for (int i = 0; i < 3; ++i)
     a.run("zfsoft-jwglxt-timetable", with("jw_wrong"));
-  expect(a.run("zfsoft-jwglxt-timetable", with("jw")),
-         {Verdict::fail, "step 3 \"login\": body matches /验证码不能为空|验证码输入错误/"});
-  control("SIM_ZFSOFT_PORT", R"({"reset": true, "timetable": "empty"})");
-  expect(a.run("zfsoft-jwglxt-timetable", with("jw")),
-         {Verdict::fail, "step 4 \"timetable\": /kbList: expected length >= 1, got 0"});
-  control("SIM_ZFSOFT_PORT", R"({"reset": true, "offline": "503"})");
-  expect(a.run("zfsoft-jwglxt-timetable", with("jw")),
-         {Verdict::fail, "step 1 \"login page\": expected status 200, got 503"});
-  control("SIM_ZFSOFT_PORT", R"({"reset": true})");
+  expect_lms(a.run("zfsoft-jwglxt-timetable", with("jw")),
+             {Verdict::fail, "step 3 \"login\": body matches /验证码不能为空|验证码输入错误/"});
+  sim_control("SIM_ZFSOFT_PORT", R"({"reset": true, "timetable": "empty"})");
+  expect_lms(a.run("zfsoft-jwglxt-timetable", with("jw")),
+             {Verdict::fail, "step 4 \"timetable\": /kbList: expected length >= 1, got 0"});
+  sim_control("SIM_ZFSOFT_PORT", R"({"reset": true, "offline": "503"})");
+  expect_lms(a.run("zfsoft-jwglxt-timetable", with("jw")),
+             {Verdict::fail, "step 1 \"login page\": expected status 200, got 503"});
+  sim_control("SIM_ZFSOFT_PORT", R"({"reset": true})");
 }
 
 TEST_CASE(
     "recipe sip2-patron: the test patron's loans, or a refused terminal, a wrong PIN, an "
     "invalid patron, an offline ACS, a dropped connection") {
-  RecipeAccounts a;
+  LmsAccounts a;
   const auto with = [](const std::string& mode, const std::string& login,
                        const std::string& patron) {
     return "{server: \"127.0.0.1:" + server("SIP2_SIM_" + mode + "_PORT") + "\", login: " + login +
            ", patron: " + patron + "}";
   };
-  expect(a.run("sip2-patron", with("NORMAL", "sip2_terminal", "patron")),
-         {Verdict::pass, "patron valid with 2 item(s) charged"});
-  expect(a.run("sip2-patron", "{server: \"127.0.0.1:" + server("SIP2_SIM_GB18030_PORT") +
-                                  "\", login: sip2_terminal, patron: patron, encoding: gb18030}"),
-         {Verdict::pass, "2 item(s) charged"});
+  expect_lms(a.run("sip2-patron", with("NORMAL", "sip2_terminal", "patron")),
+             {Verdict::pass, "patron valid with 2 item(s) charged"});
+  expect_lms(
+      a.run("sip2-patron", "{server: \"127.0.0.1:" + server("SIP2_SIM_GB18030_PORT") +
+                               "\", login: sip2_terminal, patron: patron, encoding: gb18030}"),
+      {Verdict::pass, "2 item(s) charged"});
   const auto terminal = a.run("sip2-patron", with("NORMAL", "sip2_terminal_wrong", "patron"));
-  expect(terminal, {Verdict::fail, ""});
+  expect_lms(terminal, {Verdict::fail, ""});
   CHECK(terminal.result.kind == FailureKind::auth_rejected);
   const auto pin = a.run("sip2-patron", with("NORMAL", "sip2_terminal", "patron_wrong_pin"));
-  expect(pin, {Verdict::fail, ""});
+  expect_lms(pin, {Verdict::fail, ""});
   CHECK(pin.result.kind == FailureKind::auth_rejected);
   const auto invalid = a.run("sip2-patron", with("NORMAL", "sip2_terminal", "patron_invalid"));
-  expect(invalid, {Verdict::fail, ""});
+  expect_lms(invalid, {Verdict::fail, ""});
   CHECK(invalid.result.kind == FailureKind::bad_content);
   const auto offline = a.run("sip2-patron", with("OFFLINE", "sip2_terminal", "patron"));
-  expect(offline, {Verdict::fail, ""});
+  expect_lms(offline, {Verdict::fail, ""});
   CHECK(offline.result.kind == FailureKind::bad_content);
   const auto dropped = a.run("sip2-patron", with("DROP", "sip2_terminal", "patron"));
-  expect(dropped, {Verdict::fail, ""});
+  expect_lms(dropped, {Verdict::fail, ""});
   CHECK(dropped.result.kind == FailureKind::connect);
 }
 
 TEST_CASE(
     "recipe huiwen-opac-search: a held title has hits, or 本馆没有, an empty catalogue, down") {
-  RecipeAccounts a;
+  LmsAccounts a;
   const auto with = [](const std::string& title) {
-    return "{opac: " + sim("HUIWEN") + ", title: \"" + title + "\"}";
+    return "{opac: " + product_sim_url("HUIWEN") + ", title: \"" + title + "\"}";
   };
-  control("SIM_HUIWEN_PORT", R"({"reset": true})");
-  expect(a.run("huiwen-opac-search", with("计算机网络")), {Verdict::pass, "1 steps passed"});
-  expect(a.run("huiwen-opac-search", with("量子力学")),
-         {Verdict::fail, "step 1 \"title search\": body matches /本馆没有/"});
-  control("SIM_HUIWEN_PORT", R"({"catalogue": "empty"})");
-  expect(a.run("huiwen-opac-search", with("计算机网络")),
-         {Verdict::fail, "step 1 \"title search\": body matches /本馆没有/"});
-  control("SIM_HUIWEN_PORT", R"({"reset": true, "offline": "503"})");
-  expect(a.run("huiwen-opac-search", with("计算机网络")),
-         {Verdict::fail, "step 1 \"title search\": expected status 200, got 503"});
-  control("SIM_HUIWEN_PORT", R"({"reset": true})");
+  sim_control("SIM_HUIWEN_PORT", R"({"reset": true})");
+  expect_lms(a.run("huiwen-opac-search", with("计算机网络")), {Verdict::pass, "1 steps passed"});
+  expect_lms(a.run("huiwen-opac-search", with("量子力学")),
+             {Verdict::fail, "step 1 \"title search\": body matches /本馆没有/"});
+  sim_control("SIM_HUIWEN_PORT", R"({"catalogue": "empty"})");
+  expect_lms(a.run("huiwen-opac-search", with("计算机网络")),
+             {Verdict::fail, "step 1 \"title search\": body matches /本馆没有/"});
+  sim_control("SIM_HUIWEN_PORT", R"({"reset": true, "offline": "503"})");
+  expect_lms(a.run("huiwen-opac-search", with("计算机网络")),
+             {Verdict::fail, "step 1 \"title search\": expected status 200, got 503"});
+  sim_control("SIM_HUIWEN_PORT", R"({"reset": true})");
 }
 
 TEST_CASE(
     "recipe huiwen-loan-history: the signed patron API lists loans, or a wrong key, no loans, "
     "down") {
-  RecipeAccounts a;
+  LmsAccounts a;
   const auto with = [](const std::string& app, const std::string& reader) {
-    return "{api: " + sim("HUIWEN") + ", app: " + app + ", reader: " + reader + "}";
+    return "{api: " + product_sim_url("HUIWEN") + ", app: " + app + ", reader: " + reader + "}";
   };
-  control("SIM_HUIWEN_PORT", R"({"reset": true})");
-  expect(a.run("huiwen-loan-history", with("huiwen_app", "R0001")),
-         {Verdict::pass, "1 steps passed"});
-  expect(a.run("huiwen-loan-history", with("huiwen_app", "R9999")),
-         {Verdict::fail, "step 1 \"loan histories\": /code: expected == 0, got 404"});
-  expect(a.run("huiwen-loan-history", with("huiwen_app_wrong", "R0001")),
-         {Verdict::fail, "step 1 \"loan histories\": /code: expected == 0, got 401"});
-  control("SIM_HUIWEN_PORT", R"({"key_rotated": true})");
-  expect(a.run("huiwen-loan-history", with("huiwen_app", "R0001")),
-         {Verdict::fail, "/code: expected == 0, got 401"});
-  control("SIM_HUIWEN_PORT", R"({"reset": true, "loans": "empty"})");
-  expect(a.run("huiwen-loan-history", with("huiwen_app", "R0001")),
-         {Verdict::fail, "/data/items: expected length >= 1, got 0"});
-  control("SIM_HUIWEN_PORT", R"({"reset": true, "offline": "close"})");
-  expect(a.run("huiwen-loan-history", with("huiwen_app", "R0001")),
-         {Verdict::fail, "step 1 \"loan histories\""});
-  control("SIM_HUIWEN_PORT", R"({"reset": true})");
+  sim_control("SIM_HUIWEN_PORT", R"({"reset": true})");
+  expect_lms(a.run("huiwen-loan-history", with("huiwen_app", "R0001")),
+             {Verdict::pass, "1 steps passed"});
+  expect_lms(a.run("huiwen-loan-history", with("huiwen_app", "R9999")),
+             {Verdict::fail, "step 1 \"loan histories\": /code: expected == 0, got 404"});
+  expect_lms(a.run("huiwen-loan-history", with("huiwen_app_wrong", "R0001")),
+             {Verdict::fail, "step 1 \"loan histories\": /code: expected == 0, got 401"});
+  sim_control("SIM_HUIWEN_PORT", R"({"key_rotated": true})");
+  expect_lms(a.run("huiwen-loan-history", with("huiwen_app", "R0001")),
+             {Verdict::fail, "/code: expected == 0, got 401"});
+  sim_control("SIM_HUIWEN_PORT", R"({"reset": true, "loans": "empty"})");
+  expect_lms(a.run("huiwen-loan-history", with("huiwen_app", "R0001")),
+             {Verdict::fail, "/data/items: expected length >= 1, got 0"});
+  sim_control("SIM_HUIWEN_PORT", R"({"reset": true, "offline": "close"})");
+  expect_lms(a.run("huiwen-loan-history", with("huiwen_app", "R0001")),
+             {Verdict::fail, "step 1 \"loan histories\""});
+  sim_control("SIM_HUIWEN_PORT", R"({"reset": true})");
 }

@@ -10,24 +10,15 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include "support.h"
+#include "recipe_support.h"
 
 using namespace campus;
 using namespace campus::test;
 
 namespace {
 
-// Switches a simulator's faults (its POST /__control); {"reset": true} clears them.
-void control(const std::string& port_key, const std::string& json) {
-  const auto reply = http_request("http://127.0.0.1:" + server(port_key) + "/__control", "POST",
-                                  std::chrono::seconds(5), json);
-  REQUIRE_MESSAGE(reply.status == 200, reply.body);
-}
-
-// The test accounts of the simulators and servers, as secret files.
-struct RecipeAccounts {
-  TempDir dir;
-  std::string secrets = "secrets:\n";
+// The test accounts of the simulators and servers.
+struct RecipeAccounts : SecretFiles {
   RecipeAccounts() {
     add("moodle", "username: probe01", "password", "Probe01-pass");
     add("card", "username: \"2024010101\"", "password", "Card-pass1");
@@ -44,23 +35,7 @@ struct RecipeAccounts {
     add("rt", "", "token", rt_token);
     add("rt_wrong", "", "token", "1-27-00000000000000000000000000000000");
   }
-  void add(const std::string& name, const std::string& user, const std::string& kind,
-           const std::string& value) {
-    const std::string file = dir.file(name + ".secret", value);
-    secrets +=
-        "  " + name + ": {" + (user.empty() ? "" : user + ", ") + kind + "_file: " + file + "}\n";
-  }
-  // One check `t` using `recipe` with the given `with:` (a YAML flow mapping).
-  RunRecord run(const std::string& recipe, const std::string& with) const {
-    return run_check(secrets + "checks:\n  - id: t\n    recipe: " + recipe +
-                         "\n    timeout: 20s\n" + "    interval: 60s\n    with: " + with + "\n",
-                     "t");
-  }
 };
-
-std::string sim(const std::string& name) {
-  return "\"http://127.0.0.1:" + server("SIM_" + name + "_PORT") + "\"";
-}
 
 struct Expected {
   Verdict verdict;
@@ -68,9 +43,15 @@ struct Expected {
 };
 
 void expect(const RunRecord& r, const Expected& e) {
-  INFO(r.check->id << ": " << r.result.reason);
-  CHECK(r.result.verdict == e.verdict);
-  if (!e.reason_part.empty()) CHECK(r.result.reason.find(e.reason_part) != std::string::npos);
+  expect_run(r, e.verdict, e.reason_part);
+}
+
+void control(const std::string& port_key, const std::string& json) {
+  sim_control(port_key, json);
+}
+
+std::string sim(const std::string& name) {
+  return product_sim_url(name);
 }
 
 }  // namespace
@@ -221,7 +202,7 @@ TEST_CASE("no secret of a recipe check reaches metrics, API, debug output, log o
   std::string config =
       "agent: {listen: 127.0.0.1:" + std::to_string(port) +
       ", default_interval: 5s, default_timeout: 5s}\nevidence: {dir: " + dir.path() +
-      "/evidence}\n" + a.secrets + "checks:\n";
+      "/evidence}\n" + a.secrets() + "checks:\n";
   for (const auto& [id, use] : checks)
     config += "  - id: " + id + "\n    recipe: " + use + "\n";
   Process agent({CAMPUS_PROBE_BIN, "run", "--config", dir.file("campus.yaml", config),

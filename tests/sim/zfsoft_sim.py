@@ -52,40 +52,7 @@ PREFIX = "/jwglxt"
 
 
 # ---------- RSA, PKCS#1 v1.5 (a key per run; stdlib has no RSA) ----------
-def _probable_prime(bits):
-    while True:
-        c = secrets.randbits(bits) | (1 << bits - 1) | 1
-        if all(c % p for p in (3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37)) and _miller_rabin(c):
-            return c
-
-
-def _miller_rabin(n, rounds=24):
-    d, r = n - 1, 0
-    while d % 2 == 0:
-        d, r = d // 2, r + 1
-    for _ in range(rounds):
-        x = pow(secrets.randbelow(n - 3) + 2, d, n)
-        if x in (1, n - 1):
-            continue
-        for _ in range(r - 1):
-            x = pow(x, 2, n)
-            if x == n - 1:
-                break
-        else:
-            return False
-    return True
-
-
-def make_rsa():
-    e = 65537
-    while True:
-        p, q = _probable_prime(512), _probable_prime(512)
-        phi = (p - 1) * (q - 1)
-        if p != q and phi % e:
-            return p * q, e, pow(e, -1, phi)
-
-
-RSA_N, RSA_E, RSA_D = make_rsa()
+RSA_N, RSA_E, RSA_D = simlib.make_rsa()
 K = (RSA_N.bit_length() + 7) // 8
 
 
