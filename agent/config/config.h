@@ -82,6 +82,24 @@ struct SessionSpec {
   std::string fingerprint;
 };
 
+struct CheckSpec;
+
+/// Planned downtime (`maintenance:`): runs of the checks it selects that start inside it are
+/// still recorded, marked with it, but a failure among them does not count against indicators.
+struct MaintenanceWindow {
+  std::string name;
+  std::string reason;
+  std::chrono::system_clock::time_point from;
+  std::chrono::system_clock::time_point to;
+  std::vector<std::string> checks;            ///< check ids
+  std::vector<std::string> systems;           ///< values of the `system` label
+  std::map<std::string, std::string> labels;  ///< every one must match
+  int line = 0;
+
+  bool selects(const CheckSpec& check) const;
+  bool contains(std::chrono::system_clock::time_point t) const { return t >= from && t < to; }
+};
+
 /// One configured check, as data. Immutable once loaded; shared by the scheduler, in-flight runs
 /// and the result pipeline.
 struct CheckSpec {
@@ -117,6 +135,8 @@ struct Config {
   std::map<std::string, std::vector<DateRange>, std::less<>> calendars;
   /// Shared logins by name.
   std::map<std::string, std::shared_ptr<const SessionSpec>, std::less<>> sessions;
+  /// Planned downtime, in config order.
+  std::vector<std::shared_ptr<const MaintenanceWindow>> maintenance;
   std::vector<std::shared_ptr<const CheckSpec>> checks;
 
   /// The check with this id, or nullptr. O(1); valid once index_checks() has run after the last
@@ -124,6 +144,9 @@ struct Config {
   const CheckSpec* find_check(std::string_view id) const;
   void index_checks();
   IndicatorPolicy policy_of(const std::string& indicator_id) const;
+  /// The maintenance window `check` is in at `t`, or null.
+  std::shared_ptr<const MaintenanceWindow> maintenance_for(
+      const CheckSpec& check, std::chrono::system_clock::time_point t) const;
 
  private:
   // Keys view the ids of the specs in `checks`, which are immutable and heap-allocated.

@@ -111,6 +111,7 @@ class ConfigParser {
     if (auto v = reader.get("indicators")) parse_indicator_policies(*v);
     if (auto v = reader.get("calendars")) parse_calendars(*v);
     if (auto v = reader.get("sessions")) parse_sessions(*v);
+    if (auto v = reader.get("maintenance")) parse_maintenance(*v);
     if (auto v = reader.required("checks")) parse_checks(*v);
     reader.finish();
   }
@@ -380,6 +381,71 @@ class ConfigParser {
       if (entry.is_list() && entry.items().empty())
         entry.error("a calendar needs at least one date");
       config_.calendars[name] = std::move(ranges);
+    }
+  }
+
+  // "2026-12-05 08:00", "2026-12-05T08:00:00" or "2026-12-05" at `offset` minutes east of UTC.
+  std::optional<std::chrono::system_clock::time_point> read_local_time(const YamlValue& value,
+                                                                       int offset) {
+    const auto text = value.text();
+    if (!text) return std::nullopt;
+    const auto days = parse_civil_date(text->substr(0, 10));
+    std::optional<int> minutes = 0;
+    if (text->size() > 10) {
+      const char sep = (*text)[10];
+      std::string clock = text->substr(11);
+      if (clock.size() == 8 && clock[5] == ':' && clock.substr(6) == "00") clock.resize(5);
+      minutes = (sep == ' ' || sep == 'T') ? parse_clock_time(clock) : std::nullopt;
+    }
+    if (!days || !minutes) {
+      value.error("expected a local time like 2026-12-05 08:00 (or a date), got '" + *text + "'");
+      return std::nullopt;
+    }
+    using namespace std::chrono;
+    return system_clock::time_point(sys_days(std::chrono::days(*days)).time_since_epoch() +
+                                    std::chrono::minutes(*minutes - offset));
+  }
+
+  // maintenance: [{name, reason, from, to, timezone, checks, systems, labels}]
+  void parse_maintenance(const YamlValue& value) {
+    for (const auto& item : value.items()) {
+      auto r = item.map();
+      if (!r.valid()) continue;
+      auto w = std::make_shared<MaintenanceWindow>();
+      w->line = item.line();
+      if (auto v = r.required("name")) w->name = v->text().value_or("");
+      if (auto v = r.required("reason")) w->reason = v->text().value_or("");
+      int offset = 8 * 60;
+      if (auto v = r.get("timezone")) {
+        if (auto text = v->text()) {
+          if (auto o = parse_fixed_utc_offset(*text)) {
+            offset = *o;
+          } else {
+            v->error("expected a UTC offset like +08:00, got '" + *text + "'");
+          }
+        }
+      }
+      auto from = r.required("from");
+      auto to = r.required("to");
+      const auto start = from ? read_local_time(*from, offset) : std::nullopt;
+      const auto end = to ? read_local_time(*to, offset) : std::nullopt;
+      if (start && end) {
+        w->from = *start;
+        w->to = *end;
+        if (*end <= *start) to->error("the window ends before it starts");
+      }
+      if (auto v = r.get("checks")) {
+        w->checks = v->string_list().value_or(std::vector<std::string>{});
+      }
+      if (auto v = r.get("systems")) {
+        w->systems = v->string_list().value_or(std::vector<std::string>{});
+      }
+      if (auto v = r.get("labels")) w->labels = read_labels(*v);
+      if (w->checks.empty() && w->systems.empty() && w->labels.empty()) {
+        item.error("a maintenance window needs checks, systems or labels to select what it covers");
+      }
+      r.finish();
+      config_.maintenance.push_back(std::move(w));
     }
   }
 
@@ -674,6 +740,25 @@ const std::string& CheckSpec::system() const {
   static const std::string unknown = "unknown";
   auto it = labels.find("system");
   return it == labels.end() ? unknown : it->second;
+}
+
+bool MaintenanceWindow::selects(const CheckSpec& check) const {
+  if (std::find(checks.begin(), checks.end(), check.id) != checks.end()) return true;
+  if (std::find(systems.begin(), systems.end(), check.system()) != systems.end()) return true;
+  if (labels.empty()) return false;
+  for (const auto& [key, value] : labels) {
+    auto it = check.labels.find(key);
+    if (it == check.labels.end() || it->second != value) return false;
+  }
+  return true;
+}
+
+std::shared_ptr<const MaintenanceWindow> Config::maintenance_for(
+    const CheckSpec& check, std::chrono::system_clock::time_point t) const {
+  for (const auto& w : maintenance) {
+    if (w->contains(t) && w->selects(check)) return w;
+  }
+  return nullptr;
 }
 
 const CheckSpec* Config::find_check(std::string_view id) const {

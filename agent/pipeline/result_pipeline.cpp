@@ -32,10 +32,15 @@ void ResultPipeline::set_config(std::shared_ptr<const Config> config, const Prob
 }
 
 void ResultPipeline::publish(RunRecord run) {
+  if (config_) run.maintenance = config_->maintenance_for(*run.check, run.started);
   auto record = std::make_shared<const RunRecord>(std::move(run));
   const auto& r = record->result;
-  state_.record(*record->check,
-                {r.verdict, r.kind, r.reason, r.duration, record->started, record->attempts});
+  // Planned downtime: a failure inside a maintenance window is recorded (the sinks get it,
+  // marked) but leaves the check's standing and its indicators as they were.
+  if (!record->maintenance || r.verdict == Verdict::pass) {
+    state_.record(*record->check,
+                  {r.verdict, r.kind, r.reason, r.duration, record->started, record->attempts});
+  }
   const auto views = state_.views_of(*record->check);
   const Publication publication{record, views};
   for (auto* sink : sinks_)

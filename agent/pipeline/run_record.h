@@ -23,6 +23,9 @@ struct RunRecord {
   /// The shared login the run started with (`session:`), or null. Its name, number and time
   /// go to the evidence; its cookies and token never do.
   std::shared_ptr<const SessionGrant> session;
+  /// The maintenance window the run started in, if any: a failure then does not count against
+  /// the check's indicators (the pipeline sets it).
+  std::shared_ptr<const MaintenanceWindow> maintenance = nullptr;
 };
 
 /// One login of a shared session: a run of its own, with its own evidence and metrics.

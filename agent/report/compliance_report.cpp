@@ -138,6 +138,7 @@ ComplianceReport build_report(const ReportRequest& request, const Catalog& catal
       segments.push_back(name);
   }
   std::sort(segments.begin(), segments.end());
+  std::map<std::string, MaintenanceSeen> windows;  // by name and start
   for (const auto& segment : segments) {
     std::ifstream in(request.evidence_dir + "/" + segment, std::ios::binary);
     for (std::string line; std::getline(in, line);) {
@@ -148,6 +149,19 @@ ComplianceReport build_report(const ReportRequest& request, const Catalog& catal
       if (time < report.from || time > report.to) continue;
       const auto when = parse_utc_time(time);
       const bool passed = record.value("verdict", "") == "pass";
+      // Planned downtime: the run is listed with its window; a failure does not count.
+      if (const auto m = record.find("maintenance"); m != record.end() && m->is_object()) {
+        auto& seen = windows[m->value("name", "") + '\0' + m->value("from", "")];
+        seen.name = m->value("name", "");
+        seen.reason = m->value("reason", "");
+        seen.from = m->value("from", "");
+        seen.to = m->value("to", "");
+        ++seen.runs;
+        if (!passed) {
+          ++seen.excused;
+          continue;
+        }
+      }
       const CitedRun cited{record.value("seq", std::uint64_t(0)), record.value("hash", ""), time,
                            record.value("check", ""), record.value("reason", "")};
       if (!record.contains("indicators") || !record["indicators"].is_array()) continue;
@@ -191,6 +205,10 @@ ComplianceReport build_report(const ReportRequest& request, const Catalog& catal
         request.config ? request.config->policy_of(f.indicator->id) : IndicatorPolicy::all;
     f.status = f.runs == 0 ? IndicatorStatus::unverified : combine(policy, standings);
   }
+  for (auto& [key, seen] : windows)
+    report.maintenance.push_back(std::move(seen));
+  std::sort(report.maintenance.begin(), report.maintenance.end(),
+            [](const MaintenanceSeen& a, const MaintenanceSeen& b) { return a.from < b.from; });
   return report;
 }
 

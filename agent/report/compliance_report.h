@@ -41,6 +41,17 @@ struct IndicatorFindings {
   double pass_ratio() const { return runs ? double(passes) / double(runs) : 0; }
 };
 
+/// A maintenance window seen in the evidence of the period: failing runs inside it were not
+/// counted against their indicators.
+struct MaintenanceSeen {
+  std::string name;
+  std::string reason;
+  std::string from;  ///< the window as configured, RFC 3339 UTC
+  std::string to;
+  std::uint64_t runs = 0;     ///< runs recorded inside it
+  std::uint64_t excused = 0;  ///< of those, failures not counted
+};
+
 struct ComplianceReport {
   Edition edition = Edition::higher;
   std::string title;
@@ -49,6 +60,7 @@ struct ComplianceReport {
   bool evidence_intact = false;
   std::string verification;                   ///< the verifier's summary or the first broken place
   std::vector<IndicatorFindings> indicators;  ///< catalog order
+  std::vector<MaintenanceSeen> maintenance;   ///< windows of the period, by start
 
   int count(IndicatorStatus status, const std::string& dimension = "") const;
 };

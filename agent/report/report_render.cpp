@@ -53,6 +53,24 @@ std::string md_cell(const std::string& s) {
 
 }  // namespace
 
+namespace {
+
+// The maintenance windows of the period, for every format.
+nlohmann::json maintenance_json(const ComplianceReport& r) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& m : r.maintenance) {
+    out.push_back({{"name", m.name},
+                   {"reason", m.reason},
+                   {"from", m.from},
+                   {"to", m.to},
+                   {"runs", m.runs},
+                   {"failures_not_counted", m.excused}});
+  }
+  return out;
+}
+
+}  // namespace
+
 nlohmann::json report_json(const ComplianceReport& r) {
   nlohmann::json dimensions = nlohmann::json::array();
   std::string last;
@@ -95,7 +113,8 @@ nlohmann::json report_json(const ComplianceReport& r) {
             {"failing", r.count(IndicatorStatus::failing)},
             {"unverified", r.count(IndicatorStatus::unverified)},
             {"dimensions", dimensions}}},
-          {"indicators", indicators}};
+          {"indicators", indicators},
+          {"maintenance", maintenance_json(r)}};
 }
 
 std::string report_csv(const ComplianceReport& r) {
@@ -127,6 +146,14 @@ std::string report_markdown(const ComplianceReport& r) {
   out << "# " << r.title << " — 监测报告 Compliance report\n\n";
   out << "Period: " << r.from << " to " << r.to << "  \n";
   out << "Evidence: " << r.verification << "\n\n";
+  if (!r.maintenance.empty()) {
+    out << "Maintenance windows (failures inside them are not counted):\n\n";
+    for (const auto& m : r.maintenance) {
+      out << "- " << m.name << " (" << m.from << " to " << m.to << "): " << m.reason << "; "
+          << m.runs << " run(s), " << m.excused << " failure(s) not counted\n";
+    }
+    out << "\n";
+  }
   out << "| 评定维度 Dimension | 达标 met | 未达标 failing | 未验证 unverified "
          "|\n|---|---|---|---|\n";
   std::string last;
@@ -190,6 +217,16 @@ td{overflow-wrap:anywhere}.strip{display:flex;gap:1px;margin-top:.2rem}.strip sp
     << to_string(r.edition) << " edition · " << html_escape(r.from) << " — " << html_escape(r.to)
     << "</p>\n<p class=\"" << (r.evidence_intact ? "meta" : "bad")
     << "\">证据链 Evidence: " << html_escape(r.verification) << "</p>\n";
+  if (!r.maintenance.empty()) {
+    h << "<p class=meta>维护时段 Maintenance windows (failures inside them are not counted):</p>"
+         "\n<ul id=maintenance>\n";
+    for (const auto& m : r.maintenance) {
+      h << "<li>" << html_escape(m.name) << " · " << html_escape(m.from) << " — "
+        << html_escape(m.to) << " · " << html_escape(m.reason) << " · " << m.runs << " run(s), "
+        << m.excused << " failure(s) not counted</li>\n";
+    }
+    h << "</ul>\n";
+  }
   h << "<table id=summary><tr><th>评定维度 Dimension</th><th>达标 met</th><th>未达标 "
        "failing</th><th>"
        "未验证 unverified</th></tr>\n";

@@ -40,6 +40,12 @@ nlohmann::json make_run_record(const RunRecord& run, const Redactor& redactor) {
                          {"login", run.session->login},
                          {"logged_in_at", rfc3339_utc(run.session->logged_in_at)}};
   }
+  if (run.maintenance) {
+    record["maintenance"] = {{"name", run.maintenance->name},
+                             {"reason", redactor.text(run.maintenance->reason)},
+                             {"from", rfc3339_utc(run.maintenance->from)},
+                             {"to", rfc3339_utc(run.maintenance->to)}};
+  }
   // Why a run failed is worth its bytes; a passing run's story is not.
   if (r.verdict != Verdict::pass && run.log && run.log->size() > 0) {
     record["details"]["step_log"] = redactor.text(run.log->text());

@@ -308,3 +308,41 @@ TEST_CASE_FIXTURE(Fixture, "sessions: checks name them, their login probes are b
         "campus.yaml:8:17: sessions.student.login_urls: expected http(s):// URLs, got "
         "'/cas/login'\n");
 }
+
+TEST_CASE_FIXTURE(Fixture,
+                  "maintenance windows select checks by id, system or labels, in local time") {
+  const std::string check =
+      "checks:\n  - id: opac\n    probe: http\n"
+      "    target: http://lib.example.edu.cn/\n    labels: {system: library}\n";
+  Diagnostics d;
+  auto config = load(
+      "maintenance:\n  - name: library upgrade\n    reason: planned upgrade\n"
+      "    from: \"2026-12-05 08:00\"\n    to: \"2026-12-05 18:00\"\n"
+      "    systems: [library]\n" +
+          check,
+      d);
+  INFO(d.str());
+  REQUIRE(config);
+  REQUIRE(config->maintenance.size() == 1);
+  const auto& w = *config->maintenance[0];
+  // 08:00 at +08:00 is midnight UTC.
+  CHECK(w.from == std::chrono::system_clock::time_point(
+                      std::chrono::sys_days(std::chrono::year(2026) / 12 / 5)));
+  CHECK(w.to - w.from == std::chrono::hours(10));
+  const CheckSpec& opac = *config->find_check("opac");
+  CHECK(config->maintenance_for(opac, w.from + std::chrono::hours(1)));
+  CHECK_FALSE(config->maintenance_for(opac, w.to));
+  CHECK(errors("maintenance:\n  - {name: x, reason: y, from: \"2026-12-05 08:00\", to: "
+               "\"2026-12-05 07:00\", checks: [opac]}\n" +
+               check) == "campus.yaml:2:56: maintenance[0].to: the window ends before it starts\n");
+  CHECK(errors("maintenance:\n  - {name: x, reason: y, from: \"2026-12-05 08:00\", to: "
+               "\"2026-12-05 09:00\"}\n" +
+               check) ==
+        "campus.yaml:2:5: maintenance[0]: a maintenance window needs checks, "
+        "systems or labels to select what it covers\n");
+  CHECK(errors("maintenance:\n  - {name: x, reason: y, from: \"next Saturday\", to: "
+               "\"2026-12-05 09:00\", checks: [opac]}\n" +
+               check) ==
+        "campus.yaml:2:32: maintenance[0].from: expected a local time like "
+        "2026-12-05 08:00 (or a date), got 'next Saturday'\n");
+}

@@ -154,3 +154,35 @@ TEST_CASE("the result store keeps the step logs of each check's latest failing r
   CHECK(store.recent_successes().size() == 2);
   CHECK(store.recent_failures().size() == 3);
 }
+
+TEST_CASE(
+    "a failure inside a maintenance window is recorded, marked, and leaves the indicator met") {
+  const Catalog catalog = Catalog::builtin();
+  const ProbeRegistry probes;
+  ResultPipeline pipeline(catalog);
+  std::vector<std::string> order;
+  RecordingSink sink(order, "sink");
+  pipeline.add(sink);
+  auto config = std::const_pointer_cast<Config>(make_config({{"portal", "v1"}}));
+  auto window = std::make_shared<MaintenanceWindow>();
+  window->name = "library upgrade";
+  window->reason = "planned upgrade of the library system";
+  const auto now = std::chrono::system_clock::now();
+  window->from = now - std::chrono::hours(1);
+  window->to = now + std::chrono::hours(1);
+  window->checks = {"portal"};
+  config->maintenance.push_back(window);
+  pipeline.set_config(config, probes);
+
+  auto pass = run_of(*config, "portal", Verdict::pass);
+  pass.started = now - std::chrono::hours(2);  // before the window
+  pipeline.publish(pass);
+  auto during = run_of(*config, "portal", Verdict::fail);
+  during.started = now;
+  pipeline.publish(during);
+  CHECK(sink.statuses == std::vector<std::string>{"H-3.3.1.1=met", "H-3.3.1.1=met"});
+  auto after = run_of(*config, "portal", Verdict::fail);
+  after.started = now + std::chrono::hours(2);  // the window is over: it counts
+  pipeline.publish(after);
+  CHECK(sink.statuses.back() == "H-3.3.1.1=failing");
+}

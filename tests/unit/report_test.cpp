@@ -45,6 +45,19 @@ struct EvidenceFixture {
     run("2026-11-22T10:00:00.000Z", "news", {"H-3.4.3.1"}, false);
     run("2026-11-23T10:00:00.000Z", "news", {"H-3.4.3.1"}, true);
     run("2026-10-01T10:00:00.000Z", "old", {"H-1.1.1.1"}, true);  // before the period
+    // The library's planned upgrade: a failure inside its window does not count.
+    run("2026-11-20T10:00:00.000Z", "library", {"H-2.2.2.3"}, true);
+    evidence.append({{"type", "run"},
+                     {"time", "2026-11-21T02:00:00.000Z"},
+                     {"check", "library"},
+                     {"indicators", {"H-2.2.2.3"}},
+                     {"verdict", "fail"},
+                     {"reason", "connection refused"},
+                     {"maintenance",
+                      {{"name", "library upgrade"},
+                       {"reason", "planned upgrade of the library system"},
+                       {"from", "2026-11-21T00:00:00Z"},
+                       {"to", "2026-11-21T10:00:00Z"}}}});
     evidence.flush();
   }
   ~EvidenceFixture() { fs::remove_all(dir); }
@@ -105,9 +118,9 @@ TEST_CASE_FIXTURE(EvidenceFixture,
   CHECK(news.strip.find('F') != std::string::npos);
   CHECK(news.strip.find('P') != std::string::npos);
   CHECK(find(r, "H-1.1.1.1").status == IndicatorStatus::unverified);  // outside the period
-  CHECK(r.count(IndicatorStatus::met) == 2);
+  CHECK(r.count(IndicatorStatus::met) == 3);
   CHECK(r.count(IndicatorStatus::failing) == 1);
-  CHECK(r.count(IndicatorStatus::unverified) == 58);
+  CHECK(r.count(IndicatorStatus::unverified) == 57);
   CHECK(r.count(IndicatorStatus::met, "管理服务") == 2);
   const auto secondary = report(Edition::secondary);
   CHECK(secondary.indicators.size() == 44);
@@ -146,4 +159,21 @@ TEST_CASE_FIXTURE(EvidenceFixture, "a broken chain is said plainly at the top of
   CHECK_FALSE(r.evidence_intact);
   CHECK(r.verification.find("hash mismatch") != std::string::npos);
   CHECK(report_html(r).find("class=\"bad\">证据链 Evidence: BROKEN") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(EvidenceFixture,
+                  "failures inside a maintenance window do not count, and the window is listed") {
+  const auto r = report();
+  const auto& library = find(r, "H-2.2.2.3");
+  CHECK(library.status == IndicatorStatus::met);
+  CHECK(library.runs == 1);
+  REQUIRE(r.maintenance.size() == 1);
+  CHECK(r.maintenance[0].name == "library upgrade");
+  CHECK(r.maintenance[0].runs == 1);
+  CHECK(r.maintenance[0].excused == 1);
+  CHECK(report_markdown(r).find("- library upgrade (2026-11-21T00:00:00Z to 2026-11-21T10:00:00Z): "
+                                "planned upgrade of the library system; 1 run(s), 1 failure(s) not "
+                                "counted") != std::string::npos);
+  CHECK(report_json(r)["maintenance"][0]["failures_not_counted"] == 1);
+  CHECK(report_html(r).find("id=maintenance") != std::string::npos);
 }
