@@ -84,6 +84,21 @@ struct SessionSpec {
 
 struct CheckSpec;
 
+/// A known exception (`waivers:`): an indicator, or a check, that is not expected to be met until
+/// `until`, with the reason and the person who answers for it. A waived indicator shows as
+/// waived, never as met; a waived check does not count for its indicators.
+struct Waiver {
+  std::string indicator;  ///< the waived indicator, or empty
+  std::string check;      ///< the waived check, or empty
+  std::string reason;
+  std::string owner;
+  std::string until_text;  ///< as written, YYYY-MM-DD: the last day it holds (+08:00)
+  std::chrono::system_clock::time_point until;
+  int line = 0;
+
+  bool active(std::chrono::system_clock::time_point t) const { return t < until; }
+};
+
 /// Planned downtime (`maintenance:`): runs of the checks it selects that start inside it are
 /// still recorded, marked with it, but a failure among them does not count against indicators.
 struct MaintenanceWindow {
@@ -137,6 +152,8 @@ struct Config {
   std::map<std::string, std::shared_ptr<const SessionSpec>, std::less<>> sessions;
   /// Planned downtime, in config order.
   std::vector<std::shared_ptr<const MaintenanceWindow>> maintenance;
+  /// Known exceptions, in config order.
+  std::vector<std::shared_ptr<const Waiver>> waivers;
   std::vector<std::shared_ptr<const CheckSpec>> checks;
 
   /// The check with this id, or nullptr. O(1); valid once index_checks() has run after the last
@@ -144,6 +161,11 @@ struct Config {
   const CheckSpec* find_check(std::string_view id) const;
   void index_checks();
   IndicatorPolicy policy_of(const std::string& indicator_id) const;
+  /// The waiver in force at `t` for indicator `id` (or check `id`), or null.
+  std::shared_ptr<const Waiver> waiver_for_indicator(std::string_view id,
+                                                     std::chrono::system_clock::time_point t) const;
+  std::shared_ptr<const Waiver> waiver_for_check(std::string_view id,
+                                                 std::chrono::system_clock::time_point t) const;
   /// The maintenance window `check` is in at `t`, or null.
   std::shared_ptr<const MaintenanceWindow> maintenance_for(
       const CheckSpec& check, std::chrono::system_clock::time_point t) const;

@@ -112,7 +112,9 @@ class ConfigParser {
     if (auto v = reader.get("calendars")) parse_calendars(*v);
     if (auto v = reader.get("sessions")) parse_sessions(*v);
     if (auto v = reader.get("maintenance")) parse_maintenance(*v);
+    waivers_ = reader.get("waivers");  // read after the checks, which they may name
     if (auto v = reader.required("checks")) parse_checks(*v);
+    if (waivers_) parse_waivers(*waivers_);
     reader.finish();
   }
 
@@ -404,6 +406,51 @@ class ConfigParser {
     using namespace std::chrono;
     return system_clock::time_point(sys_days(std::chrono::days(*days)).time_since_epoch() +
                                     std::chrono::minutes(*minutes - offset));
+  }
+
+  // waivers: [{indicator: ID | check: ID, reason, owner, until: YYYY-MM-DD}]
+  void parse_waivers(const YamlValue& value) {
+    for (const auto& item : value.items()) {
+      auto r = item.map();
+      if (!r.valid()) continue;
+      auto w = std::make_shared<Waiver>();
+      w->line = item.line();
+      auto indicator = r.get("indicator");
+      auto check = r.get("check");
+      if (bool(indicator) == bool(check)) {
+        item.error("a waiver names one indicator or one check");
+      } else if (indicator) {
+        w->indicator = indicator->text().value_or("");
+        if (!w->indicator.empty() && !options_.catalog.find(w->indicator)) {
+          indicator->error("unknown indicator '" + w->indicator +
+                           "' (see campus-probe indicators)");
+        }
+      } else {
+        w->check = check->text().value_or("");
+        const bool known = std::any_of(config_.checks.begin(), config_.checks.end(),
+                                       [&](const auto& c) { return c->id == w->check; });
+        if (!w->check.empty() && !known) {
+          check->error("unknown check '" + w->check + "'");
+        }
+      }
+      if (auto v = r.required("reason")) w->reason = v->text().value_or("");
+      if (auto v = r.required("owner")) w->owner = v->text().value_or("");
+      if (auto v = r.required("until")) {
+        const auto text = v->text().value_or("");
+        const auto days = parse_civil_date(text);
+        if (!days) {
+          v->error("expected the last day of the waiver as YYYY-MM-DD, got '" + text + "'");
+        } else {
+          // Through the whole last day in China.
+          using namespace std::chrono;
+          w->until = system_clock::time_point(
+              sys_days(std::chrono::days(*days + 1)).time_since_epoch() - hours(8));
+          w->until_text = text;
+        }
+      }
+      r.finish();
+      config_.waivers.push_back(std::move(w));
+    }
   }
 
   // maintenance: [{name, reason, from, to, timezone, checks, systems, labels}]
@@ -729,6 +776,7 @@ class ConfigParser {
   const YamlSource& source_;
   LoadedConfig& loaded_;
   std::optional<RecipeBook> recipes_;  // read when the first check uses a recipe
+  std::optional<YamlValue> waivers_;   // parsed once the checks are known
   Config& config_;
   fs::path base_dir_;
   std::set<std::string, std::less<>> session_names_;  // every session, also those with problems
@@ -751,6 +799,22 @@ bool MaintenanceWindow::selects(const CheckSpec& check) const {
     if (it == check.labels.end() || it->second != value) return false;
   }
   return true;
+}
+
+std::shared_ptr<const Waiver> Config::waiver_for_indicator(
+    std::string_view id, std::chrono::system_clock::time_point t) const {
+  for (const auto& w : waivers) {
+    if (w->indicator == id && w->active(t)) return w;
+  }
+  return nullptr;
+}
+
+std::shared_ptr<const Waiver> Config::waiver_for_check(
+    std::string_view id, std::chrono::system_clock::time_point t) const {
+  for (const auto& w : waivers) {
+    if (w->check == id && w->active(t)) return w;
+  }
+  return nullptr;
 }
 
 std::shared_ptr<const MaintenanceWindow> Config::maintenance_for(

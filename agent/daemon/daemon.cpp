@@ -145,9 +145,26 @@ void Daemon::apply(CheckPlan plan) {
   redactor_ = Redactor(plan_->config->secrets.values());
   log_.set_redactor(redactor_);
   pipeline_.set_config(plan_->config, plan_->probes);
+  record_waivers();
   runner_->sessions().set_sessions(plan_->sessions);
   scheduler_->set_concurrency(plan_->config->agent.concurrency);
   scheduler_->set_checks(plan_->checks);
+}
+
+// A waiver is a claim someone answers for: each one goes into the evidence chain (once per
+// process and content), where the compliance report reads it.
+void Daemon::record_waivers() {
+  if (!evidence_) return;
+  for (const auto& w : plan_->config->waivers) {
+    nlohmann::json record = {{"type", "waiver"},
+                             {"reason", w->reason},
+                             {"owner", w->owner},
+                             {"until", w->until_text},
+                             {"until_utc", rfc3339_utc(w->until)}};
+    if (!w->indicator.empty()) record["indicator"] = w->indicator;
+    if (!w->check.empty()) record["check"] = w->check;
+    if (waivers_recorded_.insert(record.dump()).second) evidence_->append(std::move(record));
+  }
 }
 
 std::string Daemon::reload() {

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
@@ -73,6 +74,7 @@ class Daemon {
 
  private:
   void apply(CheckPlan plan);
+  void record_waivers();
   void watch_signals();
   void finish_stop();
 
@@ -94,6 +96,7 @@ class Daemon {
   ResultStore store_;
   Metrics metrics_;
   std::unique_ptr<EvidenceLog> evidence_;
+  std::set<std::string> waivers_recorded_;  // the waiver records written by this process
   std::unique_ptr<EvidenceSink> evidence_sink_;
   std::unique_ptr<PushSink> push_;
   LogSink log_sink_;

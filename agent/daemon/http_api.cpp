@@ -119,6 +119,12 @@ nlohmann::json indicators_json(const Daemon& daemon, Edition edition) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& v : daemon.indicators().indicators(edition)) {
     const auto& i = *v.indicator;
+    nlohmann::json waiver;
+    if (v.waiver) {
+      waiver = {{"reason", v.waiver->reason},
+                {"owner", v.waiver->owner},
+                {"until", v.waiver->until_text}};
+    }
     out.push_back({{"edition", to_string(edition)},
                    {"id", i.id},
                    {"text", i.text},
@@ -131,7 +137,8 @@ nlohmann::json indicators_json(const Daemon& daemon, Edition edition) {
                    {"checks", v.checks},
                    {"passing", v.passing},
                    {"failing", v.failing},
-                   {"pending", v.pending}});
+                   {"pending", v.pending},
+                   {"waiver", waiver}});
   }
   return out;
 }

@@ -11,12 +11,14 @@ namespace {
 const char* status_class(IndicatorStatus s) {
   return s == IndicatorStatus::met       ? "met"
          : s == IndicatorStatus::failing ? "failing"
+         : s == IndicatorStatus::waived  ? "waived"
                                          : "unverified";
 }
 
 const char* status_label(IndicatorStatus s) {
   return s == IndicatorStatus::met       ? "达标 met"
          : s == IndicatorStatus::failing ? "未达标 failing"
+         : s == IndicatorStatus::waived  ? "豁免 waived"
                                          : "未验证 unverified";
 }
 

@@ -31,6 +31,8 @@ std::string_view to_string(IndicatorStatus status) {
       return "failing";
     case IndicatorStatus::unverified:
       return "unverified";
+    case IndicatorStatus::waived:
+      return "waived";
   }
   return "unverified";
 }
@@ -43,6 +45,8 @@ int metric_value(IndicatorStatus status) {
       return 0;
     case IndicatorStatus::unverified:
       return -1;
+    case IndicatorStatus::waived:
+      return -2;
   }
   return -1;
 }
@@ -119,9 +123,14 @@ IndicatorView IndicatorState::view(const Indicator& indicator) const {
   view.indicator = &indicator;
   std::vector<CheckStanding> standings;
   if (config_) view.policy = config_->policy_of(indicator.id);
+  const auto now = std::chrono::system_clock::now();
+  bool any_check = false;
   if (auto it = by_indicator_.find(indicator.id); it != by_indicator_.end()) {
     for (const auto* check : it->second) {
       view.checks.push_back(check->id);
+      any_check = true;
+      // A waived check does not count, either way.
+      if (config_ && config_->waiver_for_check(check->id, now)) continue;
       const auto* state = this->check(check->id);
       const auto standing = state ? state->standing(check->fail_after) : CheckStanding::pending;
       standings.push_back(standing);
@@ -131,6 +140,11 @@ IndicatorView IndicatorState::view(const Indicator& indicator) const {
     }
   }
   view.status = combine(view.policy, standings);
+  if (config_) {
+    view.waiver = config_->waiver_for_indicator(indicator.id, now);
+    // Waived outright, or every check that proves it is: never shown as met.
+    if (view.waiver || (any_check && standings.empty())) view.status = IndicatorStatus::waived;
+  }
   return view;
 }
 

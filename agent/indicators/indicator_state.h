@@ -23,9 +23,10 @@ namespace campus {
 enum class CheckStanding { pending, passing, failing };
 std::string_view to_string(CheckStanding standing);
 
-enum class IndicatorStatus { met, failing, unverified };
+/// `waived`: a waiver (`waivers:`) with a reason, an owner and an end date covers it; never met.
+enum class IndicatorStatus { met, failing, unverified, waived };
 std::string_view to_string(IndicatorStatus status);
-/// The metric value: 1 met, 0 failing, -1 unverified.
+/// The metric value: 1 met, 0 failing, -1 unverified, -2 waived.
 int metric_value(IndicatorStatus status);
 
 /// The indicator rule on its own: `standings` are those of the checks mapped to the indicator.
@@ -62,6 +63,7 @@ struct IndicatorView {
   int passing = 0;
   int failing = 0;
   int pending = 0;
+  std::shared_ptr<const Waiver> waiver;  ///< when waived
 };
 
 /// Not thread-safe: used on the io_context's thread only.

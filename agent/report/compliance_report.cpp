@@ -139,9 +139,20 @@ ComplianceReport build_report(const ReportRequest& request, const Catalog& catal
   }
   std::sort(segments.begin(), segments.end());
   std::map<std::string, MaintenanceSeen> windows;  // by name and start
+  std::map<std::string, WaiverSeen> waivers;       // the latest waiver record per indicator
   for (const auto& segment : segments) {
     std::ifstream in(request.evidence_dir + "/" + segment, std::ios::binary);
     for (std::string line; std::getline(in, line);) {
+      if (line.find("\"type\":\"waiver\"") != std::string::npos) {
+        const auto record = nlohmann::json::parse(line, nullptr, false);
+        if (record.is_object() && record.value("type", "") == "waiver" &&
+            record.contains("indicator") && record.value("time", "") <= report.to) {
+          waivers[record.value("indicator", "")] = {
+              record.value("indicator", ""), record.value("reason", ""), record.value("owner", ""),
+              record.value("until_utc", ""), record.value("seq", std::uint64_t(0))};
+        }
+        continue;
+      }
       if (line.find("\"type\":\"run\"") == std::string::npos) continue;
       const auto record = nlohmann::json::parse(line, nullptr, false);
       if (!record.is_object() || record.value("type", "") != "run") continue;
@@ -204,6 +215,11 @@ ComplianceReport build_report(const ReportRequest& request, const Catalog& catal
     const auto policy =
         request.config ? request.config->policy_of(f.indicator->id) : IndicatorPolicy::all;
     f.status = f.runs == 0 ? IndicatorStatus::unverified : combine(policy, standings);
+    // A waiver in force at the end of the period: waived, never met.
+    if (auto w = waivers.find(f.indicator->id); w != waivers.end() && w->second.until > report.to) {
+      f.status = IndicatorStatus::waived;
+      report.waivers.push_back(w->second);
+    }
   }
   for (auto& [key, seen] : windows)
     report.maintenance.push_back(std::move(seen));

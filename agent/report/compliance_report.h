@@ -52,6 +52,16 @@ struct MaintenanceSeen {
   std::uint64_t excused = 0;  ///< of those, failures not counted
 };
 
+/// A waiver of an indicator found in the evidence (its latest record), in force at the period's
+/// end.
+struct WaiverSeen {
+  std::string indicator;
+  std::string reason;
+  std::string owner;
+  std::string until;
+  std::uint64_t seq = 0;
+};
+
 struct ComplianceReport {
   Edition edition = Edition::higher;
   std::string title;
@@ -61,6 +71,7 @@ struct ComplianceReport {
   std::string verification;                   ///< the verifier's summary or the first broken place
   std::vector<IndicatorFindings> indicators;  ///< catalog order
   std::vector<MaintenanceSeen> maintenance;   ///< windows of the period, by start
+  std::vector<WaiverSeen> waivers;            ///< waived indicators, catalog order
 
   int count(IndicatorStatus status, const std::string& dimension = "") const;
 };

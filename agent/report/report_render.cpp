@@ -17,7 +17,10 @@ std::string percent(double ratio) {
 }
 
 const char* status_zh(IndicatorStatus s) {
-  return s == IndicatorStatus::met ? "达标" : s == IndicatorStatus::failing ? "未达标" : "未验证";
+  return s == IndicatorStatus::met       ? "达标"
+         : s == IndicatorStatus::failing ? "未达标"
+         : s == IndicatorStatus::waived  ? "豁免"
+                                         : "未验证";
 }
 
 std::string checks_list(const IndicatorFindings& f) {
@@ -69,6 +72,18 @@ nlohmann::json maintenance_json(const ComplianceReport& r) {
   return out;
 }
 
+nlohmann::json waivers_json(const ComplianceReport& r) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& w : r.waivers) {
+    out.push_back({{"indicator", w.indicator},
+                   {"reason", w.reason},
+                   {"owner", w.owner},
+                   {"until", w.until},
+                   {"seq", w.seq}});
+  }
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json report_json(const ComplianceReport& r) {
@@ -112,9 +127,11 @@ nlohmann::json report_json(const ComplianceReport& r) {
            {{"met", r.count(IndicatorStatus::met)},
             {"failing", r.count(IndicatorStatus::failing)},
             {"unverified", r.count(IndicatorStatus::unverified)},
+            {"waived", r.count(IndicatorStatus::waived)},
             {"dimensions", dimensions}}},
           {"indicators", indicators},
-          {"maintenance", maintenance_json(r)}};
+          {"maintenance", maintenance_json(r)},
+          {"waivers", waivers_json(r)}};
 }
 
 std::string report_csv(const ComplianceReport& r) {
@@ -146,6 +163,11 @@ std::string report_markdown(const ComplianceReport& r) {
   out << "# " << r.title << " — 监测报告 Compliance report\n\n";
   out << "Period: " << r.from << " to " << r.to << "  \n";
   out << "Evidence: " << r.verification << "\n\n";
+  for (const auto& w : r.waivers) {
+    out << "豁免 Waived: " << w.indicator << " until " << w.until << " — " << w.reason << " ("
+        << w.owner << ", evidence seq " << w.seq << ")  \n";
+  }
+  if (!r.waivers.empty()) out << "\n";
   if (!r.maintenance.empty()) {
     out << "Maintenance windows (failures inside them are not counted):\n\n";
     for (const auto& m : r.maintenance) {
@@ -217,6 +239,15 @@ td{overflow-wrap:anywhere}.strip{display:flex;gap:1px;margin-top:.2rem}.strip sp
     << to_string(r.edition) << " edition · " << html_escape(r.from) << " — " << html_escape(r.to)
     << "</p>\n<p class=\"" << (r.evidence_intact ? "meta" : "bad")
     << "\">证据链 Evidence: " << html_escape(r.verification) << "</p>\n";
+  if (!r.waivers.empty()) {
+    h << "<p class=meta>豁免 Waivers (never counted as met):</p>\n<ul id=waivers>\n";
+    for (const auto& w : r.waivers) {
+      h << "<li>" << html_escape(w.indicator) << " · until " << html_escape(w.until) << " · "
+        << html_escape(w.reason) << " · " << html_escape(w.owner) << " · seq " << w.seq
+        << "</li>\n";
+    }
+    h << "</ul>\n";
+  }
   if (!r.maintenance.empty()) {
     h << "<p class=meta>维护时段 Maintenance windows (failures inside them are not counted):</p>"
          "\n<ul id=maintenance>\n";

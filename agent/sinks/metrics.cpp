@@ -22,7 +22,7 @@ Metrics::Metrics(const Catalog& catalog, const std::string& version)
       registry_(std::make_shared<prometheus::Registry>()),
       indicator_status_(BuildGauge()
                             .Name("campus_indicator_status")
-                            .Help("Key indicator state: 1 met, 0 failing, -1 unverified")
+                            .Help("Key indicator state: 1 met, 0 failing, -1 unverified, -2 waived")
                             .Register(*registry_)),
       indicator_checks_(BuildGauge()
                             .Name("campus_indicator_checks")

@@ -336,3 +336,46 @@ for path in sorted(glob.glob(os.path.join(sys.argv[1], "evidence-*.jsonl"))):
                     resigned, "--pubkey", pub},
                    dir, "python-resigned.log") != 0);
 }
+
+TEST_CASE("a waiver is written to the evidence, shown by the API and the report as waived") {
+  TempDir dir;
+  const int port = free_port();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  const std::string evidence = dir.path() + "/evidence";
+  const std::string config = dir.file(
+      "campus.yaml", "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+                         ", default_interval: 200ms, default_timeout: 200ms}\n"
+                         "evidence: {dir: " +
+                         evidence +
+                         "}\n"
+                         "waivers:\n  - {indicator: H-2.1.2.1, reason: 方案待审议, owner: 教务处 "
+                         "王老师, until: \"2099-03-01\"}\n"
+                         "checks:\n  - {id: web, probe: tcp, target: \"127.0.0.1:" +
+                         server("NGINX_HTTP_PORT") + "\", indicators: [H-2.1.2.1]}\n");
+  Process agent({CAMPUS_PROBE_BIN, "run", "--config", config}, dir.path() + "/agent.log");
+  REQUIRE_MESSAGE(wait_until([&] {
+                    return metric_value(http_request(base + "/metrics").body,
+                                        "campus_probe_runs_total{check=\"web\",result=\"pass\"}")
+                               .value_or(0) >= 2;
+                  }),
+                  agent.output());
+  const auto indicators = nlohmann::json::parse(http_request(base + "/api/indicators").body);
+  bool seen = false;
+  for (const auto& i : indicators) {
+    if (i["id"] != "H-2.1.2.1") continue;
+    seen = true;
+    CHECK(i["status"] == "waived");  // the check passes, but the indicator is waived
+    CHECK(i["waiver"]["owner"] == "教务处 王老师");
+  }
+  CHECK(seen);
+  agent.signal(SIGTERM);
+  REQUIRE(agent.wait(10s) == 0);
+  CHECK(all_evidence(evidence).find("\"type\":\"waiver\"") != std::string::npos);
+  std::string out;
+  CHECK(run_to_end({CAMPUS_PROBE_BIN, "report", "--evidence", evidence, "--edition", "higher",
+                    "--since", "1d", "--format", "json"},
+                   dir, "report.log", &out) == 0);
+  const auto report = nlohmann::json::parse(out.substr(out.find('{')));
+  CHECK(report["summary"]["waived"] == 1);
+  CHECK(report["waivers"][0]["indicator"] == "H-2.1.2.1");
+}

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "catalog/catalog.h"
+#include "indicators/indicator_state.h"
 #include "probe/registry.h"
 #include "runtime/check_plan.h"
 
@@ -345,4 +346,40 @@ TEST_CASE_FIXTURE(Fixture,
                check) ==
         "campus.yaml:2:32: maintenance[0].from: expected a local time like "
         "2026-12-05 08:00 (or a date), got 'next Saturday'\n");
+}
+
+TEST_CASE_FIXTURE(Fixture,
+                  "waivers name an indicator or a check, a reason, an owner and a last day") {
+  const std::string check =
+      "checks:\n  - id: opac\n    probe: http\n"
+      "    target: http://lib.example.edu.cn/\n    indicators: [H-2.2.2.4]\n";
+  Diagnostics d;
+  auto config =
+      load(check +
+               "waivers:\n  - {indicator: H-2.1.1.1, reason: 培养方案调整中, owner: 教务处 "
+               "王老师, until: \"2027-03-01\"}\n  - {check: opac, reason: OPAC "
+               "replaced, owner: 图书馆 李老师, until: \"2026-12-31\"}\n",
+           d);
+  INFO(d.str());
+  REQUIRE(config);
+  REQUIRE(config->waivers.size() == 2);
+  const auto until = config->waivers[0]->until;  // the end of 2027-03-01 in China
+  CHECK(config->waiver_for_indicator("H-2.1.1.1", until - std::chrono::seconds(1)));
+  CHECK_FALSE(config->waiver_for_indicator("H-2.1.1.1", until));
+  // The waived check does not count: its only indicator shows as waived, never met.
+  IndicatorState state(catalog);
+  state.set_config(config, {});
+  state.record(*config->find_check("opac"), {Verdict::pass, FailureKind::none, "ok", {}, {}, 1});
+  CHECK(state.view(*catalog.find("H-2.2.2.4")).status == IndicatorStatus::waived);
+  CHECK(state.view(*catalog.find("H-2.1.1.1")).status == IndicatorStatus::waived);
+  CHECK(state.view(*catalog.find("H-2.1.1.1")).waiver->owner == "教务处 王老师");
+  CHECK(errors(check + "waivers:\n  - {indicator: H-9.9.9.9, reason: r, owner: o, until: "
+                       "\"2027-01-01\"}\n") ==
+        "campus.yaml:7:17: waivers[0].indicator: unknown indicator 'H-9.9.9.9' (see campus-probe "
+        "indicators)\n");
+  CHECK(errors(check + "waivers:\n  - {check: opac, reason: r, owner: o, until: soon}\n") ==
+        "campus.yaml:7:47: waivers[0].until: expected the last day of the waiver as YYYY-MM-DD, "
+        "got 'soon'\n");
+  CHECK(errors(check + "waivers:\n  - {reason: r, owner: o, until: \"2027-01-01\"}\n") ==
+        "campus.yaml:7:5: waivers[0]: a waiver names one indicator or one check\n");
 }
