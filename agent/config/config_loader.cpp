@@ -875,6 +875,17 @@ std::optional<LoadedConfig> load_config_file(const std::string& path,
     diagnostics.error(path, 0, 0, "", "cannot read the config file");
     return std::nullopt;
   }
+  // A campus config is kilobytes; 10,000 checks are about 2 MiB. A bigger file is a mistake (or
+  // an attack on the parser), refused before it is read.
+  constexpr std::uintmax_t kMaxConfigBytes = 16u << 20;
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (!ec && size > kMaxConfigBytes) {
+    diagnostics.error(
+        path, 0, 0, "",
+        "the config file is " + std::to_string(size >> 20) + " MiB; at most 16 MiB is read");
+    return std::nullopt;
+  }
   std::ostringstream text;
   text << in.rdbuf();
   return load_config_text(path, text.str(), options, diagnostics);

@@ -7,6 +7,9 @@
 namespace campus {
 
 std::optional<Duration> parse_duration(std::string_view text) {
+  // Nothing a campus configures lasts a century; the bound keeps every sum and later arithmetic
+  // on durations (deadlines, `since` periods) far from overflow.
+  constexpr std::int64_t kMaxMs = std::int64_t(100) * 366 * 86'400'000;
   if (text.empty()) return std::nullopt;
   std::int64_t total = 0;
   std::size_t i = 0;
@@ -34,6 +37,7 @@ std::optional<Duration> parse_duration(std::string_view text) {
       ms_per_unit = 86'400'000;
     else
       return std::nullopt;
+    if (value > kMaxMs / ms_per_unit || total > kMaxMs - value * ms_per_unit) return std::nullopt;
     total += value * ms_per_unit;
   }
   return Duration(total);

@@ -10,7 +10,7 @@ namespace campus {
 
 using Duration = std::chrono::milliseconds;
 
-/// Parses a duration; nullopt for anything malformed, empty, or negative.
+/// Parses a duration; nullopt for anything malformed, empty, negative, or over 100 years.
 std::optional<Duration> parse_duration(std::string_view text);
 
 /// The shortest exact spelling: 1500ms -> "1500ms", 10000ms -> "10s", 300000ms -> "5m".

@@ -1,20 +1,31 @@
 #include "core/yaml_json.h"
 
 #include <cstdint>
+#include <stdexcept>
 
 namespace campus {
+namespace {
 
-nlohmann::json yaml_to_json(const YAML::Node& node) {
+constexpr std::size_t kMaxNodes = 100'000;
+constexpr int kMaxDepth = 64;
+
+nlohmann::json convert(const YAML::Node& node, std::size_t& nodes, int depth) {
+  if (++nodes > kMaxNodes) {
+    throw std::length_error(
+        "the value expands to more than 100000 nodes (YAML aliases repeating "
+        "themselves?)");
+  }
+  if (depth > kMaxDepth) throw std::length_error("the value nests deeper than 64 levels");
   if (node.IsMap()) {
     nlohmann::json out = nlohmann::json::object();
     for (const auto& kv : node)
-      out[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+      out[kv.first.as<std::string>()] = convert(kv.second, nodes, depth + 1);
     return out;
   }
   if (node.IsSequence()) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& item : node)
-      out.push_back(yaml_to_json(item));
+      out.push_back(convert(item, nodes, depth + 1));
     return out;
   }
   if (!node.IsDefined() || node.IsNull()) return nullptr;
@@ -28,6 +39,13 @@ nlohmann::json yaml_to_json(const YAML::Node& node) {
     if (YAML::convert<double>::decode(node, number)) return number;
   }
   return text;
+}
+
+}  // namespace
+
+nlohmann::json yaml_to_json(const YAML::Node& node) {
+  std::size_t nodes = 0;
+  return convert(node, nodes, 0);
 }
 
 }  // namespace campus

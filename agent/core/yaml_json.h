@@ -7,6 +7,8 @@
 
 namespace campus {
 
+/// Throws std::length_error when the value would expand to more than 100,000 nodes or nest deeper
+/// than 64 levels: YAML aliases let a few lines stand for gigabytes (an alias bomb).
 nlohmann::json yaml_to_json(const YAML::Node& node);
 
 }  // namespace campus

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "core/json_parse.h"
 #include "evidence/record.h"
 #include "version.h"
 
@@ -168,7 +169,7 @@ void EvidenceLog::recover() {
     if (repair) write_record(std::move(*repair));
     return;
   } else {
-    const auto record = nlohmann::json::parse(line, nullptr, false);
+    const auto record = parse_json_bounded(line);
     if (record.is_discarded() || !record.contains("seq") || !record.contains("hash")) {
       throw EvidenceError(path +
                           ": the last line is not an evidence record; run `campus-probe "
@@ -217,7 +218,7 @@ void EvidenceLog::apply_retention() {
     while (std::getline(in, line)) {
       if (!line.empty()) last = line;
     }
-    const auto record = nlohmann::json::parse(last, nullptr, false);
+    const auto record = parse_json_bounded(last);
     if (record.is_discarded() || !record.contains("hash") || !record.contains("seq")) break;
     std::error_code ec;
     fs::remove(options_.dir + "/" + name, ec);

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/hash.h"
+#include "core/json_parse.h"
 #include "evidence/canonical_line.h"
 #include "evidence/record.h"
 #include "evidence/signing.h"
@@ -51,7 +52,7 @@ CheckedLine check_parsed_line(const std::string& line, std::uint64_t number,
                               const std::optional<std::string>& key, const VerifyKey* pubkey) {
   CheckedLine c;
   c.number = number;
-  auto record = nlohmann::json::parse(line, nullptr, false);
+  auto record = parse_json_bounded(line);
   if (record.is_discarded() || !record.is_object()) {
     c.problem = CheckedLine::Problem::not_json;
     return c;
@@ -219,7 +220,7 @@ EvidenceVerification verify_evidence(const std::string& dir, const std::optional
     std::ifstream in(dir + "/" + segments.front(), std::ios::binary);
     std::string line;
     std::getline(in, line);
-    const auto first = nlohmann::json::parse(line, nullptr, false);
+    const auto first = parse_json_bounded(line);
     if (first.is_object() && first.value("prev", kGenesisPrev) != kGenesisPrev) {
       // The log does not start at its beginning: segments deleted by retention are named, with
       // their last hash and seq, in `retention` records further on, and the oldest remaining
@@ -230,7 +231,7 @@ EvidenceVerification verify_evidence(const std::string& dir, const std::optional
         std::ifstream scan(dir + "/" + segment, std::ios::binary);
         for (std::string l; std::getline(scan, l);) {
           if (l.find("\"type\":\"retention\"") == std::string::npos) continue;
-          const auto record = nlohmann::json::parse(l, nullptr, false);
+          const auto record = parse_json_bounded(l);
           if (record.is_discarded() || !record.contains("deleted")) continue;
           for (const auto& d : record["deleted"]) {
             retained_ends[d.value("last_hash", "")] = d.value("last_seq", std::uint64_t(0));
@@ -312,7 +313,7 @@ EvidenceVerification verify_evidence(const std::string& dir, const std::optional
           // The missing record further on means the order changed; nowhere means it is gone.
           const bool later = std::any_of(
               lines.begin() + std::ptrdiff_t(number), lines.end(), [&](const std::string& l) {
-                const auto r = nlohmann::json::parse(l, nullptr, false);
+                const auto r = parse_json_bounded(l);
                 return r.is_object() && r.value("seq", std::uint64_t(0)) == expected_seq;
               });
           v.problem = where() + "seq " + std::to_string(seq) + " where " +

@@ -9,6 +9,7 @@
 #include <map>
 #include <regex>
 
+#include "core/json_parse.h"
 #include "core/logger.h"
 #include "evidence/verify.h"
 
@@ -85,7 +86,7 @@ nlohmann::json evidence_records(const std::string& evidence_dir,
   for (const auto& segment : segments) {
     std::ifstream in(evidence_dir + "/" + segment, std::ios::binary);
     for (std::string line; std::getline(in, line);) {
-      auto record = nlohmann::json::parse(line, nullptr, false);
+      auto record = parse_json_bounded(line);
       if (!record.is_object() || record.value("time", "") < since) continue;
       newest.push_back(std::move(record));
       if (newest.size() > limit) newest.pop_front();
@@ -144,7 +145,7 @@ ComplianceReport build_report(const ReportRequest& request, const Catalog& catal
     std::ifstream in(request.evidence_dir + "/" + segment, std::ios::binary);
     for (std::string line; std::getline(in, line);) {
       if (line.find("\"type\":\"waiver\"") != std::string::npos) {
-        const auto record = nlohmann::json::parse(line, nullptr, false);
+        const auto record = parse_json_bounded(line);
         if (record.is_object() && record.value("type", "") == "waiver" &&
             record.contains("indicator") && record.value("time", "") <= report.to) {
           waivers[record.value("indicator", "")] = {
@@ -154,7 +155,7 @@ ComplianceReport build_report(const ReportRequest& request, const Catalog& catal
         continue;
       }
       if (line.find("\"type\":\"run\"") == std::string::npos) continue;
-      const auto record = nlohmann::json::parse(line, nullptr, false);
+      const auto record = parse_json_bounded(line);
       if (!record.is_object() || record.value("type", "") != "run") continue;
       const std::string time = record.value("time", "");
       if (time < report.from || time > report.to) continue;

@@ -383,3 +383,20 @@ TEST_CASE_FIXTURE(Fixture,
   CHECK(errors(check + "waivers:\n  - {reason: r, owner: o, until: \"2027-01-01\"}\n") ==
         "campus.yaml:7:5: waivers[0]: a waiver names one indicator or one check\n");
 }
+
+TEST_CASE_FIXTURE(Fixture, "a YAML alias bomb in a scenario's JSON body is refused, not expanded") {
+  // Nine levels of nine aliases: 387,420,489 leaves from a dozen lines.
+  std::string yaml =
+      "checks:\n  - id: a\n    probe: scenario\n    target: http://127.0.0.1/\n"
+      "    params:\n      steps:\n        - url: /\n          json:\n";
+  yaml += "            l0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (int i = 1; i < 9; ++i) {
+    yaml += "            l" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int k = 0; k < 9; ++k)
+      yaml += std::string(k ? ", " : "") + "*a" + std::to_string(i - 1);
+    yaml += "]\n";
+  }
+  const std::string problems = errors(yaml);
+  CHECK(problems.find("cannot set up the probe: the value expands to more than 100000 nodes") !=
+        std::string::npos);
+}

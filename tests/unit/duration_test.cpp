@@ -31,3 +31,12 @@ TEST_CASE("durations format in their shortest exact unit") {
   CHECK(format_duration(std::chrono::hours(48)) == "2d");
   CHECK(format_duration(0ms) == "0ms");
 }
+
+TEST_CASE("durations over a century are refused instead of overflowing") {
+  CHECK(campus::parse_duration("36600d"));
+  CHECK_FALSE(campus::parse_duration("36601d"));
+  CHECK_FALSE(campus::parse_duration("200000d"));
+  CHECK_FALSE(campus::parse_duration("106752d"));
+  CHECK_FALSE(campus::parse_duration("99999999999999999h"));
+  CHECK_FALSE(campus::parse_duration("36000d36000d"));
+}

@@ -344,3 +344,16 @@ TEST_CASE(
   CHECK(v.problem.find(" line 6 ") != std::string::npos);
   CHECK(v.problem.find("hash mismatch — record altered") != std::string::npos);
 }
+
+TEST_CASE("a record nested 100,000 levels deep is damage, not a crash of verify or the report") {
+  Scratch scratch;
+  Writer().write(scratch.dir, 4);
+  const auto path = segments(scratch.dir).front();
+  auto lines = read_lines(path);
+  lines[2] = R"({"details":)" + std::string(100000, '[') + std::string(100000, ']') +
+             R"(,"hash":"00","prev":"00","seq":2,"type":"run"})";
+  write_lines(path, lines);
+  const auto v = verify_evidence(scratch.dir, kKey);
+  CHECK_FALSE(v.intact);
+  CHECK(v.problem.find("line 3: not a JSON record — damaged") != std::string::npos);
+}
