@@ -53,6 +53,9 @@ class Daemon {
 
   /// Runs one check now, outside the schedule and without publishing its result.
   void run_now(std::shared_ptr<const Check> check, std::function<void(RunRecord)> done);
+  /// On-demand runs (/probe) in flight; they are bounded by agent.concurrency like scheduled
+  /// ones, so that a burst of requests cannot start hundreds of runs at once.
+  std::size_t& on_demand_runs() { return on_demand_runs_; }
 
   boost::asio::io_context& io() { return io_; }
   std::uint16_t port() const;
@@ -96,7 +99,8 @@ class Daemon {
   ResultStore store_;
   Metrics metrics_;
   std::unique_ptr<EvidenceLog> evidence_;
-  std::set<std::string> waivers_recorded_;  // the waiver records written by this process
+  std::set<std::string> waivers_recorded_;
+  std::size_t on_demand_runs_ = 0;  // the waiver records written by this process
   std::unique_ptr<EvidenceSink> evidence_sink_;
   std::unique_ptr<PushSink> push_;
   LogSink log_sink_;

@@ -207,6 +207,17 @@ boost::asio::awaitable<HttpResponse> handle_http(Daemon& daemon, const HttpReque
     const auto* found = plan->find(*id);
     if (!found) co_return text(req, http::status::not_found, "no check '" + *id + "'\n");
     const std::shared_ptr<const Check> check = *found;
+    std::size_t& in_flight = daemon.on_demand_runs();
+    const auto limit = std::size_t(plan->config->agent.concurrency);
+    if (in_flight >= limit) {
+      co_return text(req, http::status::service_unavailable,
+                     std::to_string(in_flight) + " /probe runs are in flight (agent.concurrency " +
+                         std::to_string(limit) + "); try again shortly\n");
+    }
+    ++in_flight;
+    // Released however the run ends.
+    const std::unique_ptr<std::size_t, void (*)(std::size_t*)> slot(&in_flight,
+                                                                    [](std::size_t* n) { --*n; });
     const RunRecord record = co_await run_check(daemon, check);
     const ProbeType* type = plan->probes.type(check->probe_type);
     if (query_param(target, "debug").value_or("") == "true") {

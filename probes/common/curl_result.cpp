@@ -41,6 +41,11 @@ FailureKind failure_kind_of(CURLcode code) {
 }
 
 std::string describe_curl_error(CURLcode code, const char* error_buffer) {
+  // libcurl reports a header line over its 100 KiB limit as running out of memory, with no
+  // detail: say what it almost always is.
+  if (code == CURLE_OUT_OF_MEMORY && (!error_buffer || !*error_buffer)) {
+    return "response header too large (a header line over libcurl's 100 KiB limit)";
+  }
   std::string what;
   switch (failure_kind_of(code)) {
     case FailureKind::resolve:

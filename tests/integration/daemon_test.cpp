@@ -1,9 +1,11 @@
 // The campus-probe daemon as a user runs it: a dozen checks against the real nginx and the
 // misbehaving targets, /metrics, /probe, /api, reload (good and broken), SIGHUP and SIGTERM.
 
+#include <algorithm>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <thread>
 #include <unistd.h>
 
 #include <doctest/doctest.h>
@@ -309,6 +311,34 @@ TEST_CASE("a site redirecting to a 90,000-character token leaves the daemon runn
               dir.path() + "/probe.log");
   CHECK(cli.wait(20s) == 1);
   CHECK(cli.output().find("token=[redacted]") != std::string::npos);
+  agent.signal(SIGTERM);
+  CHECK(agent.wait(10s) == 0);
+}
+
+TEST_CASE("/probe runs are bounded by agent.concurrency: the rest are refused with 503") {
+  TempDir dir;
+  const int port = free_port();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  const std::string config = dir.file(
+      "campus.yaml", "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+                         ", concurrency: 2, default_interval: 1h, default_timeout: 2s}\n"
+                         "checks:\n  - {id: silent, probe: http, target: \"http://127.0.0.1:" +
+                         server("MISBEHAVE_SILENT_PORT") + "/\"}\n");
+  Process agent({CAMPUS_PROBE_BIN, "run", "--config", config}, dir.path() + "/agent.log");
+  REQUIRE_MESSAGE(wait_until([&] { return http_request(base + "/metrics").status == 200; }),
+                  agent.output());
+  std::vector<long> statuses(6);
+  std::vector<std::thread> clients;
+  for (std::size_t i = 0; i < statuses.size(); ++i) {
+    clients.emplace_back(
+        [&, i] { statuses[i] = http_request(base + "/probe?check=silent").status; });
+  }
+  for (auto& c : clients)
+    c.join();
+  CHECK(std::count(statuses.begin(), statuses.end(), 200) == 2);
+  CHECK(std::count(statuses.begin(), statuses.end(), 503) == 4);
+  // Once they are done, /probe runs again.
+  CHECK(http_request(base + "/probe?check=silent").status == 200);
   agent.signal(SIGTERM);
   CHECK(agent.wait(10s) == 0);
 }

@@ -278,3 +278,10 @@ TEST_CASE("scenario: a date taken from an HTML news column by a regex is aged li
             "step 1 \"news column\": extracted /newest: expected age <= 7d, got ", 0) == 0);
   CHECK(stale.result.reason.find("(\"2020-01-02\")") != std::string::npos);
 }
+
+TEST_CASE("http: an endless header line is reported as a header too large, not out of memory") {
+  const auto r = run("http", "http://127.0.0.1:" + server("MISBEHAVE_HUGEHEADER_PORT") + "/");
+  CHECK(r.result.verdict == Verdict::fail);
+  CHECK(r.result.reason ==
+        "response header too large (a header line over libcurl's 100 KiB limit)");
+}

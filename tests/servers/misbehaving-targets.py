@@ -11,6 +11,7 @@
           "startTime": RFC 3339 within the last two days, "maxResults"}}; 200 with events of a
           minute and an hour ago, 401 for a wrong key, 405 for another method, 400 for another
           body (the reason in the JSON answer)
+  hugeheader  answers with a 300 KB header line (an endless header)
   hugetoken  redirects every request to /done?token= and 90,000 characters; /done answers
           200 with the same token in a header and in the body
 Prints MISBEHAVE_<NAME>_PORT=<port> lines once listening, then serves until killed."""
@@ -203,6 +204,16 @@ def hugetoken(conn):
         conn.close()
 
 
+def hugeheader(conn):
+    try:
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nX-Endless: " + b"a" * 300000 + b"\r\n\r\n")
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
 def serve(sock, handler):
     while True:
         conn, _ = sock.accept()
@@ -211,7 +222,7 @@ def serve(sock, handler):
 
 held = []
 modes = {"silent": silent, "reset": reset, "drip": drip, "banner": banner, "digest": digest,
-         "search": search, "hugetoken": hugetoken}
+         "search": search, "hugetoken": hugetoken, "hugeheader": hugeheader}
 sockets = {name: listener() for name in modes}
 for name, sock in sockets.items():
     threading.Thread(target=serve, args=(sock, modes[name]), daemon=True).start()
