@@ -63,8 +63,15 @@ bool Daemon::start() {
   workers_ = std::make_unique<WorkerPool>(std::size_t(shared->agent.workers), 1024);
   runner_ = std::make_unique<CheckRunner>(io_, curl_, *workers_, log_);
   scheduler_ =
-      std::make_unique<Scheduler>(io_, *runner_, shared->agent.concurrency,
-                                  [this](RunRecord r) { pipeline_.publish(std::move(r)); });
+      std::make_unique<Scheduler>(io_, *runner_, shared->agent.concurrency, [this](RunRecord r) {
+        // A run cut short by the shutdown is no verdict on the target: it must not turn an
+        // indicator red in the metrics, the evidence or the report.
+        if (r.cancelled) {
+          log_.info("check " + r.check->id + ": run cancelled by the shutdown; not recorded");
+          return;
+        }
+        pipeline_.publish(std::move(r));
+      });
   scheduler_->on_lag([this](double s) { metrics_.observe_scheduler_lag(s); });
   scheduler_->on_skip([this](const CheckSpec& c) { pipeline_.skipped(c); });
   scheduler_->on_window([this](const CheckSpec& c, bool in) { pipeline_.window(c, in); });

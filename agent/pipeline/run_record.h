@@ -26,6 +26,9 @@ struct RunRecord {
   /// The maintenance window the run started in, if any: a failure then does not count against
   /// the check's indicators (the pipeline sets it).
   std::shared_ptr<const MaintenanceWindow> maintenance = nullptr;
+  /// Cut short because the agent is stopping: says nothing about the target, so it is not a
+  /// verdict (the daemon does not publish it).
+  bool cancelled = false;
 };
 
 /// One login of a shared session: a run of its own, with its own evidence and metrics.

@@ -38,6 +38,7 @@ struct CheckRunner::Run {
   std::shared_ptr<const SessionGrant> session;  // the login this check runs with
   int attempts = 0;
   bool finished = false;
+  bool cancelled_by_stop = false;  // by cancel_all(): no verdict on the target
 };
 
 bool is_retryable(FailureKind kind) {
@@ -99,6 +100,7 @@ void CheckRunner::cancel_all() {
   auto runs = runs_;
   for (const auto& run : runs) {
     if (!run->finished) {
+      run->cancelled_by_stop = true;
       finish(run, ProbeResult::fail(FailureKind::timeout, "cancelled: the agent is stopping"));
     }
     run->timer.cancel();
@@ -113,6 +115,7 @@ void CheckRunner::finish(const std::shared_ptr<Run>& run, ProbeResult result) {
   const bool keep_log = run->step_log == StepLog::keep || result.verdict != Verdict::pass;
   RunRecord record{run->check,        std::move(result),          keep_log ? run->log : nullptr,
                    run->started_wall, std::max(run->attempts, 1), run->session};
+  record.cancelled = run->cancelled_by_stop;
   auto done = std::move(run->done);
   done(std::move(record));
 }

@@ -379,3 +379,42 @@ TEST_CASE("a waiver is written to the evidence, shown by the API and the report 
   CHECK(report["summary"]["waived"] == 1);
   CHECK(report["waivers"][0]["indicator"] == "H-2.1.2.1");
 }
+
+TEST_CASE("a run cut short by the shutdown is no verdict: not in the evidence, not a failure") {
+  TempDir dir;
+  const int port = free_port();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  const std::string evidence = dir.path() + "/evidence";
+  // The target never answers and the timeout is long: the run is still going when SIGTERM comes,
+  // and the grace period is shorter than the timeout.
+  const std::string config = dir.file(
+      "campus.yaml", "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+                         ", shutdown_grace: 500ms, default_interval: 5s, default_timeout: 5s}\n"
+                         "evidence: {dir: " +
+                         evidence +
+                         "}\n"
+                         "checks:\n  - {id: hanging, probe: http, target: "
+                         "\"http://127.0.0.1:" +
+                         server("MISBEHAVE_SILENT_PORT") + "/\", indicators: [H-3.3.1.1]}\n");
+  Process agent({CAMPUS_PROBE_BIN, "run", "--config", config}, dir.path() + "/agent.log");
+  REQUIRE_MESSAGE(wait_until([&] {
+                    const auto checks = http_request(base + "/api/checks");
+                    return checks.status == 200;
+                  }),
+                  agent.output());
+  // The first run starts within the interval (spread by the check's id); the scheduler's lag
+  // histogram has a sample once it has.
+  REQUIRE(wait_until(
+      [&] {
+        return metric_value(http_request(base + "/metrics").body,
+                            "campus_scheduler_lag_seconds_count")
+                   .value_or(0) >= 1;
+      },
+      std::chrono::seconds(15)));
+  agent.signal(SIGTERM);
+  REQUIRE(agent.wait(10s) == 0);
+  CHECK(agent.output().find("run cancelled by the shutdown; not recorded") != std::string::npos);
+  const std::string text = all_evidence(evidence);
+  CHECK(text.find("\"type\":\"run\"") == std::string::npos);
+  CHECK(text.find("cancelled") == std::string::npos);
+}
