@@ -37,8 +37,8 @@ std::pair<std::size_t, std::size_t> ticket_at(std::string_view text, std::size_t
   for (std::string_view prefix : {"st-", "pt-", "tgt-", "pgt-", "pgtiou-"}) {
     if (!starts_with_icase(text, at, prefix)) continue;
     std::size_t end = at + prefix.size();
-    while (end < text.size() &&
-           (is_alnum(text[end]) || std::string_view("._~:-").find(text[end]) != std::string_view::npos))
+    while (end < text.size() && (is_alnum(text[end]) || std::string_view("._~:-").find(text[end]) !=
+                                                            std::string_view::npos))
       ++end;
     if (end > at + prefix.size()) return {prefix.size(), end - at};
   }
@@ -117,6 +117,17 @@ std::string Redactor::text(std::string_view input) const {
     for (std::size_t at = out.find(secret); at != std::string::npos;
          at = out.find(secret, at + kRedacted.size())) {
       out.replace(at, secret.size(), kRedacted);
+    }
+  }
+  // Excerpts are cut before they reach the redactor: a secret cut at the end of the text would
+  // leave all but its last characters. A tail of four or more characters that starts a secret
+  // goes too (over-redacting an innocent word is the safe mistake).
+  for (const auto& secret : secrets_) {
+    for (std::size_t length = std::min(secret.size() - 1, out.size()); length >= 4; --length) {
+      if (out.compare(out.size() - length, length, secret, 0, length) == 0) {
+        out.replace(out.size() - length, length, kRedacted);
+        break;
+      }
     }
   }
   return redact_tokens(out);

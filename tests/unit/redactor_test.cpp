@@ -51,3 +51,11 @@ TEST_CASE("JSON evidence loses credential-like fields and secret values") {
   CHECK(out["note"] == "used [redacted]");
   CHECK(out["token_count"] == 3);
 }
+
+TEST_CASE("a secret cut at the end of an excerpt is redacted too") {
+  const Redactor r({"hunter2-secret"});
+  CHECK(r.text("the page echoed hunter2-secre") == "the page echoed [redacted]");
+  CHECK(r.text("the page echoed hunt") == "the page echoed [redacted]");
+  CHECK(r.text("the page echoed hun") == "the page echoed hun");  // too short to tell
+  CHECK(r.text("hunter2-secret and more") == "[redacted] and more");
+}
