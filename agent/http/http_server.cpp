@@ -79,6 +79,12 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     }
     response.keep_alive(request.keep_alive());
     response.prepare_payload();
+    if (request.method() == http::verb::head) {
+      // The same headers as GET, Content-Length included, and no body (RFC 9110 §9.3.2).
+      const auto length = response.body().size();
+      response.body().clear();
+      response.content_length(length);
+    }
     stream.expires_after(std::chrono::seconds(30));
     co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !response.keep_alive() || !*alive) break;

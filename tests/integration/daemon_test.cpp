@@ -342,3 +342,39 @@ TEST_CASE("/probe runs are bounded by agent.concurrency: the rest are refused wi
   agent.signal(SIGTERM);
   CHECK(agent.wait(10s) == 0);
 }
+
+TEST_CASE("HEAD gets GET's headers, Content-Length included, and no body") {
+  TempDir dir;
+  const int port = free_port();
+  const std::string config =
+      dir.file("campus.yaml", "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+                                  "}\nchecks:\n  - {id: web, probe: tcp, target: \"127.0.0.1:" +
+                                  server("NGINX_HTTP_PORT") + "\"}\n");
+  Process agent({CAMPUS_PROBE_BIN, "run", "--config", config}, dir.path() + "/agent.log");
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  REQUIRE_MESSAGE(wait_until([&] { return http_request(base + "/metrics").status == 200; }),
+                  agent.output());
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(std::uint16_t(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  const std::string request = "HEAD /metrics HTTP/1.1\r\nHost: campus\r\nConnection: close\r\n\r\n";
+  REQUIRE(write(fd, request.data(), request.size()) == ssize_t(request.size()));
+  std::string answer;
+  char buffer[4096];
+  for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) > 0;)
+    answer.append(buffer, std::size_t(n));
+  close(fd);
+  INFO(answer);
+  CHECK(answer.rfind("HTTP/1.1 200", 0) == 0);
+  const auto length = answer.find("Content-Length: ");
+  REQUIRE(length != std::string::npos);
+  CHECK(std::stoul(answer.substr(length + 16)) > 100);
+  const auto end = answer.find("\r\n\r\n");
+  REQUIRE(end != std::string::npos);
+  CHECK(answer.size() == end + 4);  // nothing after the headers
+  agent.signal(SIGTERM);
+  CHECK(agent.wait(10s) == 0);
+}
