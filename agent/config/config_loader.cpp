@@ -259,6 +259,17 @@ class ConfigParser {
     }
   }
 
+  // A file the config names (relative to the config's directory), recording an error, with
+  // `hint` after it, when it cannot be read.
+  std::optional<std::string> readable_file(const YamlValue& value, const std::string& hint) {
+    const auto text = value.text();
+    if (!text) return std::nullopt;
+    fs::path p(*text);
+    if (p.is_relative()) p = base_dir_ / p;
+    if (!std::ifstream(p)) value.error("cannot read file " + p.string() + hint);
+    return p.string();
+  }
+
   void parse_evidence(const YamlValue& value) {
     auto r = value.map();
     if (!r.valid()) return;
@@ -270,25 +281,9 @@ class ConfigParser {
         e.dir = (p.is_relative() ? base_dir_ / p : p).string();
       }
     }
-    if (auto v = r.get("key_file")) {
-      if (auto s = v->text()) {
-        fs::path p(*s);
-        if (p.is_relative()) p = base_dir_ / p;
-        std::ifstream in(p);
-        if (!in) v->error("cannot read file " + p.string());
-        e.key_file = p.string();
-      }
-    }
+    if (auto v = r.get("key_file")) e.key_file = readable_file(*v, "");
     if (auto v = r.get("signing_key_file")) {
-      if (auto s = v->text()) {
-        fs::path p(*s);
-        if (p.is_relative()) p = base_dir_ / p;
-        std::ifstream in(p);
-        if (!in)
-          v->error("cannot read file " + p.string() +
-                   " (make one with campus-probe evidence keygen)");
-        e.signing_key_file = p.string();
-      }
+      e.signing_key_file = readable_file(*v, " (make one with campus-probe evidence keygen)");
     }
     if (auto v = r.get("checkpoint_records")) {
       e.checkpoint_records = std::uint64_t(v->integer(1, 100000000).value_or(1000));

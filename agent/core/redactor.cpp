@@ -123,9 +123,13 @@ std::string Redactor::text(std::string_view input) const {
   // leave all but its last characters. A tail of four or more characters that starts a secret
   // goes too (over-redacting an innocent word is the safe mistake).
   for (const auto& secret : secrets_) {
-    for (std::size_t length = std::min(secret.size() - 1, out.size()); length >= 4; --length) {
-      if (out.compare(out.size() - length, length, secret, 0, length) == 0) {
-        out.replace(out.size() - length, length, kRedacted);
+    if (secret.size() < 5 || out.size() < 4) continue;
+    // Only positions holding the secret's first character can start a cut copy of it.
+    const std::size_t first = out.size() - std::min(secret.size() - 1, out.size());
+    for (auto at = out.find(secret.front(), first); at != std::string::npos && out.size() - at >= 4;
+         at = out.find(secret.front(), at + 1)) {
+      if (out.compare(at, std::string::npos, secret, 0, out.size() - at) == 0) {
+        out.replace(at, std::string::npos, kRedacted);
         break;
       }
     }

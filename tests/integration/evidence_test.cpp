@@ -68,6 +68,24 @@ int run_to_end(std::vector<std::string> argv, const TempDir& dir, const std::str
   return code;
 }
 
+// An agent on a free port writing its evidence to DIR/evidence: `agent` is added to its agent
+// section, `rest` (checks, waivers, ...) follows.
+struct EvidenceAgent {
+  EvidenceAgent(const TempDir& dir, const std::string& agent, const std::string& rest)
+      : port(free_port()),
+        base("http://127.0.0.1:" + std::to_string(port)),
+        evidence(dir.path() + "/evidence"),
+        process(
+            {CAMPUS_PROBE_BIN, "run", "--config",
+             dir.file("campus.yaml", "agent: {listen: 127.0.0.1:" + std::to_string(port) + ", " +
+                                         agent + "}\nevidence: {dir: " + evidence + "}\n" + rest)},
+            dir.path() + "/agent.log") {}
+  int port;
+  std::string base;
+  std::string evidence;
+  Process process;
+};
+
 }  // namespace
 
 TEST_CASE("daemon evidence verifies, agrees with the Python verifier and holds no secret") {
@@ -339,26 +357,19 @@ for path in sorted(glob.glob(os.path.join(sys.argv[1], "evidence-*.jsonl"))):
 
 TEST_CASE("a waiver is written to the evidence, shown by the API and the report as waived") {
   TempDir dir;
-  const int port = free_port();
-  const std::string base = "http://127.0.0.1:" + std::to_string(port);
-  const std::string evidence = dir.path() + "/evidence";
-  const std::string config = dir.file(
-      "campus.yaml", "agent: {listen: 127.0.0.1:" + std::to_string(port) +
-                         ", default_interval: 200ms, default_timeout: 200ms}\n"
-                         "evidence: {dir: " +
-                         evidence +
-                         "}\n"
-                         "waivers:\n  - {indicator: H-2.1.2.1, reason: 方案待审议, owner: 教务处 "
-                         "王老师, until: \"2099-03-01\"}\n"
-                         "checks:\n  - {id: web, probe: tcp, target: \"127.0.0.1:" +
-                         server("NGINX_HTTP_PORT") + "\", indicators: [H-2.1.2.1]}\n");
-  Process agent({CAMPUS_PROBE_BIN, "run", "--config", config}, dir.path() + "/agent.log");
+  EvidenceAgent agent(dir, "default_interval: 200ms, default_timeout: 200ms",
+                      "waivers:\n  - {indicator: H-2.1.2.1, reason: 方案待审议, owner: 教务处 "
+                      "王老师, until: \"2099-03-01\"}\n"
+                      "checks:\n  - {id: web, probe: tcp, target: \"127.0.0.1:" +
+                          server("NGINX_HTTP_PORT") + "\", indicators: [H-2.1.2.1]}\n");
+  const std::string& base = agent.base;
+  const std::string& evidence = agent.evidence;
   REQUIRE_MESSAGE(wait_until([&] {
                     return metric_value(http_request(base + "/metrics").body,
                                         "campus_probe_runs_total{check=\"web\",result=\"pass\"}")
                                .value_or(0) >= 2;
                   }),
-                  agent.output());
+                  agent.process.output());
   const auto indicators = nlohmann::json::parse(http_request(base + "/api/indicators").body);
   bool seen = false;
   for (const auto& i : indicators) {
@@ -368,8 +379,8 @@ TEST_CASE("a waiver is written to the evidence, shown by the API and the report 
     CHECK(i["waiver"]["owner"] == "教务处 王老师");
   }
   CHECK(seen);
-  agent.signal(SIGTERM);
-  REQUIRE(agent.wait(10s) == 0);
+  agent.process.signal(SIGTERM);
+  REQUIRE(agent.process.wait(10s) == 0);
   CHECK(all_evidence(evidence).find("\"type\":\"waiver\"") != std::string::npos);
   std::string out;
   CHECK(run_to_end({CAMPUS_PROBE_BIN, "report", "--evidence", evidence, "--edition", "higher",
@@ -382,26 +393,18 @@ TEST_CASE("a waiver is written to the evidence, shown by the API and the report 
 
 TEST_CASE("a run cut short by the shutdown is no verdict: not in the evidence, not a failure") {
   TempDir dir;
-  const int port = free_port();
-  const std::string base = "http://127.0.0.1:" + std::to_string(port);
-  const std::string evidence = dir.path() + "/evidence";
   // The target never answers and the timeout is long: the run is still going when SIGTERM comes,
   // and the grace period is shorter than the timeout.
-  const std::string config = dir.file(
-      "campus.yaml", "agent: {listen: 127.0.0.1:" + std::to_string(port) +
-                         ", shutdown_grace: 500ms, default_interval: 5s, default_timeout: 5s}\n"
-                         "evidence: {dir: " +
-                         evidence +
-                         "}\n"
-                         "checks:\n  - {id: hanging, probe: http, target: "
-                         "\"http://127.0.0.1:" +
-                         server("MISBEHAVE_SILENT_PORT") + "/\", indicators: [H-3.3.1.1]}\n");
-  Process agent({CAMPUS_PROBE_BIN, "run", "--config", config}, dir.path() + "/agent.log");
+  EvidenceAgent agent(dir, "shutdown_grace: 500ms, default_interval: 5s, default_timeout: 5s",
+                      "checks:\n  - {id: hanging, probe: http, target: \"http://127.0.0.1:" +
+                          server("MISBEHAVE_SILENT_PORT") + "/\", indicators: [H-3.3.1.1]}\n");
+  const std::string& base = agent.base;
+  const std::string& evidence = agent.evidence;
   REQUIRE_MESSAGE(wait_until([&] {
                     const auto checks = http_request(base + "/api/checks");
                     return checks.status == 200;
                   }),
-                  agent.output());
+                  agent.process.output());
   // The first run starts within the interval (spread by the check's id); the scheduler's lag
   // histogram has a sample once it has.
   REQUIRE(wait_until(
@@ -411,9 +414,10 @@ TEST_CASE("a run cut short by the shutdown is no verdict: not in the evidence, n
                    .value_or(0) >= 1;
       },
       std::chrono::seconds(15)));
-  agent.signal(SIGTERM);
-  REQUIRE(agent.wait(10s) == 0);
-  CHECK(agent.output().find("run cancelled by the shutdown; not recorded") != std::string::npos);
+  agent.process.signal(SIGTERM);
+  REQUIRE(agent.process.wait(10s) == 0);
+  CHECK(agent.process.output().find("run cancelled by the shutdown; not recorded") !=
+        std::string::npos);
   const std::string text = all_evidence(evidence);
   CHECK(text.find("\"type\":\"run\"") == std::string::npos);
   CHECK(text.find("cancelled") == std::string::npos);
