@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <tuple>
 
@@ -60,6 +61,32 @@ std::string describe_expansion(const CheckSpec& check) {
   return out;
 }
 
+namespace {
+
+// The indicators of each enabled edition that no check and no attestation covers: they can only
+// ever show as unverified.
+void print_unmapped(const Config& config, const Catalog& catalog, std::ostream& out) {
+  std::set<std::string> covered;
+  for (const auto& c : config.checks)
+    covered.insert(c->indicators.begin(), c->indicators.end());
+  for (const auto& a : config.attestations)
+    covered.insert(a->indicator);
+  for (Edition e : config.editions) {
+    const auto* edition = catalog.edition(e);
+    if (!edition) continue;
+    std::vector<std::string> missing;
+    for (const auto& i : edition->indicators) {
+      if (!covered.count(i.id)) missing.push_back(i.id);
+    }
+    out << "unmapped " << to_string(e) << ": " << missing.size();
+    for (std::size_t i = 0; i < missing.size(); ++i)
+      out << (i ? ", " : " (") << missing[i];
+    out << (missing.empty() ? "\n" : ")\n");
+  }
+}
+
+}  // namespace
+
 int check_config(const std::string& config_path, const CheckConfigOptions& options,
                  std::ostream& out, std::ostream& err) {
   const Catalog catalog = Catalog::builtin();
@@ -67,6 +94,7 @@ int check_config(const std::string& config_path, const CheckConfigOptions& optio
   auto plan = load_or_report(config_path, catalog, probes, err, options.skip_secrets);
   if (!plan) return kExitUsage;
   out << config_path << ": ok, " << config_summary(*plan->config, catalog) << "\n";
+  print_unmapped(*plan->config, catalog, out);
   std::map<std::string, int> recipes;
   for (const auto& check : plan->checks) {
     if (!check->recipe.empty()) ++recipes[check->recipe];

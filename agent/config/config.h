@@ -59,8 +59,9 @@ struct PushSettings {
   Duration interval = std::chrono::seconds(30);
 };
 
-/// How the results of several checks combine into one indicator's state.
-enum class IndicatorPolicy { all, any };
+/// How the results of several checks combine into one indicator's state. `checks_and_attestation`:
+/// every check must pass (as `all`) and a valid attestation must be in force as well.
+enum class IndicatorPolicy { all, any, checks_and_attestation };
 
 /// A shared login (`sessions:`): a test account logged in once by a probe that can log in (cas,
 /// oidc, scenario), whose cookie jar and bearer token the checks naming it start with. Plain
@@ -97,6 +98,40 @@ struct Waiver {
   int line = 0;
 
   bool active(std::chrono::system_clock::time_point t) const { return t < until; }
+};
+
+/// A person who answers for an attestation.
+struct Person {
+  std::string name;
+  std::string role;
+};
+
+/// A statement by people (`attestations:`) that an indicator no check can prove holds: who states
+/// it, who approved it, the document it rests on (hashed when the config loads) and how long it
+/// holds. The agent writes it into the evidence chain before it counts; the report reads it from
+/// there.
+struct Attestation {
+  std::string id;
+  std::string indicator;
+  std::string statement;
+  Person owner;
+  Person approver;
+  std::string document_path;    ///< as written in the config
+  std::string document_ref;     ///< the document's own number or title
+  std::string document_sha256;  ///< of the file's bytes when the config was loaded
+  std::string valid_from_text;  ///< as written: YYYY-MM-DD (+08:00), or a time to the minute
+  std::string expires_text;     ///< as written: the last day it holds, or the moment it ends
+  std::chrono::system_clock::time_point valid_from;
+  std::chrono::system_clock::time_point expires;  ///< the end of the last day
+  int line = 0;
+
+  bool valid(std::chrono::system_clock::time_point t) const {
+    return t >= valid_from && t < expires;
+  }
+  /// Days from `t` to the end of the last day it holds; negative once expired.
+  double days_to_expiry(std::chrono::system_clock::time_point t) const {
+    return std::chrono::duration<double>(expires - t).count() / 86400.0;
+  }
 };
 
 /// Planned downtime (`maintenance:`): runs of the checks it selects that start inside it are
@@ -154,6 +189,8 @@ struct Config {
   std::vector<std::shared_ptr<const MaintenanceWindow>> maintenance;
   /// Known exceptions, in config order.
   std::vector<std::shared_ptr<const Waiver>> waivers;
+  /// Statements by people, in config order.
+  std::vector<std::shared_ptr<const Attestation>> attestations;
   std::vector<std::shared_ptr<const CheckSpec>> checks;
 
   /// The check with this id, or nullptr. O(1); valid once index_checks() has run after the last
@@ -166,6 +203,9 @@ struct Config {
                                                      std::chrono::system_clock::time_point t) const;
   std::shared_ptr<const Waiver> waiver_for_check(std::string_view id,
                                                  std::chrono::system_clock::time_point t) const;
+  /// The attestation of indicator `id` valid at `t` (the one that holds longest), or null.
+  std::shared_ptr<const Attestation> attestation_for(std::string_view id,
+                                                     std::chrono::system_clock::time_point t) const;
   /// The maintenance window `check` is in at `t`, or null.
   std::shared_ptr<const MaintenanceWindow> maintenance_for(
       const CheckSpec& check, std::chrono::system_clock::time_point t) const;

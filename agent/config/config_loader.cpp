@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -113,6 +114,7 @@ class ConfigParser {
     if (auto v = reader.get("sessions")) parse_sessions(*v);
     if (auto v = reader.get("maintenance")) parse_maintenance(*v);
     waivers_ = reader.get("waivers");  // read after the checks, which they may name
+    if (auto v = reader.get("attestations")) parse_attestations(*v);
     if (auto v = reader.required("checks")) parse_checks(*v);
     if (waivers_) parse_waivers(*waivers_);
     reader.finish();
@@ -346,8 +348,10 @@ class ConfigParser {
             config_.indicator_policies[id] = IndicatorPolicy::all;
           else if (*s == "any")
             config_.indicator_policies[id] = IndicatorPolicy::any;
+          else if (*s == "checks_and_attestation")
+            config_.indicator_policies[id] = IndicatorPolicy::checks_and_attestation;
           else
-            v->error("expected all or any, got '" + *s + "'");
+            v->error("expected all, any or checks_and_attestation, got '" + *s + "'");
         }
       }
       er.finish();
@@ -381,17 +385,22 @@ class ConfigParser {
     }
   }
 
-  // "2026-12-05 08:00", "2026-12-05T08:00:00" or "2026-12-05" at `offset` minutes east of UTC.
+  // "2026-12-05 08:00", "2026-12-05T08:00:30" or "2026-12-05" at `offset` minutes east of UTC.
   std::optional<std::chrono::system_clock::time_point> read_local_time(const YamlValue& value,
                                                                        int offset) {
     const auto text = value.text();
     if (!text) return std::nullopt;
     const auto days = parse_civil_date(text->substr(0, 10));
     std::optional<int> minutes = 0;
+    int seconds = 0;
     if (text->size() > 10) {
       const char sep = (*text)[10];
       std::string clock = text->substr(11);
-      if (clock.size() == 8 && clock[5] == ':' && clock.substr(6) == "00") clock.resize(5);
+      if (clock.size() == 8 && clock[5] == ':' && std::isdigit((unsigned char)clock[6]) &&
+          std::isdigit((unsigned char)clock[7]) && clock.substr(6) < "60") {
+        seconds = std::stoi(clock.substr(6));
+        clock.resize(5);
+      }
       minutes = (sep == ' ' || sep == 'T') ? parse_clock_time(clock) : std::nullopt;
     }
     if (!days || !minutes) {
@@ -400,7 +409,121 @@ class ConfigParser {
     }
     using namespace std::chrono;
     return system_clock::time_point(sys_days(std::chrono::days(*days)).time_since_epoch() +
-                                    std::chrono::minutes(*minutes - offset));
+                                    std::chrono::minutes(*minutes - offset) +
+                                    std::chrono::seconds(seconds));
+  }
+
+  // A date YYYY-MM-DD as the start of that day in China (+08:00), `days_after` days later: 0 for
+  // the first moment of the day, 1 for the end of it.
+  std::optional<std::chrono::system_clock::time_point> read_china_day(const YamlValue& value,
+                                                                      const std::string& what,
+                                                                      int days_after) {
+    const auto text = value.text().value_or("");
+    const auto days = parse_civil_date(text);
+    if (!days) {
+      value.error("expected " + what + " as YYYY-MM-DD, got '" + text + "'");
+      return std::nullopt;
+    }
+    using namespace std::chrono;
+    return system_clock::time_point(
+        sys_days(std::chrono::days(*days + days_after)).time_since_epoch() - hours(8));
+  }
+
+  // A day (YYYY-MM-DD, as read_china_day) or, to the minute, a local time in China.
+  std::optional<std::chrono::system_clock::time_point> read_attestation_time(
+      const YamlValue& value, const std::string& what, int days_after) {
+    if (value.text().value_or("").size() > 10) return read_local_time(value, 8 * 60);
+    return read_china_day(value, what, days_after);
+  }
+
+  Person read_person(const YamlValue& value) {
+    Person person;
+    auto r = value.map();
+    if (!r.valid()) return person;
+    if (auto v = r.required("name")) person.name = v->text().value_or("");
+    if (auto v = r.required("role")) person.role = v->text().value_or("");
+    r.finish();
+    return person;
+  }
+
+  // The bytes an attestation rests on, hashed now: the evidence records the hash, so a document
+  // swapped later no longer matches what was attested.
+  void hash_document(const YamlValue& value, Attestation& a) {
+    fs::path path = fs::path(a.document_path);
+    if (path.is_relative()) path = base_dir_ / path;
+    constexpr std::uintmax_t max_bytes = 256ull << 20;
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
+    if (ec) {
+      value.error("cannot read the document " + path.string() + ": " + ec.message());
+      return;
+    }
+    if (size > max_bytes) {
+      value.error("the document " + path.string() + " is larger than 256 MiB");
+      return;
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes(size, '\0');
+    if (!in.read(bytes.data(), std::streamsize(size))) {
+      value.error("cannot read the document " + path.string());
+      return;
+    }
+    a.document_sha256 = sha256_hex(bytes);
+  }
+
+  // attestations: [{id, indicator, statement, owner: {name, role}, approver: {name, role},
+  //                 document: {path, ref}, valid_from: YYYY-MM-DD, expires: YYYY-MM-DD}]
+  void parse_attestations(const YamlValue& value) {
+    std::set<std::string> ids;
+    for (const auto& item : value.items()) {
+      auto r = item.map();
+      if (!r.valid()) continue;
+      auto a = std::make_shared<Attestation>();
+      a->line = item.line();
+      if (auto v = r.required("id")) {
+        a->id = v->text().value_or("");
+        if (!is_check_id(a->id)) {
+          v->error("attestation ids may use only a-z, 0-9, _ and -, got '" + a->id + "'");
+        } else if (!ids.insert(a->id).second) {
+          v->error("duplicate attestation id '" + a->id + "'");
+        }
+      }
+      if (auto v = r.required("indicator")) {
+        a->indicator = v->text().value_or("");
+        if (!a->indicator.empty() && !options_.catalog.find(a->indicator)) {
+          v->error("unknown indicator '" + a->indicator + "' (see campus-probe indicators)");
+        }
+      }
+      if (auto v = r.required("statement")) a->statement = v->text().value_or("");
+      if (auto v = r.required("owner")) a->owner = read_person(*v);
+      if (auto v = r.required("approver")) a->approver = read_person(*v);
+      if (auto v = r.required("document")) {
+        auto dr = v->map();
+        if (dr.valid()) {
+          if (auto ref = dr.required("ref")) a->document_ref = ref->text().value_or("");
+          if (auto path = dr.required("path")) {
+            a->document_path = path->text().value_or("");
+            if (!a->document_path.empty()) hash_document(*path, *a);
+          }
+          dr.finish();
+        }
+      }
+      auto from = r.required("valid_from");
+      auto expires = r.required("expires");
+      const auto start =
+          from ? read_attestation_time(*from, "the first day it holds", 0) : std::nullopt;
+      const auto end =
+          expires ? read_attestation_time(*expires, "the last day it holds", 1) : std::nullopt;
+      if (start && end) {
+        a->valid_from = *start;
+        a->expires = *end;
+        a->valid_from_text = from->text().value_or("");
+        a->expires_text = expires->text().value_or("");
+        if (*end <= *start) expires->error("the attestation expires before it holds");
+      }
+      r.finish();
+      config_.attestations.push_back(std::move(a));
+    }
   }
 
   // waivers: [{indicator: ID | check: ID, reason, owner, until: YYYY-MM-DD}]
@@ -431,16 +554,9 @@ class ConfigParser {
       if (auto v = r.required("reason")) w->reason = v->text().value_or("");
       if (auto v = r.required("owner")) w->owner = v->text().value_or("");
       if (auto v = r.required("until")) {
-        const auto text = v->text().value_or("");
-        const auto days = parse_civil_date(text);
-        if (!days) {
-          v->error("expected the last day of the waiver as YYYY-MM-DD, got '" + text + "'");
-        } else {
-          // Through the whole last day in China.
-          using namespace std::chrono;
-          w->until = system_clock::time_point(
-              sys_days(std::chrono::days(*days + 1)).time_since_epoch() - hours(8));
-          w->until_text = text;
+        if (auto end = read_china_day(*v, "the last day of the waiver", 1)) {
+          w->until = *end;
+          w->until_text = v->text().value_or("");
         }
       }
       r.finish();
@@ -812,6 +928,15 @@ std::shared_ptr<const Waiver> Config::waiver_for_check(
   return nullptr;
 }
 
+std::shared_ptr<const Attestation> Config::attestation_for(
+    std::string_view id, std::chrono::system_clock::time_point t) const {
+  std::shared_ptr<const Attestation> best;
+  for (const auto& a : attestations) {
+    if (a->indicator == id && a->valid(t) && (!best || a->expires > best->expires)) best = a;
+  }
+  return best;
+}
+
 std::shared_ptr<const MaintenanceWindow> Config::maintenance_for(
     const CheckSpec& check, std::chrono::system_clock::time_point t) const {
   for (const auto& w : maintenance) {
@@ -893,6 +1018,10 @@ std::string config_summary(const Config& config, const Catalog& catalog) {
     ++per_type[c->probe_type];
     covered.insert(c->indicators.begin(), c->indicators.end());
   }
+  std::set<std::string> attested;
+  for (const auto& a : config.attestations) {
+    if (!covered.count(a->indicator)) attested.insert(a->indicator);
+  }
   std::string out = std::to_string(config.checks.size()) + " checks (";
   bool first = true;
   for (const auto& [type, n] : per_type) {
@@ -903,11 +1032,14 @@ std::string config_summary(const Config& config, const Catalog& catalog) {
   for (Edition e : config.editions) {
     const auto* edition = catalog.edition(e);
     if (!edition) continue;
-    int n = 0;
-    for (const auto& i : edition->indicators)
-      n += covered.count(i.id) ? 1 : 0;
+    int n = 0, by_people = 0;
+    for (const auto& i : edition->indicators) {
+      n += covered.count(i.id) || attested.count(i.id) ? 1 : 0;
+      by_people += attested.count(i.id) ? 1 : 0;
+    }
     out += " " + std::string(to_string(e)) + " " + std::to_string(n) + "/" +
            std::to_string(edition->indicators.size());
+    if (by_people) out += " (" + std::to_string(by_people) + " by attestation only)";
   }
   return out;
 }

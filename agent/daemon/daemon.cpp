@@ -3,6 +3,7 @@
 #include <csignal>
 #include <malloc.h>
 
+#include "config/claims_json.h"
 #include "daemon/http_api.h"
 #include "http/http_server.h"
 #include "version.h"
@@ -30,7 +31,8 @@ Daemon::Daemon(const Catalog& catalog, const ProbeRegistry& probes, Logger& log,
       metrics_(catalog, kVersion),
       log_sink_(log),
       signals_(io_),
-      stop_timer_(io_) {}
+      stop_timer_(io_),
+      refresh_timer_(io_) {}
 
 Daemon::~Daemon() {
   // Order matters: runs and the listener go before the curl driver and the worker pool.
@@ -123,12 +125,24 @@ bool Daemon::start() {
     return false;
   }
   apply(std::move(*plan));
+  schedule_refresh();
   server_->start();
   ready_ = true;
   log_.info("campus-probe " + std::string(kVersion) + " listening on http://" +
             shared->agent.listen_host + ":" + std::to_string(server_->port()) + " with " +
             config_summary(*shared, catalog_));
   return true;
+}
+
+// Attestations and waivers run out on the calendar, not on a run: every few seconds the sinks see
+// the indicators as the clock has left them.
+void Daemon::schedule_refresh() {
+  refresh_timer_.expires_after(std::chrono::seconds(10));
+  refresh_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    pipeline_.refresh();
+    schedule_refresh();
+  });
 }
 
 std::uint16_t Daemon::port() const {
@@ -152,26 +166,24 @@ void Daemon::apply(CheckPlan plan) {
   redactor_ = Redactor(plan_->config->secrets.values());
   log_.set_redactor(redactor_);
   pipeline_.set_config(plan_->config, plan_->probes);
-  record_waivers();
+  record_claims();
   runner_->sessions().set_sessions(plan_->sessions);
   scheduler_->set_concurrency(plan_->config->agent.concurrency);
   scheduler_->set_checks(plan_->checks);
 }
 
-// A waiver is a claim someone answers for: each one goes into the evidence chain (once per
-// process and content), where the compliance report reads it.
-void Daemon::record_waivers() {
+// Waivers and attestations are claims people answer for: each one goes into the evidence chain
+// (once per process and content) as soon as the config that states it is applied, before any run
+// is published under it; the compliance report reads them from there, never from the config.
+void Daemon::record_claims() {
   if (!evidence_) return;
-  for (const auto& w : plan_->config->waivers) {
-    nlohmann::json record = {{"type", "waiver"},
-                             {"reason", w->reason},
-                             {"owner", w->owner},
-                             {"until", w->until_text},
-                             {"until_utc", rfc3339_utc(w->until)}};
-    if (!w->indicator.empty()) record["indicator"] = w->indicator;
-    if (!w->check.empty()) record["check"] = w->check;
-    if (waivers_recorded_.insert(record.dump()).second) evidence_->append(std::move(record));
-  }
+  const auto record = [this](nlohmann::json claim) {
+    if (claims_recorded_.insert(claim.dump()).second) evidence_->append(std::move(claim));
+  };
+  for (const auto& w : plan_->config->waivers)
+    record(waiver_record(*w));
+  for (const auto& a : plan_->config->attestations)
+    record(attestation_record(*a));
 }
 
 std::string Daemon::reload() {
@@ -248,6 +260,7 @@ void Daemon::finish_stop() {
   if (push_) push_->push_now();  // last push so the gateway holds the final state
   if (evidence_) evidence_->flush();
   server_.reset();
+  refresh_timer_.cancel();
   // Let pending completions run, then leave io_context::run().
   stop_timer_.expires_after(std::chrono::milliseconds(10));
   stop_timer_.async_wait([this](const boost::system::error_code&) {

@@ -77,9 +77,10 @@ class Daemon {
 
  private:
   void apply(CheckPlan plan);
-  void record_waivers();
+  void record_claims();
   void watch_signals();
   void finish_stop();
+  void schedule_refresh();
 
   const Catalog& catalog_;
   const ProbeRegistry& probes_;
@@ -99,14 +100,15 @@ class Daemon {
   ResultStore store_;
   Metrics metrics_;
   std::unique_ptr<EvidenceLog> evidence_;
-  std::set<std::string> waivers_recorded_;
-  std::size_t on_demand_runs_ = 0;  // the waiver records written by this process
+  std::set<std::string> claims_recorded_;  // the claim records written by this process
+  std::size_t on_demand_runs_ = 0;
   std::unique_ptr<EvidenceSink> evidence_sink_;
   std::unique_ptr<PushSink> push_;
   LogSink log_sink_;
   std::unique_ptr<HttpServer> server_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer stop_timer_;
+  boost::asio::steady_timer refresh_timer_;
   bool ready_ = false;
   bool stopping_ = false;
 };

@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
+#include "config/claims_json.h"
 #include "core/logger.h"
 #include "daemon/daemon.h"
 #include "daemon/probe_output.h"
@@ -125,6 +126,12 @@ nlohmann::json indicators_json(const Daemon& daemon, Edition edition) {
                 {"owner", v.waiver->owner},
                 {"until", v.waiver->until_text}};
     }
+    nlohmann::json attestation;
+    if (v.attestation) {
+      attestation = attestation_record(*v.attestation);
+      attestation.erase("type");
+      attestation["expiry_days"] = v.attestation->days_to_expiry(std::chrono::system_clock::now());
+    }
     out.push_back({{"edition", to_string(edition)},
                    {"id", i.id},
                    {"text", i.text},
@@ -133,12 +140,14 @@ nlohmann::json indicators_json(const Daemon& daemon, Edition edition) {
                    {"main_scene", i.main_scene},
                    {"sub_scene", i.sub_scene},
                    {"status", to_string(v.status)},
-                   {"policy", v.policy == IndicatorPolicy::all ? "all" : "any"},
+                   {"policy", to_string(v.policy)},
+                   {"basis", to_string(v.basis)},
                    {"checks", v.checks},
                    {"passing", v.passing},
                    {"failing", v.failing},
                    {"pending", v.pending},
-                   {"waiver", waiver}});
+                   {"waiver", waiver},
+                   {"attestation", attestation}});
   }
   return out;
 }

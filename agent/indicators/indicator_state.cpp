@@ -33,8 +33,38 @@ std::string_view to_string(IndicatorStatus status) {
       return "unverified";
     case IndicatorStatus::waived:
       return "waived";
+    case IndicatorStatus::attested:
+      return "attested";
   }
   return "unverified";
+}
+
+std::string_view to_string(IndicatorPolicy policy) {
+  switch (policy) {
+    case IndicatorPolicy::all:
+      return "all";
+    case IndicatorPolicy::any:
+      return "any";
+    case IndicatorPolicy::checks_and_attestation:
+      return "checks_and_attestation";
+  }
+  return "all";
+}
+
+std::string_view to_string(IndicatorBasis basis) {
+  switch (basis) {
+    case IndicatorBasis::none:
+      return "none";
+    case IndicatorBasis::checks:
+      return "checks";
+    case IndicatorBasis::attestation:
+      return "attestation";
+    case IndicatorBasis::checks_and_attestation:
+      return "checks_and_attestation";
+    case IndicatorBasis::waiver:
+      return "waiver";
+  }
+  return "none";
 }
 
 int metric_value(IndicatorStatus status) {
@@ -47,6 +77,8 @@ int metric_value(IndicatorStatus status) {
       return -1;
     case IndicatorStatus::waived:
       return -2;
+    case IndicatorStatus::attested:
+      return 2;
   }
   return -1;
 }
@@ -58,7 +90,7 @@ IndicatorStatus combine(IndicatorPolicy policy, const std::vector<CheckStanding>
   };
   const auto passing = count(CheckStanding::passing);
   const auto failing = count(CheckStanding::failing);
-  if (policy == IndicatorPolicy::all) {
+  if (policy != IndicatorPolicy::any) {
     if (failing > 0) return IndicatorStatus::failing;
     if (passing == std::ptrdiff_t(standings.size())) return IndicatorStatus::met;
     return IndicatorStatus::unverified;  // some checks have not run yet
@@ -66,6 +98,24 @@ IndicatorStatus combine(IndicatorPolicy policy, const std::vector<CheckStanding>
   if (passing > 0) return IndicatorStatus::met;
   if (failing == std::ptrdiff_t(standings.size())) return IndicatorStatus::failing;
   return IndicatorStatus::unverified;
+}
+
+IndicatorDecision decide(IndicatorPolicy policy, const std::vector<CheckStanding>& standings,
+                         bool mapped, bool attested, bool waived) {
+  // Waived outright, or every check that proves it is: never shown as met.
+  if (waived || (mapped && standings.empty()))
+    return {IndicatorStatus::waived, IndicatorBasis::waiver};
+  const auto from_checks = combine(policy, standings);
+  if (policy == IndicatorPolicy::checks_and_attestation) {
+    // Both are required: passing checks without a valid attestation prove only half of it.
+    const auto status = from_checks == IndicatorStatus::met && !attested
+                            ? IndicatorStatus::unverified
+                            : from_checks;
+    return {status, IndicatorBasis::checks_and_attestation};
+  }
+  if (mapped) return {from_checks, IndicatorBasis::checks};
+  if (attested) return {IndicatorStatus::attested, IndicatorBasis::attestation};
+  return {IndicatorStatus::unverified, IndicatorBasis::none};
 }
 
 void IndicatorState::set_config(std::shared_ptr<const Config> config,
@@ -139,12 +189,14 @@ IndicatorView IndicatorState::view(const Indicator& indicator) const {
       view.pending += standing == CheckStanding::pending;
     }
   }
-  view.status = combine(view.policy, standings);
   if (config_) {
     view.waiver = config_->waiver_for_indicator(indicator.id, now);
-    // Waived outright, or every check that proves it is: never shown as met.
-    if (view.waiver || (any_check && standings.empty())) view.status = IndicatorStatus::waived;
+    view.attestation = config_->attestation_for(indicator.id, now);
   }
+  const auto decision = decide(view.policy, standings, any_check, view.attestation != nullptr,
+                               view.waiver != nullptr);
+  view.status = decision.status;
+  view.basis = decision.basis;
   return view;
 }
 

@@ -24,13 +24,33 @@ enum class CheckStanding { pending, passing, failing };
 std::string_view to_string(CheckStanding standing);
 
 /// `waived`: a waiver (`waivers:`) with a reason, an owner and an end date covers it; never met.
-enum class IndicatorStatus { met, failing, unverified, waived };
+/// `attested`: no check proves it, people do (达标（人工确认）): a valid attestation is in force.
+enum class IndicatorStatus { met, failing, unverified, waived, attested };
 std::string_view to_string(IndicatorStatus status);
-/// The metric value: 1 met, 0 failing, -1 unverified, -2 waived.
+/// The metric value: 1 met, 0 failing, -1 unverified, -2 waived, 2 attested.
 int metric_value(IndicatorStatus status);
 
-/// The indicator rule on its own: `standings` are those of the checks mapped to the indicator.
+std::string_view to_string(IndicatorPolicy policy);
+
+/// What an indicator's status rests on.
+enum class IndicatorBasis { none, checks, attestation, checks_and_attestation, waiver };
+std::string_view to_string(IndicatorBasis basis);
+
+/// The checks' rule on its own: `standings` are those of the checks mapped to the indicator.
 IndicatorStatus combine(IndicatorPolicy policy, const std::vector<CheckStanding>& standings);
+
+struct IndicatorDecision {
+  IndicatorStatus status = IndicatorStatus::unverified;
+  IndicatorBasis basis = IndicatorBasis::none;
+};
+
+/// The whole indicator rule, shared by the live state and the report: a waiver wins (never met);
+/// under `checks_and_attestation` the checks must all pass and an attestation be in force;
+/// otherwise the checks decide when any is mapped, and an attestation alone makes the indicator
+/// attested when none is. `mapped` says whether any check is mapped (a check that is mapped but
+/// waived leaves `standings` without it).
+IndicatorDecision decide(IndicatorPolicy policy, const std::vector<CheckStanding>& standings,
+                         bool mapped, bool attested, bool waived);
 
 /// The latest run of a check, in brief.
 struct LastRun {
@@ -63,7 +83,9 @@ struct IndicatorView {
   int passing = 0;
   int failing = 0;
   int pending = 0;
-  std::shared_ptr<const Waiver> waiver;  ///< when waived
+  IndicatorBasis basis = IndicatorBasis::none;
+  std::shared_ptr<const Waiver> waiver;            ///< when waived
+  std::shared_ptr<const Attestation> attestation;  ///< the one in force, if any
 };
 
 /// Not thread-safe: used on the io_context's thread only.

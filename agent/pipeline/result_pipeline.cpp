@@ -63,6 +63,11 @@ void ResultPipeline::session_lost(const SessionSpec& session, const std::string&
     sink->session_lost(session, reason);
 }
 
+void ResultPipeline::refresh() {
+  for (auto* sink : sinks_)
+    sink->refresh(state_);
+}
+
 void ResultPipeline::skipped(const CheckSpec& check) {
   for (auto* sink : sinks_)
     sink->skipped(check);

@@ -62,6 +62,9 @@ class ResultSink {
   virtual void session_lost(const SessionSpec& session, const std::string& reason) {
     (void)session, (void)reason;
   }
+  /// Time passed: what depends on the clock alone (an attestation or a waiver running out) may
+  /// have changed an indicator without any run.
+  virtual void refresh(const IndicatorState& indicators) { (void)indicators; }
 };
 
 /// Not thread-safe: used on the io_context's thread only.
@@ -81,6 +84,8 @@ class ResultPipeline {
   void window(const CheckSpec& check, bool in_window);
   void session_login(SessionLoginRecord login);
   void session_lost(const SessionSpec& session, const std::string& reason);
+  /// Lets every sink see the indicators as the clock has left them.
+  void refresh();
 
   const IndicatorState& state() const { return state_; }
   const Config* config() const { return config_.get(); }

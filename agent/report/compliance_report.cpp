@@ -23,6 +23,43 @@ struct CheckLatest {
   bool passed = false;
 };
 
+std::string person(const nlohmann::json& j) {
+  if (!j.is_object()) return "";
+  return j.value("name", "") + "（" + j.value("role", "") + "）";
+}
+
+AttestationSeen attestation_seen(const nlohmann::json& record) {
+  AttestationSeen a;
+  a.id = record.value("id", "");
+  a.indicator = record.value("indicator", "");
+  a.statement = record.value("statement", "");
+  a.owner = person(record.value("owner", nlohmann::json()));
+  a.approver = person(record.value("approver", nlohmann::json()));
+  const auto document = record.value("document", nlohmann::json::object());
+  if (document.is_object()) {
+    a.document_ref = document.value("ref", "");
+    a.document_path = document.value("path", "");
+    a.document_sha256 = document.value("sha256", "");
+  }
+  a.valid_from = record.value("valid_from_utc", "");
+  a.expires = record.value("expires_utc", "");
+  a.seq = record.value("seq", std::uint64_t(0));
+  a.hash = record.value("hash", "");
+  return a;
+}
+
+// Calls `f` with the report position of each indicator the run record names.
+template <typename F>
+void for_each_indicator(const nlohmann::json& record,
+                        const std::map<std::string, std::size_t>& index, F&& f) {
+  const auto it = record.find("indicators");
+  if (it == record.end() || !it->is_array()) return;
+  for (const auto& id : *it) {
+    if (!id.is_string()) continue;
+    if (auto at = index.find(id.get<std::string>()); at != index.end()) f(at->second);
+  }
+}
+
 }  // namespace
 
 std::optional<std::chrono::system_clock::time_point> parse_utc_time(std::string_view text) {
@@ -139,8 +176,9 @@ ComplianceReport build_report(const ReportRequest& request, const Catalog& catal
       segments.push_back(name);
   }
   std::sort(segments.begin(), segments.end());
-  std::map<std::string, MaintenanceSeen> windows;  // by name and start
-  std::map<std::string, WaiverSeen> waivers;       // the latest waiver record per indicator
+  std::map<std::string, MaintenanceSeen> windows;       // by name and start
+  std::map<std::string, WaiverSeen> waivers;            // the latest waiver record per indicator
+  std::map<std::string, AttestationSeen> attestations;  // the latest record per attestation id
   for (const auto& segment : segments) {
     std::ifstream in(request.evidence_dir + "/" + segment, std::ios::binary);
     for (std::string line; std::getline(in, line);) {
@@ -151,6 +189,15 @@ ComplianceReport build_report(const ReportRequest& request, const Catalog& catal
           waivers[record.value("indicator", "")] = {
               record.value("indicator", ""), record.value("reason", ""), record.value("owner", ""),
               record.value("until_utc", ""), record.value("seq", std::uint64_t(0))};
+        }
+        continue;
+      }
+      if (line.find("\"type\":\"attestation\"") != std::string::npos) {
+        const auto record = parse_json_bounded(line);
+        if (record.is_object() && record.value("type", "") == "attestation" &&
+            record.value("time", "") <= report.to) {
+          auto seen = attestation_seen(record);
+          attestations[seen.id] = std::move(seen);
         }
         continue;
       }
@@ -171,17 +218,14 @@ ComplianceReport build_report(const ReportRequest& request, const Catalog& catal
         ++seen.runs;
         if (!passed) {
           ++seen.excused;
+          for_each_indicator(record, index, [&](std::size_t i) { ++report.indicators[i].excused; });
           continue;
         }
       }
       const CitedRun cited{record.value("seq", std::uint64_t(0)), record.value("hash", ""), time,
                            record.value("check", ""), record.value("reason", "")};
-      if (!record.contains("indicators") || !record["indicators"].is_array()) continue;
-      for (const auto& id_json : record["indicators"]) {
-        if (!id_json.is_string()) continue;
-        auto it = index.find(id_json.get<std::string>());
-        if (it == index.end()) continue;
-        auto& f = report.indicators[it->second];
+      for_each_indicator(record, index, [&](std::size_t position) {
+        auto& f = report.indicators[position];
         ++f.runs;
         f.passes += passed ? 1 : 0;
         if (f.first_time.empty() || time < f.first_time) f.first_time = time;
@@ -189,7 +233,7 @@ ComplianceReport build_report(const ReportRequest& request, const Catalog& catal
         f.checks.insert(cited.check);
         auto& cite = passed ? f.latest_pass : f.latest_failure;
         if (!cite || cite->time <= time) cite = cited;
-        auto& check_latest = latest[it->second][cited.check];
+        auto& check_latest = latest[position][cited.check];
         if (check_latest.time <= time) check_latest = {time, passed};
         if (when) {
           const double offset = std::chrono::duration<double>(*when - request.from).count();
@@ -201,7 +245,7 @@ ComplianceReport build_report(const ReportRequest& request, const Catalog& catal
           else if (c == '.')
             c = 'P';
         }
-      }
+      });
     }
   }
   for (std::size_t i = 0; i < report.indicators.size(); ++i) {
@@ -215,12 +259,20 @@ ComplianceReport build_report(const ReportRequest& request, const Catalog& catal
     }
     const auto policy =
         request.config ? request.config->policy_of(f.indicator->id) : IndicatorPolicy::all;
-    f.status = f.runs == 0 ? IndicatorStatus::unverified : combine(policy, standings);
-    // A waiver in force at the end of the period: waived, never met.
-    if (auto w = waivers.find(f.indicator->id); w != waivers.end() && w->second.until > report.to) {
-      f.status = IndicatorStatus::waived;
-      report.waivers.push_back(w->second);
+    // A waiver or an attestation counts when it is in the chain and in force at the period's end.
+    const auto w = waivers.find(f.indicator->id);
+    const bool waived = w != waivers.end() && w->second.until > report.to;
+    if (waived) report.waivers.push_back(w->second);
+    for (const auto& [id, a] : attestations) {
+      if (a.indicator == f.indicator->id && a.valid_from <= report.to && a.expires > report.to &&
+          (!f.attestation || a.expires > f.attestation->expires)) {
+        f.attestation = a;
+      }
     }
+    const auto decision =
+        decide(policy, standings, !f.checks.empty(), f.attestation.has_value(), waived);
+    f.status = decision.status;
+    f.basis = decision.basis;
   }
   for (auto& [key, seen] : windows)
     report.maintenance.push_back(std::move(seen));

@@ -26,9 +26,30 @@ struct CitedRun {
   std::string reason;
 };
 
+/// An attestation found in the evidence (the latest record of its id), as the report cites it.
+struct AttestationSeen {
+  std::string id;
+  std::string indicator;
+  std::string statement;
+  std::string owner;     ///< name（role）
+  std::string approver;  ///< name（role）
+  std::string document_ref;
+  std::string document_path;
+  std::string document_sha256;
+  std::string valid_from;  ///< RFC 3339 UTC
+  std::string expires;     ///< RFC 3339 UTC
+  std::uint64_t seq = 0;
+  std::string hash;
+};
+
 struct IndicatorFindings {
   const Indicator* indicator = nullptr;
   IndicatorStatus status = IndicatorStatus::unverified;
+  IndicatorBasis basis = IndicatorBasis::none;
+  /// The attestation in force at the period's end, if any (whether or not the status rests on
+  /// it: under the `all`/`any` policies an indicator with checks is decided by them).
+  std::optional<AttestationSeen> attestation;
+  std::uint64_t excused = 0;  ///< failing runs inside maintenance windows, not counted
   std::uint64_t runs = 0;
   std::uint64_t passes = 0;
   std::string first_time;

@@ -17,10 +17,57 @@ std::string percent(double ratio) {
 }
 
 const char* status_zh(IndicatorStatus s) {
-  return s == IndicatorStatus::met       ? "达标"
-         : s == IndicatorStatus::failing ? "未达标"
-         : s == IndicatorStatus::waived  ? "豁免"
-                                         : "未验证";
+  return s == IndicatorStatus::met        ? "达标"
+         : s == IndicatorStatus::failing  ? "未达标"
+         : s == IndicatorStatus::waived   ? "豁免"
+         : s == IndicatorStatus::attested ? "达标（人工确认）"
+                                          : "未验证";
+}
+
+const WaiverSeen* waiver_of(const ComplianceReport& r, const IndicatorFindings& f) {
+  for (const auto& w : r.waivers) {
+    if (w.indicator == f.indicator->id) return &w;
+  }
+  return nullptr;
+}
+
+// What the indicator's status rests on, in one line for people: the checks, the attestation
+// (statement, document and its hash, approver, expiry), the waiver, and the failures a
+// maintenance window excused.
+std::string basis_text(const ComplianceReport& r, const IndicatorFindings& f) {
+  std::string out;
+  const auto add = [&out](const std::string& part) { out += (out.empty() ? "" : "; ") + part; };
+  if (f.basis == IndicatorBasis::checks || f.basis == IndicatorBasis::checks_and_attestation)
+    add("检测 checks: " + std::to_string(f.runs) + " run(s)");
+  if (f.attestation && f.basis != IndicatorBasis::waiver) {
+    const auto& a = *f.attestation;
+    add(std::string(f.basis == IndicatorBasis::checks ? "另有人工确认 also attested"
+                                                      : "人工确认 attested") +
+        ": " + a.statement + " — 文件 document " + a.document_ref + " sha256 " + a.document_sha256 +
+        "; 负责人 owner " + a.owner + ", 批准 approved by " + a.approver + ", 有效至 expires " +
+        a.expires + " (seq " + std::to_string(a.seq) + ")");
+  }
+  if (f.basis == IndicatorBasis::checks_and_attestation && !f.attestation)
+    add("缺少有效的人工确认 no attestation in force");
+  if (const auto* w = f.basis == IndicatorBasis::waiver ? waiver_of(r, f) : nullptr)
+    add("豁免 waiver: " + w->reason + " (" + w->owner + ", until " + w->until + ")");
+  if (f.excused)
+    add("维护时段 maintenance: " + std::to_string(f.excused) + " failure(s) not counted");
+  return out.empty() ? "—" : out;
+}
+
+nlohmann::json attestation_json(const std::optional<AttestationSeen>& a) {
+  if (!a) return nullptr;
+  return {{"id", a->id},
+          {"statement", a->statement},
+          {"owner", a->owner},
+          {"approver", a->approver},
+          {"document",
+           {{"ref", a->document_ref}, {"path", a->document_path}, {"sha256", a->document_sha256}}},
+          {"valid_from", a->valid_from},
+          {"expires", a->expires},
+          {"seq", a->seq},
+          {"hash", a->hash}};
 }
 
 std::string checks_list(const IndicatorFindings& f) {
@@ -96,7 +143,9 @@ nlohmann::json report_json(const ComplianceReport& r) {
                           {"dimension_en", f.indicator->dimension_en},
                           {"met", r.count(IndicatorStatus::met, last)},
                           {"failing", r.count(IndicatorStatus::failing, last)},
-                          {"unverified", r.count(IndicatorStatus::unverified, last)}});
+                          {"unverified", r.count(IndicatorStatus::unverified, last)},
+                          {"attested", r.count(IndicatorStatus::attested, last)},
+                          {"waived", r.count(IndicatorStatus::waived, last)}});
   }
   nlohmann::json indicators = nlohmann::json::array();
   for (const auto& f : r.indicators) {
@@ -109,6 +158,11 @@ nlohmann::json report_json(const ComplianceReport& r) {
          {"text", i.text},
          {"text_en", i.text_en},
          {"status", to_string(f.status)},
+         {"basis",
+          {{"kind", to_string(f.basis)},
+           {"text", basis_text(r, f)},
+           {"attestation", attestation_json(f.attestation)},
+           {"maintenance_failures_not_counted", f.excused}}},
          {"runs", f.runs},
          {"passes", f.passes},
          {"pass_ratio", f.pass_ratio()},
@@ -128,6 +182,7 @@ nlohmann::json report_json(const ComplianceReport& r) {
             {"failing", r.count(IndicatorStatus::failing)},
             {"unverified", r.count(IndicatorStatus::unverified)},
             {"waived", r.count(IndicatorStatus::waived)},
+            {"attested", r.count(IndicatorStatus::attested)},
             {"dimensions", dimensions}}},
           {"indicators", indicators},
           {"maintenance", maintenance_json(r)},
@@ -136,7 +191,8 @@ nlohmann::json report_json(const ComplianceReport& r) {
 
 std::string report_csv(const ComplianceReport& r) {
   std::string out =
-      "id,dimension,main_scene,sub_scene,text,text_en,status,runs,passes,pass_ratio,first_evidence,"
+      "id,dimension,main_scene,sub_scene,text,text_en,status,basis,runs,passes,pass_ratio,first_"
+      "evidence,"
       "last_evidence,checks,latest_pass_seq,latest_pass_hash,latest_failure_seq,latest_failure_"
       "hash\n";
   for (const auto& f : r.indicators) {
@@ -145,8 +201,8 @@ std::string report_csv(const ComplianceReport& r) {
     std::snprintf(ratio, sizeof ratio, "%.4f", f.pass_ratio());
     for (const std::string& field :
          {i.id, i.dimension, i.main_scene, i.sub_scene, i.text, i.text_en,
-          std::string(to_string(f.status)), std::to_string(f.runs), std::to_string(f.passes),
-          std::string(ratio), f.first_time, f.last_time, checks_list(f),
+          std::string(to_string(f.status)), basis_text(r, f), std::to_string(f.runs),
+          std::to_string(f.passes), std::string(ratio), f.first_time, f.last_time, checks_list(f),
           f.latest_pass ? std::to_string(f.latest_pass->seq) : "",
           f.latest_pass ? f.latest_pass->hash : "",
           f.latest_failure ? std::to_string(f.latest_failure->seq) : "",
@@ -176,18 +232,21 @@ std::string report_markdown(const ComplianceReport& r) {
     }
     out << "\n";
   }
-  out << "| 评定维度 Dimension | 达标 met | 未达标 failing | 未验证 unverified "
-         "|\n|---|---|---|---|\n";
+  out << "| 评定维度 Dimension | 达标 met | 人工确认 attested | 未达标 failing | 未验证 unverified "
+         "| 豁免 waived |\n|---|---|---|---|---|---|\n";
   std::string last;
   for (const auto& f : r.indicators) {
     if (f.indicator->dimension == last) continue;
     last = f.indicator->dimension;
     out << "| " << last << " " << f.indicator->dimension_en << " | "
-        << r.count(IndicatorStatus::met, last) << " | " << r.count(IndicatorStatus::failing, last)
-        << " | " << r.count(IndicatorStatus::unverified, last) << " |\n";
+        << r.count(IndicatorStatus::met, last) << " | " << r.count(IndicatorStatus::attested, last)
+        << " | " << r.count(IndicatorStatus::failing, last) << " | "
+        << r.count(IndicatorStatus::unverified, last) << " | "
+        << r.count(IndicatorStatus::waived, last) << " |\n";
   }
   out << "| **合计 Total** | " << r.count(IndicatorStatus::met) << " | "
-      << r.count(IndicatorStatus::failing) << " | " << r.count(IndicatorStatus::unverified)
+      << r.count(IndicatorStatus::attested) << " | " << r.count(IndicatorStatus::failing) << " | "
+      << r.count(IndicatorStatus::unverified) << " | " << r.count(IndicatorStatus::waived)
       << " |\n\n";
   std::string sub;
   for (const auto& f : r.indicators) {
@@ -197,8 +256,9 @@ std::string report_markdown(const ComplianceReport& r) {
       sub = here;
       out << "\n## " << here << "\n\n"
           << i.description << " — " << i.description_en << "\n\n"
-          << "| ID | 关键指标 Key indicator | 状态 Status | Pass | Runs | Evidence | Checks |\n"
-             "|---|---|---|---|---|---|---|\n";
+          << "| ID | 关键指标 Key indicator | 状态 Status | 依据 Basis | Pass | Runs | Evidence | "
+             "Checks |\n"
+             "|---|---|---|---|---|---|---|---|\n";
     }
     std::string evidence;
     if (f.latest_failure)
@@ -208,9 +268,9 @@ std::string report_markdown(const ComplianceReport& r) {
       evidence += "last pass seq " + std::to_string(f.latest_pass->seq) + " `" +
                   f.latest_pass->hash.substr(0, 12) + "`";
     out << "| " << i.id << " | " << md_cell(i.text) << "<br>" << md_cell(i.text_en) << " | "
-        << status_zh(f.status) << " " << to_string(f.status) << " | "
-        << (f.runs ? percent(f.pass_ratio()) : "—") << " | " << f.runs << " | " << evidence << " | "
-        << md_cell(checks_list(f)) << " |\n";
+        << status_zh(f.status) << " " << to_string(f.status) << " | " << md_cell(basis_text(r, f))
+        << " | " << (f.runs ? percent(f.pass_ratio()) : "—") << " | " << f.runs << " | " << evidence
+        << " | " << md_cell(checks_list(f)) << " |\n";
   }
   return out.str();
 }
@@ -227,6 +287,8 @@ h1{font-size:1.4rem;margin:.2rem 0}h2{font-size:1.15rem;margin:1.6rem 0 .3rem;bo
 table{border-collapse:collapse;width:100%;font-size:.88rem;margin:.3rem 0}th,td{border-bottom:1px solid #ddd;padding:.3rem .35rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3}.en{color:#666;font-size:.85em}.id{font-family:monospace;white-space:nowrap}
 .met{color:#176f2c;font-weight:bold}.failing{color:#b00020;font-weight:bold}.unverified{color:#777}
+.attested{color:#1a5fb4;font-weight:bold}.waived{color:#8a5a00}tr.basis td{font-size:.8rem;color:#444;border-bottom:1px solid #ddd;padding-top:0}
+tr.indicator td{border-bottom:none}
 table.ind{table-layout:fixed}.ind th:nth-child(1){width:5.6rem}.ind th:nth-child(3){width:5.5rem}
 .ind th:nth-child(4){width:4.5rem}.ind th:nth-child(5){width:9rem}.ind th:nth-child(6){width:7rem}
 td{overflow-wrap:anywhere}.strip{display:flex;gap:1px;margin-top:.2rem}.strip span{width:6px;height:12px;background:#ddd;display:inline-block}
@@ -258,22 +320,24 @@ td{overflow-wrap:anywhere}.strip{display:flex;gap:1px;margin-top:.2rem}.strip sp
     }
     h << "</ul>\n";
   }
-  h << "<table id=summary><tr><th>评定维度 Dimension</th><th>达标 met</th><th>未达标 "
-       "failing</th><th>"
-       "未验证 unverified</th></tr>\n";
+  h << "<table id=summary><tr><th>评定维度 Dimension</th><th>达标 met</th><th>人工确认 "
+       "attested</th><th>未达标 failing</th><th>未验证 unverified</th><th>豁免 waived</th></tr>\n";
   std::string last;
   for (const auto& f : r.indicators) {
     if (f.indicator->dimension == last) continue;
     last = f.indicator->dimension;
     h << "<tr><td>" << html_escape(last) << " <span class=en>"
       << html_escape(f.indicator->dimension_en) << "</span></td><td class=met>"
-      << r.count(IndicatorStatus::met, last) << "</td><td class=failing>"
+      << r.count(IndicatorStatus::met, last) << "</td><td class=attested>"
+      << r.count(IndicatorStatus::attested, last) << "</td><td class=failing>"
       << r.count(IndicatorStatus::failing, last) << "</td><td class=unverified>"
-      << r.count(IndicatorStatus::unverified, last) << "</td></tr>\n";
+      << r.count(IndicatorStatus::unverified, last) << "</td><td class=waived>"
+      << r.count(IndicatorStatus::waived, last) << "</td></tr>\n";
   }
   h << "<tr><th>合计 Total</th><th>" << r.count(IndicatorStatus::met) << "</th><th>"
-    << r.count(IndicatorStatus::failing) << "</th><th>" << r.count(IndicatorStatus::unverified)
-    << "</th></tr></table>\n";
+    << r.count(IndicatorStatus::attested) << "</th><th>" << r.count(IndicatorStatus::failing)
+    << "</th><th>" << r.count(IndicatorStatus::unverified) << "</th><th>"
+    << r.count(IndicatorStatus::waived) << "</th></tr></table>\n";
   std::string dimension, scene, sub;
   bool open_table = false;
   for (const auto& f : r.indicators) {
@@ -319,7 +383,10 @@ td{overflow-wrap:anywhere}.strip{display:flex;gap:1px;margin-top:.2rem}.strip sp
       h << "<br><span class=en>" << html_escape(f.first_time.substr(0, 16)) << " – "
         << html_escape(f.last_time.substr(0, 16)) << "</span>";
     }
-    h << "</td><td>" << html_escape(checks_list(f)) << "</td></tr>\n";
+    h << "</td><td>" << html_escape(checks_list(f))
+      << "</td></tr>\n<tr class=basis><td></td><td "
+         "colspan=5><span class=en>依据 Basis:</span> "
+      << html_escape(basis_text(r, f)) << "</td></tr>\n";
   }
   if (open_table) h << "</table>\n";
   h << "<p class=meta>Generated by campus-probe. Each record can be looked up by its seq and hash "

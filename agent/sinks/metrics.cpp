@@ -22,12 +22,18 @@ Metrics::Metrics(const Catalog& catalog, const std::string& version)
       registry_(std::make_shared<prometheus::Registry>()),
       indicator_status_(BuildGauge()
                             .Name("campus_indicator_status")
-                            .Help("Key indicator state: 1 met, 0 failing, -1 unverified, -2 waived")
+                            .Help("Key indicator state: 1 met, 0 failing, -1 unverified, -2 "
+                                  "waived, 2 attested (met by a people's attestation)")
                             .Register(*registry_)),
       indicator_checks_(BuildGauge()
                             .Name("campus_indicator_checks")
                             .Help("Number of checks that prove the key indicator")
                             .Register(*registry_)),
+      attestation_expiry_(BuildGauge()
+                              .Name("campus_attestation_expiry_days")
+                              .Help("Days until the attestation of a key indicator expires "
+                                    "(negative once it has)")
+                              .Register(*registry_)),
       lag_family_(BuildHistogram()
                       .Name("campus_scheduler_lag_seconds")
                       .Help("How late runs started compared with their schedule")
@@ -98,6 +104,15 @@ void Metrics::configure(const ConfigChange& change) {
       update_indicator(change.indicators.view(indicator));
     }
   }
+  // One series per configured attestation.
+  for (auto& [attestation, gauge] : attestation_series_)
+    attestation_expiry_.Remove(gauge);
+  attestation_series_.clear();
+  for (const auto& a : config.attestations) {
+    attestation_series_.emplace_back(
+        a, &attestation_expiry_.Add({{"indicator", a->indicator}, {"attestation", a->id}}));
+  }
+  refresh(change.indicators);
   // Session series for exactly the configured sessions; a changed session starts over.
   for (auto it = session_series_.begin(); it != session_series_.end();) {
     auto now = config.sessions.find(it->first);
@@ -159,6 +174,16 @@ void Metrics::publish(const Publication& publication) {
   checks_->record(*record.check, record.result, now_seconds());
   for (const auto& view : publication.indicators)
     update_indicator(view);
+}
+
+void Metrics::refresh(const IndicatorState& indicators) {
+  const auto now = std::chrono::system_clock::now();
+  for (auto& [attestation, gauge] : attestation_series_)
+    gauge->Set(attestation->days_to_expiry(now));
+  for (Edition e : editions_) {
+    for (const auto& view : indicators.indicators(e))
+      update_indicator(view);
+  }
 }
 
 void Metrics::update_indicator(const IndicatorView& view) {

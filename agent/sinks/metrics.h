@@ -41,6 +41,8 @@ class Metrics final : public ResultSink {
   void window(const CheckSpec& check, bool in_window) override;
   void session_login(const SessionLoginRecord& login) override;
   void session_lost(const SessionSpec& session, const std::string& reason) override;
+  /// Every indicator's status and every attestation's days to expiry, as of now.
+  void refresh(const IndicatorState& indicators) override;
   void observe_scheduler_lag(double seconds);
   void set_reload_result(bool success);
 
@@ -55,6 +57,7 @@ class Metrics final : public ResultSink {
   std::shared_ptr<CheckMetrics> checks_ = std::make_shared<CheckMetrics>();
   prometheus::Family<prometheus::Gauge>& indicator_status_;
   prometheus::Family<prometheus::Gauge>& indicator_checks_;
+  prometheus::Family<prometheus::Gauge>& attestation_expiry_;
   prometheus::Family<prometheus::Histogram>& lag_family_;
   prometheus::Histogram& lag_;
   prometheus::Gauge& reload_success_;
@@ -71,6 +74,8 @@ class Metrics final : public ResultSink {
   std::map<std::string, SessionSeries, std::less<>> session_series_;
   std::map<std::string, prometheus::Gauge*> indicator_status_series_;
   std::map<std::string, prometheus::Gauge*> indicator_checks_series_;
+  std::vector<std::pair<std::shared_ptr<const Attestation>, prometheus::Gauge*>>
+      attestation_series_;
   std::vector<Edition> editions_;
 };
 

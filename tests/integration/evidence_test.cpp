@@ -12,6 +12,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "evidence_support.h"
 #include "support.h"
 
 using namespace campus::test;
@@ -48,43 +49,6 @@ std::string write_key(const TempDir& dir) {
   chmod(path.c_str(), 0600);
   return path;
 }
-
-std::string all_evidence(const std::string& dir) {
-  std::string text;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    std::ifstream in(entry.path());
-    std::stringstream s;
-    s << in.rdbuf();
-    text += s.str();
-  }
-  return text;
-}
-
-int run_to_end(std::vector<std::string> argv, const TempDir& dir, const std::string& name,
-               std::string* output = nullptr) {
-  Process p(std::move(argv), dir.path() + "/" + name);
-  const int code = p.wait(60s);
-  if (output) *output = p.output();
-  return code;
-}
-
-// An agent on a free port writing its evidence to DIR/evidence: `agent` is added to its agent
-// section, `rest` (checks, waivers, ...) follows.
-struct EvidenceAgent {
-  EvidenceAgent(const TempDir& dir, const std::string& agent, const std::string& rest)
-      : port(free_port()),
-        base("http://127.0.0.1:" + std::to_string(port)),
-        evidence(dir.path() + "/evidence"),
-        process(
-            {CAMPUS_PROBE_BIN, "run", "--config",
-             dir.file("campus.yaml", "agent: {listen: 127.0.0.1:" + std::to_string(port) + ", " +
-                                         agent + "}\nevidence: {dir: " + evidence + "}\n" + rest)},
-            dir.path() + "/agent.log") {}
-  int port;
-  std::string base;
-  std::string evidence;
-  Process process;
-};
 
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 
@@ -382,6 +384,54 @@ TEST_CASE_FIXTURE(Fixture,
         "got 'soon'\n");
   CHECK(errors(check + "waivers:\n  - {reason: r, owner: o, until: \"2027-01-01\"}\n") ==
         "campus.yaml:7:5: waivers[0]: a waiver names one indicator or one check\n");
+}
+
+TEST_CASE_FIXTURE(Fixture, "attestations hash their document and hold from a first to a last day") {
+  const std::string doc = std::filesystem::temp_directory_path() / "campus-attestation-doc.md";
+  std::ofstream(doc) << "abc";
+  const std::string check =
+      "checks:\n  - id: opac\n    probe: http\n"
+      "    target: http://lib.example.edu.cn/\n    indicators: [H-2.2.2.4]\n";
+  const std::string head =
+      "attestations:\n  - id: plan\n    indicator: H-2.1.1.1\n"
+      "    statement: 培养方案已调整\n"
+      "    owner: {name: 王芳, role: 教务处处长}\n"
+      "    approver: {name: 李明, role: 分管副校长}\n";
+  const std::string document = "    document: {path: " + doc + ", ref: 校教〔2026〕15号}\n";
+  Diagnostics d;
+  auto config = load(head + document + "    valid_from: 2026-09-01\n    expires: 2027-08-31\n" +
+                         "indicators:\n  H-2.2.2.4: {policy: checks_and_attestation}\n" + check,
+                     d);
+  INFO(d.str());
+  REQUIRE(config);
+  REQUIRE(config->attestations.size() == 1);
+  const auto& a = *config->attestations[0];
+  CHECK(a.document_sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(a.owner.role == "教务处处长");
+  // From the first moment of 2026-09-01 to the end of 2027-08-31, in China.
+  using namespace std::chrono;
+  CHECK(a.valid_from == system_clock::time_point(sys_days(year(2026) / 8 / 31) + hours(16)));
+  CHECK(a.expires == system_clock::time_point(sys_days(year(2027) / 8 / 31) + hours(16)));
+  CHECK(config->attestation_for("H-2.1.1.1", a.expires - seconds(1)));
+  CHECK_FALSE(config->attestation_for("H-2.1.1.1", a.expires));
+  CHECK_FALSE(config->attestation_for("H-2.1.1.1", a.valid_from - seconds(1)));
+  CHECK(config->policy_of("H-2.2.2.4") == IndicatorPolicy::checks_and_attestation);
+
+  const std::string days = "    valid_from: 2026-09-01\n    expires: 2027-08-31\n";
+  CHECK(errors(head + "    document: {path: /nonexistent/plan.pdf, ref: r}\n" + days + check) ==
+        "campus.yaml:7:22: attestations[0].document.path: cannot read the document "
+        "/nonexistent/plan.pdf: No such file or directory\n");
+  CHECK(errors(head + document + "    valid_from: 2026-09-01\n    expires: 2026-08-01\n" + check) ==
+        "campus.yaml:9:14: attestations[0].expires: the attestation expires before it holds\n");
+  CHECK(errors(head + document + "    valid_from: 2026-09-01\n    expires: next year\n" + check) ==
+        "campus.yaml:9:14: attestations[0].expires: expected the last day it holds as "
+        "YYYY-MM-DD, got 'next year'\n");
+  CHECK(errors(head + document + days + "  - id: plan\n    indicator: H-9.9.9.9\n" + check)
+            .find("attestations[1].id: duplicate attestation id 'plan'") != std::string::npos);
+  CHECK(errors("indicators:\n  H-2.2.2.4: {policy: both}\n" + check) ==
+        "campus.yaml:2:23: indicators.H-2.2.2.4.policy: expected all, any or "
+        "checks_and_attestation, got 'both'\n");
+  std::filesystem::remove(doc);
 }
 
 TEST_CASE_FIXTURE(Fixture, "a YAML alias bomb in a scenario's JSON body is refused, not expanded") {

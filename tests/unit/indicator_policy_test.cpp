@@ -40,3 +40,31 @@ TEST_CASE("fail_after keeps one blip from flipping a check") {
   CHECK(fresh.standing(3) == S::pending);
   CHECK(fresh.standing(1) == S::failing);
 }
+
+TEST_CASE("the whole rule: waivers, attestations and checks_and_attestation") {
+  using P = IndicatorPolicy;
+  using St = IndicatorStatus;
+  using B = IndicatorBasis;
+  const auto is = [](IndicatorDecision d, St status, B basis) {
+    return d.status == status && d.basis == basis;
+  };
+  // No check maps it: an attestation in force is the only way it is met, and it is attested.
+  CHECK(is(decide(P::all, {}, false, true, false), St::attested, B::attestation));
+  CHECK(is(decide(P::all, {}, false, false, false), St::unverified, B::none));
+  // Checks decide an indicator they map, attested or not.
+  CHECK(is(decide(P::all, {S::failing}, true, true, false), St::failing, B::checks));
+  CHECK(is(decide(P::any, {S::passing}, true, false, false), St::met, B::checks));
+  // Both required: passing checks without an attestation prove only half of it.
+  CHECK(is(decide(P::checks_and_attestation, {S::passing}, true, false, false), St::unverified,
+           B::checks_and_attestation));
+  CHECK(is(decide(P::checks_and_attestation, {S::passing, S::passing}, true, true, false), St::met,
+           B::checks_and_attestation));
+  CHECK(is(decide(P::checks_and_attestation, {S::passing, S::failing}, true, true, false),
+           St::failing, B::checks_and_attestation));
+  CHECK(is(decide(P::checks_and_attestation, {}, false, true, false), St::unverified,
+           B::checks_and_attestation));
+  // A waiver wins over everything, and never shows as met.
+  CHECK(is(decide(P::all, {S::passing}, true, true, true), St::waived, B::waiver));
+  CHECK(is(decide(P::all, {}, true, false, false), St::waived, B::waiver));  // checks all waived
+  CHECK(metric_value(St::attested) == 2);
+}

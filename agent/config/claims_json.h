@@ -1,0 +1,17 @@
+#pragma once
+// What people state about indicators (waivers and attestations) as JSON: the body of their
+// evidence records, which the compliance report reads back, and of their /api views.
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+
+namespace campus {
+
+/// {"type":"waiver", indicator | check, reason, owner, until, until_utc}
+nlohmann::json waiver_record(const Waiver& waiver);
+/// {"type":"attestation", id, indicator, statement, owner, approver, document: {path, ref,
+/// sha256}, valid_from, expires, valid_from_utc, expires_utc}
+nlohmann::json attestation_record(const Attestation& attestation);
+
+}  // namespace campus
