@@ -15,6 +15,8 @@ build_packages=(
 test_packages=(
   doctest-dev python3 python3-cryptography curl openssl
   nginx prometheus prometheus-pushgateway chromium
+  # Alertmanager and amtool, for the alerting chain's test (tests/alerting/).
+  prometheus-alertmanager
   slapd ldap-utils freeradius mosquitto mosquitto-clients
   # The sql probe's databases, started by tests/servers/start-postgres.sh and start-mariadb.sh.
   postgresql mariadb-server
