@@ -15,7 +15,7 @@ the timetable app's endpoints answer in EMAP's JSON: POST
 /jwapp/sys/wdkbby/modules/xskcb/cxxszhxqkb.do with XNXQDM=<term> (that term's courses).
 
 GET /stats gives the number of tickets validated per user; POST /stats/reset clears the app's
-sessions and counts.
+sessions and counts. The EMAP apps of tests/sim/ehall_apps.py are served the same way.
 """
 import http.client
 import http.server
@@ -53,6 +53,14 @@ PAGES = {
         ] if form.get("XNXQDM") == [TERM] else []}}},
 }
 TERM = "2026-2027-1"
+
+# The demo campus's other EMAP apps (tests/sim/ehall_apps.py), behind the same SSO.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sim"))
+try:
+    import ehall_apps
+    PAGES.update(ehall_apps.pages())
+except ImportError:
+    pass
 
 
 def validate(service, ticket):

@@ -3,8 +3,10 @@
 serving a generated test pattern on 127.0.0.1.
   RTSP_PORT       /campus/room101: H.264 video, no authentication
   RTSP_AUTH_PORT  /campus/secure: the same, behind Digest authentication (viewer / viewerpw)
-Prints both ports once listening, then serves until killed.
+Prints both ports once listening, then serves until killed. RTSP_PORT and RTSP_AUTH_PORT in the
+environment fix the ports (default: free ones).
 Runs with Debian's /usr/bin/python3, which has the gi bindings."""
+import os
 import sys
 
 import gi
@@ -42,10 +44,10 @@ def token(role):
     return t
 
 
-def serve(mounts_to_factories, auth=None):
+def serve(mounts_to_factories, auth=None, port="0"):
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
-    server.set_service("0")
+    server.set_service(port)
     if auth:
         server.set_auth(auth)
     mounts = server.get_mount_points()
@@ -59,13 +61,13 @@ def main():
     Gst.init(None)
     # Two servers: an open one, and one whose streams need Digest credentials (a request without
     # them gets 401 and a challenge, as from an IP camera).
-    open_port = serve({"/campus/room101": factory()})
+    open_port = serve({"/campus/room101": factory()}, port=os.environ.get("RTSP_PORT", "0"))
     auth = GstRtspServer.RTSPAuth()
     auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
     auth.add_digest("viewer", "viewerpw", token("viewer"))
     secure = factory()
     secure.set_permissions(permissions("viewer"))
-    auth_port = serve({"/campus/secure": secure}, auth)
+    auth_port = serve({"/campus/secure": secure}, auth, os.environ.get("RTSP_AUTH_PORT", "0"))
     print(f"RTSP_PORT={open_port}", flush=True)
     print(f"RTSP_AUTH_PORT={auth_port}", flush=True)
     GLib.MainLoop().run()

@@ -7,13 +7,16 @@
 #     -> SIM_<NAME>_PID and SIM_<NAME>_PORT for NAME in MOODLE ONECARD REPAIR NETPORTAL DOOR ONVIF
 #        CHAOXING ZFSOFT HUIWEN
 # Each answers POST /__control (JSON) to switch its faults; see the docstring of its file.
+# SIMS="moodle onecard ..." starts only those (any tests/sim/NAME_sim.py of the simlib kind, such as
+# platform); SIM_<NAME>_PORT=N in the environment fixes a simulator's port (default: a free one).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$(mkdir -p "${1:?usage: start-campus-sims.sh DIR}" && cd "$1" && pwd)
-for sim in moodle onecard repair netportal door onvif chaoxing zfsoft huiwen; do
+for sim in ${SIMS:-moodle onecard repair netportal door onvif chaoxing zfsoft huiwen}; do
   var=SIM_$(echo "$sim" | tr a-z A-Z)
+  port_var=${var}_PORT
   rm -f "$dir/$sim.port"
-  python3 "$here/../sim/${sim}_sim.py" > "$dir/$sim.port" 2> "$dir/$sim.log" &
+  python3 "$here/../sim/${sim}_sim.py" --port "${!port_var:-0}" > "$dir/$sim.port" 2> "$dir/$sim.log" &
   pid=$!
   for _ in $(seq 200); do
     grep -q "${var}_PORT=" "$dir/$sim.port" 2>/dev/null && break

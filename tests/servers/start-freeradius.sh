@@ -4,11 +4,12 @@
 # with a Reply-Message and a Class) and locked1 (always rejected). Replies carry a
 # Message-Authenticator unless REPLY_MA=no (Debian's 3.2.1 adds none by itself).
 #   tests/servers/start-freeradius.sh DIR   -> RADIUSD_PID, RADIUS_PORT
+# RADIUS_PORT=N in the environment fixes the authentication port (default: a free one).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 dir=$(mkdir -p "${1:?usage: start-freeradius.sh DIR}" && cd "$1" && pwd)
-port=$(free_port)
+port=${RADIUS_PORT:-$(free_port)}
 acct_port=$(free_port)
 reply_ma=""
 if [ "${REPLY_MA:-yes}" = yes ]; then

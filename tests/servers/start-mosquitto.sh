@@ -3,12 +3,13 @@
 # (user probe / probepw) and TLS (certificate from the test CA in DIR/certs, anonymous).
 #   tests/servers/start-mosquitto.sh DIR
 #   -> MOSQUITTO_PID, MQTT_PORT, MQTT_AUTH_PORT, MQTT_TLS_PORT, MQTT_CA
+# MQTT_PORT=N in the environment fixes the anonymous listener's port (default: a free one).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 dir=$(mkdir -p "${1:?usage: start-mosquitto.sh DIR}" && cd "$1" && pwd)
 "$here/make-certs.sh" "$dir/certs"
-port=$(free_port)
+port=${MQTT_PORT:-$(free_port)}
 auth_port=$(free_port)
 tls_port=$(free_port)
 rm -f "$dir/passwd"

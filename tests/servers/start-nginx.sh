@@ -5,6 +5,7 @@
 # NOTYET}_PORT; the test CA is DIR/certs/ca.crt. Content under http://127.0.0.1:PORT/:
 #   status.json, index.html, big.bin (50 MiB), /status/CODE, /redirect (302 to /status.json),
 #   /basic/ (Basic auth probe:probepw)
+# NGINX_HTTP_PORT=N in the environment fixes the HTTP port (default: a free one).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -20,7 +21,7 @@ printf 'probe:%s\n' "$(openssl passwd -apr1 probepw)" > "$dir/htpasswd"
 # Workers run as www-data and must read the content.
 chmod -R a+rX "$dir"
 
-http_port=$(free_port)
+http_port=${NGINX_HTTP_PORT:-$(free_port)}
 declare -A tls_ports
 tls_server() {  # name
   local port

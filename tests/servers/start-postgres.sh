@@ -9,6 +9,7 @@
 #   door_events             ten door swipes within the last 20 minutes
 #   slow_query(seconds)     sleeps (pg_sleep), then returns 1; for statement timeouts
 #   tests/servers/start-postgres.sh DIR   -> POSTGRES_PID, POSTGRES_PORT, POSTGRES_CA
+# POSTGRES_PORT=N in the environment fixes the port (default: a free one).
 #
 # Running from a temp dir: initdb and postgres refuse to run as root, so as root the cluster
 # belongs to the `postgres` system user (runuser), and DIR and its parents must be traversable by
@@ -22,7 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 dir=$(mkdir -p "${1:?usage: start-postgres.sh DIR}" && cd "$1" && pwd)
 bin=/usr/lib/postgresql/15/bin
-port=$(free_port)
+port=${POSTGRES_PORT:-$(free_port)}
 "$here/make-certs.sh" "$dir/certs"
 
 as_owner=()

@@ -110,10 +110,10 @@ def serve(mode, conn):
         conn.close()
 
 
-def listen(mode, tls=None):
+def listen(mode, tls=None, port=0):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", 0))
+    s.bind(("127.0.0.1", port))
     s.listen(32)
 
     def handshake_and_serve(conn):
@@ -138,9 +138,11 @@ def main():
     parser = argparse.ArgumentParser(description="SIP2 ACS simulator")
     parser.add_argument("--cert")
     parser.add_argument("--key")
+    parser.add_argument("--normal-port", type=int, default=0, help="the healthy ACS's port (default: a free one)")
     args = parser.parse_args()
     for mode in MODES:
-        print(f"SIP2_SIM_{mode.upper()}_PORT={listen(mode)}", flush=True)
+        port = args.normal_port if mode == "normal" else 0
+        print(f"SIP2_SIM_{mode.upper()}_PORT={listen(mode, port=port)}", flush=True)
     if args.cert and args.key:
         tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls.load_cert_chain(args.cert, args.key)
