@@ -10,10 +10,15 @@ JOBS ?= $(shell nproc)
 
 .PHONY: demo test build deps format clean
 
+# The demo builds the agent only: a new build tree is configured without the tests, an existing
+# one (say, from make test) is kept as it is, and a second run rebuilds nothing that did not change.
+# tests/sim/campus-sim then starts the demo campus and the agent; Ctrl-C stops both.
 demo: deps
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCAMPUS_PROBE_WERROR=$(WERROR) -DCAMPUS_PROBE_TESTS=OFF
-	cmake --build $(BUILD_DIR) --parallel $(JOBS)
-	$(CAMPUS_PROBE) indicators
+	deploy/install-deps.sh demo
+	test -f $(BUILD_DIR)/CMakeCache.txt || cmake -S . -B $(BUILD_DIR) -G Ninja \
+	  -DCAMPUS_PROBE_WERROR=$(WERROR) -DCAMPUS_PROBE_TESTS=OFF
+	cmake --build $(BUILD_DIR) --parallel $(JOBS) --target campus-probe
+	CAMPUS_PROBE=$(CAMPUS_PROBE) tests/sim/campus-sim run
 
 test: deps
 	deploy/install-deps.sh test

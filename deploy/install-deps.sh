@@ -2,6 +2,7 @@
 # Installs the Debian 12 packages campus-probe needs, and only those missing; safe to run again.
 #   deploy/install-deps.sh build        compiler, libraries and tools to build the agent
 #   deploy/install-deps.sh build test   also the real servers the integration tests start
+#   deploy/install-deps.sh build demo   the servers of the demo campus (make demo, tests/sim/campus-sim)
 # Server packages are installed with their system services kept from starting (policy-rc.d),
 # since the tests run their own instances on 127.0.0.1.
 set -euo pipefail
@@ -34,15 +35,27 @@ test_packages=(
   request-tracker5 rt5-db-sqlite rt5-standalone
 )
 
+# The demo campus (tests/sim/campus-sim): the servers it starts from tests/servers/ and the tools
+# its control endpoint uses; a subset of the test servers.
+demo_packages=(
+  python3 curl openssl nginx freeradius mosquitto mosquitto-clients postgresql
+  python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-ugly
+  lemonldap-ng lemonldap-ng-fastcgi-server
+  libgd-securityimage-perl libimage-magick-perl libio-string-perl libxml-simple-perl
+  libstring-random-perl libmime-tools-perl libemail-sender-perl
+)
+
 wanted=()
 for group in "$@"; do
   case "$group" in
     build) wanted+=("${build_packages[@]}") ;;
     test) wanted+=("${test_packages[@]}") ;;
-    *) echo "install-deps.sh: unknown group '$group' (expected build or test)" >&2; exit 2 ;;
+    demo) wanted+=("${demo_packages[@]}") ;;
+    *) echo "install-deps.sh: unknown group '$group' (expected build, test or demo)" >&2; exit 2 ;;
   esac
 done
-[ "${#wanted[@]}" -gt 0 ] || { echo "usage: deploy/install-deps.sh build [test]" >&2; exit 2; }
+[ "${#wanted[@]}" -gt 0 ] || { echo "usage: deploy/install-deps.sh build [test] [demo]" >&2; exit 2; }
 
 missing=()
 for package in "${wanted[@]}"; do
