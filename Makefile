@@ -12,13 +12,17 @@ JOBS ?= $(shell nproc)
 
 # The demo builds the agent only: a new build tree is configured without the tests, an existing
 # one (say, from make test) is kept as it is, and a second run rebuilds nothing that did not change.
-# tests/sim/campus-sim then starts the demo campus and the agent; Ctrl-C stops both.
+# tests/sim/campus-sim then starts the demo campus and the agent; Ctrl-C stops both, and exits 0.
 demo: deps
 	deploy/install-deps.sh demo
 	test -f $(BUILD_DIR)/CMakeCache.txt || cmake -S . -B $(BUILD_DIR) -G Ninja \
 	  -DCAMPUS_PROBE_WERROR=$(WERROR) -DCAMPUS_PROBE_TESTS=OFF
 	cmake --build $(BUILD_DIR) --parallel $(JOBS) --target campus-probe
-	CAMPUS_PROBE=$(CAMPUS_PROBE) tests/sim/campus-sim run
+	@# On a terminal the demo runs as a foreground job of its own, so that Ctrl-C reaches the
+	@# demo (which stops everything and exits 0) and not make.
+	@export CAMPUS_PROBE=$(CAMPUS_PROBE); if [ -t 0 ]; then \
+	  bash -c 'set -m; tests/sim/campus-sim run & fg %1 >/dev/null'; \
+	else tests/sim/campus-sim run; fi
 
 test: deps
 	deploy/install-deps.sh test
