@@ -18,6 +18,9 @@ test_packages=(
   nginx prometheus prometheus-pushgateway chromium
   # Alertmanager and amtool, for the alerting chain's test (tests/alerting/).
   prometheus-alertmanager
+  # The status page's browser test (tests/browser/): Node for playwright-core, which npm fetches
+  # into the build tree, and Chinese glyphs for the headless screenshots.
+  nodejs fonts-noto-cjk
   slapd ldap-utils freeradius mosquitto mosquitto-clients
   # The sql probe's databases, started by tests/servers/start-postgres.sh and start-mariadb.sh.
   postgresql mariadb-server
@@ -50,7 +53,11 @@ wanted=()
 for group in "$@"; do
   case "$group" in
     build) wanted+=("${build_packages[@]}") ;;
-    test) wanted+=("${test_packages[@]}") ;;
+    test)
+      wanted+=("${test_packages[@]}")
+      # npm comes with NodeSource's nodejs; with Debian's it is a package of its own.
+      command -v npm >/dev/null || wanted+=(npm)
+      ;;
     demo) wanted+=("${demo_packages[@]}") ;;
     *) echo "install-deps.sh: unknown group '$group' (expected build, test or demo)" >&2; exit 2 ;;
   esac

@@ -1,6 +1,8 @@
 #include "daemon/http_api.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <functional>
 
 #include <boost/asio/async_result.hpp>
@@ -114,6 +116,63 @@ nlohmann::json check_detail_json(const Daemon& daemon, const CheckSpec& c) {
   }
   j["recent_failures"] = std::move(failures);
   return j;
+}
+
+// A check's latest runs in brief, oldest first: the status page draws them as a sparkline.
+nlohmann::json history_json(const RunHistory& history) {
+  nlohmann::json out = nlohmann::json::array();
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    const auto& run = history[i];
+    out.push_back({{"time", rfc3339_utc(run.started)},
+                   {"verdict", to_string(run.verdict)},
+                   {"duration_ms", std::round(double(run.duration_ms) * 10) / 10}});
+  }
+  return out;
+}
+
+// Every check; with `history`, each with its latest runs in brief.
+nlohmann::json checks_json(const Daemon& daemon, const Config& config, bool history) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& c : config.checks) {
+    out.push_back(check_json(daemon, *c));
+    if (history) out.back()["history"] = history_json(daemon.results().history_of(c->id));
+  }
+  return out;
+}
+
+// The latest failing run of each check that failed recently, newest first, with the step log it
+// kept (redacted): what broke last, one entry per check, so that a check failing every few
+// seconds does not push the others out.
+nlohmann::json failures_json(const Daemon& daemon, const Config& config, std::size_t limit) {
+  std::vector<const RunRecord*> latest;
+  for (const auto& c : config.checks) {
+    const auto& failures = daemon.results().failures_of(c->id);
+    if (!failures.empty()) latest.push_back(failures.front().get());
+  }
+  std::sort(latest.begin(), latest.end(),
+            [](const RunRecord* a, const RunRecord* b) { return a->started > b->started; });
+  if (latest.size() > limit) latest.resize(limit);
+  nlohmann::json out = nlohmann::json::array();
+  for (const RunRecord* record : latest) {
+    const auto& c = *record->check;
+    const auto& r = record->result;
+    const auto* state = daemon.indicators().check(c.id);
+    out.push_back(
+        {{"check", c.id},
+         {"system", c.system()},
+         {"probe", c.probe_type},
+         {"target", daemon.redactor().text(c.target)},
+         {"time", rfc3339_utc(record->started)},
+         {"verdict", to_string(r.verdict)},
+         {"kind", to_string(r.kind)},
+         {"reason", daemon.redactor().text(r.reason)},
+         {"duration_ms", to_seconds(r.duration) * 1000},
+         {"attempts", record->attempts},
+         {"recovered", state && state->last && state->last->verdict == Verdict::pass},
+         {"maintenance", record->maintenance ? nlohmann::json(record->maintenance->name) : nullptr},
+         {"step_log", record->log ? daemon.redactor().text(record->log->text()) : std::string()}});
+  }
+  return out;
 }
 
 nlohmann::json indicators_json(const Daemon& daemon, Edition edition) {
@@ -247,10 +306,17 @@ boost::asio::awaitable<HttpResponse> handle_http(Daemon& daemon, const HttpReque
     co_return json_response(req, check_detail_json(daemon, *check));
   }
   if (path == "/api/checks") {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& c : config->checks)
-      out.push_back(check_json(daemon, *c));
-    co_return json_response(req, out);
+    co_return json_response(
+        req, checks_json(daemon, *config, query_param(target, "history").value_or("") == "true"));
+  }
+  if (path == "/api/failures") {
+    const auto limit = query_param(target, "limit").value_or("10");
+    const bool digits =
+        !limit.empty() && limit.size() <= 3 &&
+        std::all_of(limit.begin(), limit.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits)
+      co_return text(req, http::status::bad_request, "limit must be a number, e.g. 10\n");
+    co_return json_response(req, failures_json(daemon, *config, std::size_t(std::stoi(limit))));
   }
   if (path == "/api/indicators") {
     nlohmann::json out = nlohmann::json::array();
@@ -321,7 +387,17 @@ boost::asio::awaitable<HttpResponse> handle_http(Daemon& daemon, const HttpReque
     co_return make_response(req, http::status::ok, "text/html; charset=utf-8", report_html(report));
   }
   if (path == "/") {
-    co_return make_response(req, http::status::ok, "text/html; charset=utf-8", status_page(daemon));
+    // The page carries the data of its first paint; then it polls /api/* on its own.
+    nlohmann::json indicators = nlohmann::json::array();
+    for (Edition e : config->editions) {
+      for (auto& item : indicators_json(daemon, e))
+        indicators.push_back(std::move(item));
+    }
+    nlohmann::json initial = {{"indicators", std::move(indicators)},
+                              {"checks", checks_json(daemon, *config, true)},
+                              {"failures", failures_json(daemon, *config, 10)}};
+    co_return make_response(req, http::status::ok, "text/html; charset=utf-8",
+                            status_page(daemon.catalog(), std::move(initial)));
   }
   co_return text(req, http::status::not_found, "not found\n");
 }

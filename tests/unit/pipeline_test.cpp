@@ -186,3 +186,36 @@ TEST_CASE(
   pipeline.publish(after);
   CHECK(sink.statuses.back() == "H-3.3.1.1=failing");
 }
+
+TEST_CASE("the result store keeps each check's latest runs in brief, oldest first, bounded") {
+  const Catalog catalog = Catalog::builtin();
+  const ProbeRegistry probes;
+  ResultPipeline pipeline(catalog);
+  ResultStore store;
+  pipeline.add(store);
+  auto config = make_config({{"library", "f"}, {"portal", "g"}});
+  pipeline.set_config(config, probes);
+  CHECK(store.history_of("library").size() == 0);
+  const std::size_t runs = RunHistory::kCapacity + 5;
+  for (std::size_t i = 0; i < runs; ++i) {
+    auto record = run_of(*config, "library", i % 4 == 3 ? Verdict::fail : Verdict::pass);
+    record.started = std::chrono::system_clock::time_point(std::chrono::seconds(1000 + i));
+    record.result.duration = std::chrono::milliseconds(10 + i);
+    pipeline.publish(std::move(record));
+  }
+  const auto& history = store.history_of("library");
+  REQUIRE(history.size() == RunHistory::kCapacity);
+  // The five oldest went; the rest are in order.
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    const std::size_t run = i + 5;
+    CHECK(history[i].started.time_since_epoch() == std::chrono::seconds(1000 + run));
+    CHECK(history[i].duration_ms == doctest::Approx(double(10 + run)));
+    CHECK(history[i].verdict == (run % 4 == 3 ? Verdict::fail : Verdict::pass));
+  }
+  CHECK(store.history_of("portal").size() == 0);
+  // A changed check starts over; an unchanged one keeps its history.
+  pipeline.publish(run_of(*config, "portal", Verdict::pass));
+  pipeline.set_config(make_config({{"library", "f2"}, {"portal", "g"}}), probes);
+  CHECK(store.history_of("library").size() == 0);
+  CHECK(store.history_of("portal").size() == 1);
+}
