@@ -10,6 +10,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: status-page.sh BUILD_DIR CAMPUS_PROBE_BIN}" && pwd)
 bin=${2:?usage: status-page.sh BUILD_DIR CAMPUS_PROBE_BIN}
 out="$build/test-output"
+# What this script starts must not keep a descriptor it inherited (such as a build lock held by
+# the caller) open after it ends: close 3-9.
+for fd in /proc/$$/fd/[3-9]; do [ -e "$fd" ] && eval "exec ${fd##*/}>&-"; done
 work=$(mktemp -d)
 mkdir -p "$out"
 pids=()
@@ -32,18 +35,24 @@ if [ ! -f "$browser_dir/node_modules/playwright-core/package.json" ]; then
   npm install --prefix "$browser_dir" --no-audit --no-fund --loglevel=error playwright-core >/dev/null
 fi
 
-# The simulators, each on a free port it prints.
-start_sim() {  # NAME VAR
+# The simulators, each on a free port it prints. Started from this shell (not inside $(...)), so
+# that their pids reach the cleanup: a simulator left running would also keep any lock file
+# descriptor this script inherited.
+start_sim() {  # NAME
   python3 "$here/../sim/$1_sim.py" > "$work/$1.port" 2> "$work/$1.log" &
   pids+=($!)
+}
+sim_port() {  # NAME VAR
   for _ in $(seq 200); do
     grep -q "$2=" "$work/$1.port" 2>/dev/null && break
     sleep 0.05
   done
   sed -n "s/^$2=//p" "$work/$1.port"
 }
-huiwen_port=$(start_sim huiwen SIM_HUIWEN_PORT)
-moodle_port=$(start_sim moodle SIM_MOODLE_PORT)
+start_sim huiwen
+start_sim moodle
+huiwen_port=$(sim_port huiwen SIM_HUIWEN_PORT)
+moodle_port=$(sim_port moodle SIM_MOODLE_PORT)
 [ -n "$huiwen_port" ] && [ -n "$moodle_port" ] || { echo "status-page: a simulator did not start" >&2; cat "$work"/*.log >&2; exit 1; }
 agent_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
@@ -57,6 +66,11 @@ editions: [higher, secondary]
 secrets:
   moodle_probe: {username: probe01, password_env: STATUS_TEST_MOODLE_PASS}
   huiwen_app: {username: campus-probe, secret_env: STATUS_TEST_HUIWEN_KEY}
+waivers:
+  - indicator: H-3.5.1.1
+    reason: 报修系统更换中
+    owner: 信息中心 李老师
+    until: "2099-12-31"
 checks:
   - id: library-opac
     recipe: huiwen-opac-search

@@ -109,6 +109,8 @@ async function main() {
       check(text.includes(words), `Chinese text present: ${words}`);
     for (const id of LIBRARY) check(await tileStatus(page, id) === 'met', `${id} starts met`);
     check(await tileStatus(page, 'H-4.1.3.2') === 'failing', 'H-4.1.3.2 (door controller refused) is failing');
+    check(await tileStatus(page, 'H-3.5.1.1') === 'waived' && same.want['higher|*|waived'] === 1,
+          'H-3.5.1.1 is waived, and counted so');
     check(await page.$$eval('.failure pre', (n) => n.some((p) => p.textContent.includes('127.0.0.1:1'))),
           'the door controller failure shows its step log');
     check(await page.$$eval('#checks svg.spark rect', (n) => n.length) >= 5, 'checks table has sparklines');
@@ -169,6 +171,37 @@ async function main() {
     await page.screenshot({ path: path.join(OUT, 'status-page-en.png') });
     await page.click('#lang');
     check((await page.evaluate(() => document.body.innerText)).includes('关键指标'), 'back to Chinese');
+
+    // Statuses beyond today's four: "attested" (达标（人工确认）) has its own colour and count; a
+    // status the page does not know counts as unverified, never as met.
+    await page.route('**/api/indicators', async (route) => {
+      const response = await route.fetch();
+      const list = await response.json();
+      for (const i of list) {
+        if (i.id === 'H-1.1.1.1') {
+          i.status = 'attested';
+          i.attestation = { by: '教务处 王老师', note: '<img src=x onerror=alert(1)>' };
+        }
+        if (i.id === 'H-1.1.1.2') i.status = 'some-future-status';
+      }
+      await route.fulfill({ response, json: list });
+    });
+    await until('the attested tile', async () => await tileStatus(page, 'H-1.1.1.1') === 'attested', 5000);
+    const counts = await pageCounts(page);
+    check(counts['higher|*|attested'] === 1 && counts['higher|师生发展|attested'] === 1, 'attested counted on its own');
+    check(await tileStatus(page, 'H-1.1.1.2') === 'unverified' &&
+          counts['higher|师生发展|unverified'] === same.want['higher|师生发展|unverified'] - 1,
+          'an unknown status shows as unverified');
+    const colours = await page.$$eval('.tile[data-id="H-1.1.1.1"], .tile[data-id="H-2.2.2.1"]',
+                                      (n) => n.map((t) => getComputedStyle(t).backgroundImage + getComputedStyle(t).backgroundColor));
+    check(colours[0] !== colours[1], 'attested has a colour of its own');
+    await page.click('.tile[data-id="H-1.1.1.1"]');
+    await page.waitForSelector('#detail:not([hidden]) .box.attest');
+    check(await page.$eval('#detail .box.attest', (n) => n.innerText.includes('<img src=x onerror=alert(1)>') && !n.querySelector('img')),
+          'target-provided text is shown as text, not HTML');
+    await page.screenshot({ path: path.join(OUT, 'status-page-attested.png') });
+    await page.click('#close');
+    await page.unroute('**/api/indicators');
 
     // A phone.
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2,
