@@ -211,7 +211,7 @@ async function main() {
     await small.waitForSelector('.tile');
     const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     check(overflow <= 1, `no sideways scrolling on a 390 px phone (${overflow} px)`);
-    await small.screenshot({ path: path.join(OUT, 'status-page-phone.png') });
+    await small.screenshot({ path: path.join(OUT, 'status-page-phone.png'), fullPage: true });
     await phone.close();
 
     // No secret anywhere the page or its API shows.
