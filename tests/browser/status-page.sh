@@ -97,7 +97,8 @@ checks:
 YAML
 "$bin" check-config "$work/campus.yaml" >/dev/null
 "$bin" run --config "$work/campus.yaml" > "$work/agent.log" 2>&1 &
-pids+=($!)
+agent_pid=$!
+pids+=($agent_pid)
 for _ in $(seq 100); do
   curl -fsS "http://127.0.0.1:$agent_port/-/ready" >/dev/null 2>&1 && break
   sleep 0.1
@@ -108,6 +109,7 @@ NODE_PATH="$browser_dir/node_modules" \
 BASE="http://127.0.0.1:$agent_port" \
 HUIWEN="http://127.0.0.1:$huiwen_port" \
 INTERVAL_MS=3000 \
+AGENT_PID=$agent_pid \
 OUT="$out" \
 SECRETS="$STATUS_TEST_MOODLE_PASS $STATUS_TEST_HUIWEN_KEY" \
   node "$here/status_page_test.js" || status=$?

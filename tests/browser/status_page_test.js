@@ -231,6 +231,12 @@ async function main() {
     check((await fetch(BASE + '/api/failures?limit=x')).status === 400, '/api/failures refuses a bad limit');
 
     check(errors.length === 0, `no script errors (${errors.join('; ')})`);
+
+    // The agent stops: the page says so and keeps showing what it had.
+    process.kill(Number(process.env.AGENT_PID), 'SIGTERM');
+    await until('the page to say the agent is unreachable', () =>
+      page.$eval('#error', (n) => !n.hidden && n.textContent.includes('无法刷新')), 10000);
+    check(await page.$$eval('.tile', (n) => n.length) === 61, 'the agent is gone: the page says so and keeps its tiles');
   } finally {
     await browser.close();
   }
