@@ -63,6 +63,7 @@ interval=3s
 cat > "$work/campus.yaml" <<YAML
 agent: {listen: 127.0.0.1:$agent_port, default_interval: $interval, default_timeout: 2s, shutdown_grace: 1s}
 editions: [higher, secondary]
+evidence: {dir: "$work/evidence"}
 secrets:
   moodle_probe: {username: probe01, password_env: STATUS_TEST_MOODLE_PASS}
   huiwen_app: {username: campus-probe, secret_env: STATUS_TEST_HUIWEN_KEY}

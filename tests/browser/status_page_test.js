@@ -143,6 +143,9 @@ async function main() {
     const detail = await page.$eval('#detail', (n) => n.innerText);
     check(detail.includes('学生能访问数字图书馆') && detail.includes('library-opac') && detail.includes('最近运行'),
           'detail panel shows the indicator, its check and recent runs');
+    await until('the evidence log in the detail panel', () =>
+      page.$$eval('#detail .evidence tr[data-seq]', (n) => n.some((r) => r.innerText.includes('library-opac'))), 5000);
+    check(true, 'detail panel lists the evidence records of the indicator (seq and hash)');
     await page.$$eval('#detail details', (n) => { if (n[0]) n[0].open = true; });
     await page.screenshot({ path: path.join(OUT, 'status-page-detail.png') });
     await page.click('#close');
