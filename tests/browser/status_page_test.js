@@ -246,6 +246,7 @@ async function main() {
 }
 
 main().then(() => {
+  log('screenshots:', ['', '-detail', '-attested', '-en', '-phone'].map((s) => path.join(OUT, `status-page${s}.png`)).join(' '));
   log(failures ? `${failures} check(s) failed` : 'all checks passed');
   process.exit(failures ? 1 : 0);
 }, (e) => {
