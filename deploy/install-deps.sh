@@ -12,6 +12,8 @@ build_packages=(
   libcurl4-openssl-dev libboost-dev libssl-dev nlohmann-json3-dev prometheus-cpp-dev
   libyaml-cpp-dev libldap-dev libcli11-dev libpcre2-dev libxml2-dev libmosquitto-dev
   libpq-dev libmariadb-dev
+  # dpkg-shlibdeps, which gives the .deb (cpack -G DEB) its Depends on the runtime libraries.
+  dpkg-dev
 )
 test_packages=(
   doctest-dev python3 python3-cryptography curl openssl
