@@ -56,9 +56,14 @@ if(campus_root)
   string(REPLACE "/usr/share/doc/campus-probe/" "${CMAKE_INSTALL_PREFIX}/@campus_doc@/"
          campus_unit "${campus_unit}")
 endif()
-file(WRITE "@PROJECT_BINARY_DIR@/packaging/unit/campus-probe.service" "${campus_unit}")
+# Written first to the build tree, a directory per destination, so that installs to different
+# places at once (cpack and a scratch install, in parallel tests) do not share the file.
+string(MD5 campus_unit_dir "$ENV{DESTDIR}${CMAKE_INSTALL_PREFIX}")
+set(campus_unit_dir "@PROJECT_BINARY_DIR@/packaging/unit-${campus_unit_dir}")
+file(WRITE "${campus_unit_dir}/campus-probe.service" "${campus_unit}")
 file(INSTALL DESTINATION "${campus_root}/lib/systemd/system" TYPE FILE
-     FILES "@PROJECT_BINARY_DIR@/packaging/unit/campus-probe.service")
+     FILES "${campus_unit_dir}/campus-probe.service")
+file(REMOVE_RECURSE "${campus_unit_dir}")
 ]=])
 string(CONFIGURE "${campus_system_install}" campus_system_install @ONLY)
 install(CODE "${campus_system_install}")
