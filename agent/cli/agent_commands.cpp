@@ -15,6 +15,7 @@
 #include "daemon/daemon.h"
 #include "daemon/probe_output.h"
 #include "evidence/evidence_log.h"
+#include "evidence/timestamp.h"
 #include "evidence/verify.h"
 #include "net/curl_driver.h"
 #include "net/curl_handles.h"
@@ -173,18 +174,27 @@ int probe_once(const std::string& config_path, const std::string& check_id, bool
   return record->result.verdict == Verdict::pass ? kExitOk : kExitCheckFailed;
 }
 
-int verify_evidence_command(const std::string& dir, const std::string& key_file,
-                            const std::string& pubkey_file, std::ostream& out, std::ostream& err) {
+int verify_evidence_command(const std::string& dir, const EvidenceVerifyOptions& options,
+                            std::ostream& out, std::ostream& err) {
   std::optional<std::string> key;
   std::optional<VerifyKey> pubkey;
+  std::optional<TsaTrust> tsa;
+  const auto max_delay = parse_duration(options.max_timestamp_delay);
+  if (!max_delay) {
+    err << "campus-probe: --max-timestamp-delay: expected a duration like 1d or 6h, got '"
+        << options.max_timestamp_delay << "'\n";
+    return kExitUsage;
+  }
   try {
-    if (!key_file.empty()) key = load_evidence_key(key_file);
-    if (!pubkey_file.empty()) pubkey = VerifyKey::load(pubkey_file);
+    if (!options.key_file.empty()) key = load_evidence_key(options.key_file);
+    if (!options.pubkey_file.empty()) pubkey = VerifyKey::load(options.pubkey_file);
+    if (!options.tsa_ca_file.empty()) tsa = TsaTrust::load(options.tsa_ca_file);
   } catch (const std::exception& e) {
     err << "campus-probe: " << e.what() << "\n";
     return kExitUsage;
   }
-  const auto result = verify_evidence(dir, key, pubkey ? &*pubkey : nullptr);
+  const auto result =
+      verify_evidence(dir, key, pubkey ? &*pubkey : nullptr, tsa ? &*tsa : nullptr, *max_delay);
   (result.intact ? out : err) << result.summary() << "\n";
   return result.intact ? kExitOk : kExitCheckFailed;
 }

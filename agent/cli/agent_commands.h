@@ -43,10 +43,16 @@ struct ReportOptions {
 /// `campus-probe report ...`: 0 written (whatever the statuses), 1 evidence broken, 2 usage.
 int report_command(const ReportOptions& options, std::ostream& out, std::ostream& err);
 
-/// `campus-probe evidence verify DIR [--key FILE] [--pubkey FILE]`: 0 intact, 1 broken,
-/// 2 unusable key.
-int verify_evidence_command(const std::string& dir, const std::string& key_file,
-                            const std::string& pubkey_file, std::ostream& out, std::ostream& err);
+/// What `evidence verify` checks besides the chain; empty strings leave a check out.
+struct EvidenceVerifyOptions {
+  std::string key_file;     ///< HMAC key: the MACs
+  std::string pubkey_file;  ///< the agent's public key: the signatures
+  std::string tsa_ca_file;  ///< the TSA's CA: the timestamp tokens' signatures
+  std::string max_timestamp_delay = "1d";
+};
+/// `evidence verify DIR`: prints the summary (or the first broken place) and returns 0 when intact.
+int verify_evidence_command(const std::string& dir, const EvidenceVerifyOptions& options,
+                            std::ostream& out, std::ostream& err);
 
 /// `campus-probe evidence keygen FILE`: an Ed25519 signing key in FILE (0600) and FILE.pub.
 int evidence_keygen_command(const std::string& file, std::ostream& out, std::ostream& err);

@@ -80,11 +80,17 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   verbs.push_back(evidence);
   evidence->require_subcommand(1);
   auto* verify = evidence->add_subcommand("verify", "Check every hash, link, seal and MAC");
-  std::string evidence_dir, evidence_key, evidence_pubkey;
+  std::string evidence_dir;
+  EvidenceVerifyOptions verify_options;
   verify->add_option("dir", evidence_dir, "The evidence directory")->required();
-  verify->add_option("--key", evidence_key, "The HMAC key file, to check the MACs too");
-  verify->add_option("--pubkey", evidence_pubkey,
+  verify->add_option("--key", verify_options.key_file, "The HMAC key file, to check the MACs too");
+  verify->add_option("--pubkey", verify_options.pubkey_file,
                      "The agent's public key (FILE.pub of evidence keygen), to check signatures");
+  verify->add_option("--tsa-ca", verify_options.tsa_ca_file,
+                     "The time-stamping authority's CA certificate(s), PEM: check the trusted "
+                     "timestamps' signatures, and fail a log without any");
+  verify->add_option("--max-timestamp-delay", verify_options.max_timestamp_delay,
+                     "How long after its checkpoint a timestamp may have been taken (default 1d)");
   auto* keygen = evidence->add_subcommand(
       "keygen", "Make the agent's Ed25519 signing key: FILE (private, 0600) and FILE.pub");
   std::string keygen_file;
@@ -157,7 +163,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   if (check->parsed()) return check_config(check_path, check_options, out, err);
   if (probe->parsed()) return probe_once(probe_config, probe_check, probe_debug, out, err);
   if (verify->parsed()) {
-    return verify_evidence_command(evidence_dir, evidence_key, evidence_pubkey, out, err);
+    return verify_evidence_command(evidence_dir, verify_options, out, err);
   }
   if (keygen->parsed()) return evidence_keygen_command(keygen_file, out, err);
   if (report->parsed()) return report_command(report_options, out, err);

@@ -45,6 +45,9 @@ struct EvidenceSettings {
   std::optional<std::string> signing_key_file;  ///< Ed25519 private key (evidence keygen)
   std::uint64_t checkpoint_records = 1000;      ///< a signed checkpoint after this many records
   Duration checkpoint_interval = std::chrono::minutes(5);  ///< ... or this long after the last
+  /// An RFC 3161 time-stamping authority asked for a token over each signed checkpoint.
+  std::optional<std::string> timestamp_url;
+  Duration timestamp_timeout = std::chrono::seconds(10);
   FsyncPolicy fsync = FsyncPolicy::interval;
   Duration fsync_interval = std::chrono::seconds(1);
   std::optional<Duration> retain;

@@ -293,6 +293,22 @@ class ConfigParser {
     if (auto v = r.get("checkpoint_interval")) {
       e.checkpoint_interval = read_duration(*v).value_or(e.checkpoint_interval);
     }
+    if (auto v = r.get("timestamp_url")) {
+      if (auto s = v->text()) {
+        if (s->rfind("http://", 0) != 0 && s->rfind("https://", 0) != 0) {
+          v->error("expected the time-stamping authority's http:// or https:// URL, got '" + *s +
+                   "'");
+        } else if (!r.get("signing_key_file")) {
+          v->error(
+              "timestamps are taken of signed checkpoints: set evidence.signing_key_file "
+              "too");
+        }
+        e.timestamp_url = *s;
+      }
+    }
+    if (auto v = r.get("timestamp_timeout")) {
+      e.timestamp_timeout = read_duration(*v).value_or(e.timestamp_timeout);
+    }
     if (auto v = r.get("fsync")) {
       if (auto s = v->string()) {
         if (*s == "always")

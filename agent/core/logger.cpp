@@ -1,5 +1,6 @@
 #include "core/logger.h"
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -8,6 +9,46 @@
 #include <nlohmann/json.hpp>
 
 namespace campus {
+
+std::optional<std::chrono::system_clock::time_point> parse_utc_time(std::string_view text) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  const std::string str(text);
+  int consumed = 0;
+  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) !=
+      6) {
+    consumed = 0;
+    if (std::sscanf(str.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &consumed) != 3 ||
+        std::size_t(consumed) != str.size()) {
+      return std::nullopt;
+    }
+  }
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  auto t = std::chrono::system_clock::from_time_t(timegm(&tm));
+  std::string_view rest = text.substr(std::size_t(consumed));
+  if (!rest.empty() && rest.front() == '.') {
+    std::size_t i = 1;
+    int ms = 0, digits = 0;
+    while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i]))) {
+      if (digits < 3) ms = ms * 10 + (rest[i] - '0');
+      ++digits;
+      ++i;
+    }
+    while (digits < 3) {
+      ms *= 10;
+      ++digits;
+    }
+    t += std::chrono::milliseconds(ms);
+    rest = rest.substr(i);
+  }
+  if (!rest.empty() && rest != "Z" && rest != "+00:00") return std::nullopt;
+  return t;
+}
 
 std::string rfc3339_utc(std::chrono::system_clock::time_point t) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -42,5 +43,8 @@ class Logger {
 
 /// RFC 3339 UTC with milliseconds, e.g. 2026-11-28T12:00:00.123Z.
 std::string rfc3339_utc(std::chrono::system_clock::time_point t);
+/// Parses RFC 3339 / ISO 8601 UTC times such as 2026-11-28T12:00:00Z or 2026-11-28T12:00:00.123Z
+/// (and a bare date); nullopt otherwise.
+std::optional<std::chrono::system_clock::time_point> parse_utc_time(std::string_view text);
 
 }  // namespace campus

@@ -96,7 +96,14 @@ bool Daemon::start() {
       options.fsync_interval = shared->evidence.fsync_interval;
       options.segment_max_bytes = shared->evidence.segment_max_bytes;
       options.retain = shared->evidence.retain;
+      if (shared->evidence.timestamp_url) {
+        timestamper_ = std::make_unique<Timestamper>(io_, curl_, log_, *metrics_.registry(),
+                                                     *shared->evidence.timestamp_url,
+                                                     shared->evidence.timestamp_timeout);
+        options.on_signed = [ts = timestamper_.get()](const SignedPoint& p) { ts->checkpoint(p); };
+      }
       evidence_ = std::make_unique<EvidenceLog>(options, *metrics_.registry(), log_);
+      if (timestamper_) timestamper_->attach(*evidence_);
     } catch (const std::exception& e) {
       log_.error(std::string("evidence: ") + e.what() + "; not starting");
       return false;
@@ -258,6 +265,8 @@ void Daemon::request_stop() {
 
 void Daemon::finish_stop() {
   if (push_) push_->push_now();  // last push so the gateway holds the final state
+  // The closing checkpoint is not time-stamped: the next one after a restart covers it.
+  if (timestamper_) timestamper_->stop();
   if (evidence_) evidence_->flush();
   server_.reset();
   refresh_timer_.cancel();

@@ -18,6 +18,7 @@
 #include "core/logger.h"
 #include "core/redactor.h"
 #include "core/worker_pool.h"
+#include "daemon/timestamper.h"
 #include "evidence/evidence_log.h"
 #include "net/curl_driver.h"
 #include "net/curl_handles.h"
@@ -99,6 +100,9 @@ class Daemon {
   ResultPipeline pipeline_;
   ResultStore store_;
   Metrics metrics_;
+  // Declared before the log it serves: the log's writer may still announce its closing
+  // checkpoint while the log is destroyed, and the timestamper must be there to ignore it.
+  std::unique_ptr<Timestamper> timestamper_;
   std::unique_ptr<EvidenceLog> evidence_;
   std::set<std::string> claims_recorded_;  // the claim records written by this process
   std::size_t on_demand_runs_ = 0;

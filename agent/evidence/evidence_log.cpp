@@ -283,7 +283,10 @@ void EvidenceLog::write_record(nlohmann::json record) {
     record["sig"] = options_.signing_key->sign_hex(prev_hash_);
     since_checkpoint_ = 0;
     last_checkpoint_ = std::chrono::steady_clock::now();
-  } else {
+    signed_unannounced_ = SignedPoint{next_seq_, prev_hash_, record.value("time", "")};
+  } else if (type != "timestamp") {
+    // A timestamp is taken of a checkpoint: counting it would call for another checkpoint, and
+    // so another timestamp, for ever on an idle log. Its token vouches for itself.
     ++since_checkpoint_;
   }
   ++next_seq_;
@@ -383,6 +386,10 @@ void EvidenceLog::writer_loop() {
     checkpoint_if_due(stop);
     if (!buffer_.empty()) flush_buffer();
     const bool written = buffer_.empty();
+    if (written && signed_unannounced_ && options_.on_signed) {
+      options_.on_signed(*signed_unannounced_);
+      signed_unannounced_.reset();
+    }
     if (options_.fsync == FsyncPolicy::always ||
         (options_.fsync == FsyncPolicy::interval &&
          std::chrono::steady_clock::now() - last_sync_ >= options_.fsync_interval) ||

@@ -37,6 +37,13 @@ std::string load_evidence_key(const std::string& path);
 /// The file name of segment `number` of day `yyyymmdd`: evidence-YYYYMMDD-NNNN.jsonl.
 std::string segment_name(const std::string& yyyymmdd, int number);
 
+/// A signed record: its seq, hash (SHA-256, hex) and time.
+struct SignedPoint {
+  std::uint64_t seq = 0;
+  std::string hash;
+  std::string time;
+};
+
 /// Thread-safe: append() may be called from any thread.
 class EvidenceLog {
  public:
@@ -56,6 +63,9 @@ class EvidenceLog {
     /// Segments whose every record is older than this are deleted, oldest first, and a
     /// `retention` record names them.
     std::optional<Duration> retain;
+    /// Called on the writer thread once a signed record (seal or checkpoint) is on disk: where a
+    /// trusted timestamp can be taken. Must not block.
+    std::function<void(const SignedPoint&)> on_signed;
     /// The wall clock; replaceable in tests.
     std::function<std::chrono::system_clock::time_point()> clock = [] {
       return std::chrono::system_clock::now();
@@ -110,7 +120,8 @@ class EvidenceLog {
   std::uint64_t next_seq_ = 0;
   std::string prev_hash_ = std::string(64, '0');
   std::string buffer_;
-  std::uint64_t since_checkpoint_ = 0;  // records written since the last signed record
+  std::uint64_t since_checkpoint_ = 0;             // records written since the last signed record
+  std::optional<SignedPoint> signed_unannounced_;  // the newest signed record, for on_signed
   std::chrono::steady_clock::time_point last_checkpoint_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_sync_ = std::chrono::steady_clock::now();
   bool dirty_ = false;

@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 
 #include "core/hash.h"
+#include "core/openssl_error.h"
 
 namespace campus {
 namespace {
@@ -22,15 +23,6 @@ struct MdCtxDeleter {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
-
-std::string openssl_error() {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) return "unknown OpenSSL error";
-  char text[256];
-  ERR_error_string_n(code, text, sizeof text);
-  return text;
-}
 
 std::string pem_of(EVP_PKEY* key, bool is_private) {
   BioPtr bio(BIO_new(BIO_s_mem()));

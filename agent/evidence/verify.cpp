@@ -17,6 +17,7 @@
 #include "evidence/canonical_line.h"
 #include "evidence/record.h"
 #include "evidence/signing.h"
+#include "evidence/timestamp_ledger.h"
 
 namespace campus {
 namespace {
@@ -190,12 +191,21 @@ std::string EvidenceVerification::summary() const {
   } else if (signed_records > 0) {
     out += "; " + std::to_string(signed_records) + " signed record(s), not checked (no --pubkey)";
   }
+  if (timestamps > 0) {
+    out += "; " + std::to_string(timestamps) + " trusted timestamp(s) match their checkpoints" +
+           (timestamps_checked ? " and verify with the TSA's CA"
+                               : ", the authority's signatures not checked (no --tsa-ca)") +
+           "; the newest covers seq " + std::to_string(timestamped_seq) + ", dated " +
+           timestamped_time + " by the authority";
+  }
   return out;
 }
 
 EvidenceVerification verify_evidence(const std::string& dir, const std::optional<std::string>& key,
-                                     const VerifyKey* pubkey) {
+                                     const VerifyKey* pubkey, const TsaTrust* tsa,
+                                     Duration max_timestamp_delay) {
   EvidenceVerification v;
+  TimestampLedger timestamps(tsa, max_timestamp_delay);
   v.macs_checked = key.has_value();
   v.signatures_checked = pubkey != nullptr;
   std::vector<std::string> segments;
@@ -251,6 +261,7 @@ EvidenceVerification verify_evidence(const std::string& dir, const std::optional
       expected_seq = it->second + 1;
     }
   }
+  const std::uint64_t first_seq = expected_seq;  // older records were removed by retention
   for (std::size_t s = 0; s < segments.size(); ++s) {
     const std::string& segment = segments[s];
     std::ifstream in(dir + "/" + segment, std::ios::binary);
@@ -342,12 +353,20 @@ EvidenceVerification verify_evidence(const std::string& dir, const std::optional
       }
       if (v.first_time.empty()) v.first_time = c.time;
       v.last_time = c.time;
+      if (type == "timestamp") {
+        const std::string problem = timestamps.check(lines[c.number - 1], first_seq);
+        if (!problem.empty()) {
+          v.problem = where() + problem;
+          return v;
+        }
+      }
       if (c.is_signed) {
+        timestamps.signed_record(seq, c.hash, c.time);
         ++v.signed_records;
         v.last_signed_seq = seq;
         v.last_signed_time = c.time;
         v.unsigned_tail = 0;
-      } else {
+      } else if (type != "timestamp") {  // a token vouches for itself, by its authority
         ++v.unsigned_tail;
       }
       prev = c.hash;
@@ -370,6 +389,16 @@ EvidenceVerification verify_evidence(const std::string& dir, const std::optional
     v.problem =
         "no record is signed: nothing proves who wrote this log (is "
         "evidence.signing_key_file set?)";
+    return v;
+  }
+  v.timestamps = timestamps.tokens();
+  v.timestamps_checked = timestamps.signatures_checked();
+  v.timestamped_seq = timestamps.covered_seq();
+  v.timestamped_time = timestamps.covered_time();
+  if (tsa && v.timestamps == 0) {
+    v.problem =
+        "no trusted timestamp: nothing proves when this log was written (is "
+        "evidence.timestamp_url set?)";
     return v;
   }
   v.intact = true;

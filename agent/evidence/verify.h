@@ -7,6 +7,8 @@
 #include <set>
 #include <string>
 
+#include "core/duration.h"
+
 namespace campus {
 
 struct EvidenceVerification {
@@ -25,17 +27,26 @@ struct EvidenceVerification {
   std::uint64_t signed_records = 0;  ///< seals and checkpoints carrying a signature
   std::uint64_t last_signed_seq = 0;
   std::string last_signed_time;
-  std::uint64_t unsigned_tail = 0;  ///< records after the last signed one
+  std::uint64_t unsigned_tail = 0;    ///< records after the last signed one
+  std::uint64_t timestamps = 0;       ///< trusted timestamp tokens that match their checkpoints
+  bool timestamps_checked = false;    ///< their authority's signatures too (a TSA CA was given)
+  std::uint64_t timestamped_seq = 0;  ///< the newest checkpoint a token covers
+  std::string timestamped_time;       ///< ... and the time its authority gave
 
   /// One paragraph for people: the summary when intact, the problem otherwise.
   std::string summary() const;
 };
 
 class VerifyKey;
+class TsaTrust;
 
 /// Verifies the segments in `dir`. `key` checks the MACs too; `pubkey` every signature, and a log
-/// without any signed record then fails.
+/// without any signed record then fails. Every `timestamp` record's token must match the signed
+/// checkpoint it names and be dated within `max_timestamp_delay` after it; `tsa` checks the
+/// authorities' signatures too, and a log without any timestamp then fails.
 EvidenceVerification verify_evidence(const std::string& dir, const std::optional<std::string>& key,
-                                     const VerifyKey* pubkey = nullptr);
+                                     const VerifyKey* pubkey = nullptr,
+                                     const TsaTrust* tsa = nullptr,
+                                     Duration max_timestamp_delay = std::chrono::hours(24));
 
 }  // namespace campus

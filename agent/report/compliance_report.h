@@ -13,6 +13,7 @@
 
 #include "catalog/catalog.h"
 #include "config/config.h"
+#include "core/logger.h"
 #include "indicators/indicator_state.h"
 
 namespace campus {
@@ -119,9 +120,5 @@ std::string report_html(const ComplianceReport& report);
 /// The records of the period (all types), oldest first, at most `limit` of the newest.
 nlohmann::json evidence_records(const std::string& evidence_dir,
                                 std::chrono::system_clock::time_point from, std::size_t limit);
-
-/// Parses RFC 3339 / ISO 8601 UTC times such as 2026-11-28T12:00:00Z or 2026-11-28T12:00:00.123Z
-/// (and a bare date); nullopt otherwise.
-std::optional<std::chrono::system_clock::time_point> parse_utc_time(std::string_view text);
 
 }  // namespace campus

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/encoding.h"
+
 namespace campus {
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.
@@ -15,14 +17,8 @@ std::string url_encode(std::string_view text);
 /// Decodes %XX escapes and, in form encoding, '+' as space.
 std::string url_decode(std::string_view text);
 
-std::string base64_encode(std::string_view bytes);
-/// Standard or URL-safe alphabet, padding optional; nullopt on any other character.
-std::optional<std::string> base64_decode(std::string_view text);
-
 /// Lowercase hex of `bytes`.
 std::string hex_encode(std::string_view bytes);
-/// The bytes of hex digits (either case); nullopt for an odd length or another character.
-std::optional<std::string> hex_decode(std::string_view text);
 
 /// Digest of `data` as lowercase hex; `algorithm` is md5, sha1 or sha256 (else nullopt).
 std::optional<std::string> digest_hex(std::string_view algorithm, std::string_view data);

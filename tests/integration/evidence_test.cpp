@@ -104,7 +104,11 @@ TEST_CASE("daemon evidence verifies, agrees with the Python verifier and holds n
   CHECK(nlohmann::json::parse(http_request(base + "/api/checks/basic-0").body)["recent_failures"]
             .empty());
   CHECK(http_request(base + "/api/checks/no-such-check").status == 404);
-  CHECK(http_request(base + "/").body.find("step log of the failing run") != std::string::npos);
+  // The status page shows the latest failures with their step logs, from /api/failures.
+  const auto failures = nlohmann::json::parse(http_request(base + "/api/failures").body);
+  REQUIRE(failures.size() >= 1);
+  CHECK(failures[0]["check"] == "web-500");
+  CHECK(failures[0]["step_log"].get<std::string>().find("> GET http://") != std::string::npos);
   const auto html = http_request(base + "/report?edition=secondary");
   CHECK(html.status == 200);
   CHECK(html.body.find("data-id=\"S-4.1.3.1\"") != std::string::npos);
@@ -269,27 +273,7 @@ TEST_CASE("signed evidence: a forged record and a chain re-signed with another k
 
   // An attacker changes a verdict and recomputes every hash after it (there is no HMAC key), and
   // then also signs the new chain with a key of their own.
-  const std::string rewrite = dir.file("rewrite.py", R"(
-import glob, hashlib, json, os, sys
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
-sign = load_pem_private_key(open(sys.argv[2], "rb").read(), None) if len(sys.argv) > 2 else None
-prev, changed = "0" * 64, False
-for path in sorted(glob.glob(os.path.join(sys.argv[1], "evidence-*.jsonl"))):
-    out = []
-    for line in open(path, encoding="utf-8"):
-        r = json.loads(line)
-        if r["type"] == "run" and not changed:
-            r["verdict"], r["reason"], changed = "fail", "connection refused", True
-        r["prev"] = prev
-        body = {k: v for k, v in r.items() if k not in ("hash", "mac", "sig")}
-        r["hash"] = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"),
-                                              ensure_ascii=False).encode()).hexdigest()
-        if sign is not None and "sig" in r:
-            r["sig"] = sign.sign(r["hash"].encode()).hex()
-        prev = r["hash"]
-        out.append(json.dumps(r, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
-    open(path, "w", encoding="utf-8").write("\n".join(out) + "\n")
-)");
+  const std::string rewrite = CAMPUS_SOURCE_DIR "/tests/integration/rewrite_evidence.py";
   const std::string forged = dir.path() + "/forged";
   fs::copy(evidence, forged);
   REQUIRE(run_to_end({"/usr/bin/env", "python3", rewrite, forged}, dir, "rewrite.log") == 0);
@@ -306,7 +290,7 @@ for path in sorted(glob.glob(os.path.join(sys.argv[1], "evidence-*.jsonl"))):
   REQUIRE(run_to_end({CAMPUS_PROBE_BIN, "evidence", "keygen", other_key}, dir, "other.log") == 0);
   const std::string resigned = dir.path() + "/resigned";
   fs::copy(evidence, resigned);
-  REQUIRE(run_to_end({"/usr/bin/env", "python3", rewrite, resigned, other_key}, dir,
+  REQUIRE(run_to_end({"/usr/bin/env", "python3", rewrite, resigned, "--sign", other_key}, dir,
                      "resign.log") == 0);
   CHECK(
       run_to_end({CAMPUS_PROBE_BIN, "evidence", "verify", resigned, "--pubkey", other_key + ".pub"},

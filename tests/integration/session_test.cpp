@@ -51,10 +51,6 @@ std::vector<std::string> kill_portal_sessions(const std::string& user) {
   return killed;
 }
 
-double metric(const std::string& base, const std::string& series) {
-  return metric_value(http_request(base + "/metrics").body, series).value_or(0);
-}
-
 std::string pass_series(const std::string& check) {
   return "campus_probe_runs_total{check=\"" + check + "\",result=\"pass\"}";
 }

@@ -201,4 +201,8 @@ std::optional<double> metric_value(const std::string& exposition, const std::str
   return std::nullopt;
 }
 
+double metric(const std::string& base, const std::string& series) {
+  return metric_value(http_request(base + "/metrics").body, series).value_or(0);
+}
+
 }  // namespace campus::test

@@ -73,5 +73,7 @@ RunRecord run_check(const std::string& config_yaml, const std::string& id);
 
 /// The value of the metric line that starts with `series` (exact name and labels), if present.
 std::optional<double> metric_value(const std::string& exposition, const std::string& series);
+/// The value of `series` on the agent at `base` now, 0 when absent.
+double metric(const std::string& base, const std::string& series);
 
 }  // namespace campus::test

@@ -3,7 +3,7 @@
 # LemonLDAP::NG (CAS and OpenID Connect) with an app behind its CAS, OpenLDAP slapd, FreeRADIUS,
 # mosquitto, GStreamer's RTSP server, PostgreSQL, MariaDB, Request Tracker 5, the CAS and SIP2
 # simulators, and the campus product simulators (Moodle, one-card, GLPI, network portals, doors,
-# Chaoxing, ZFSoft jwglxt, the 汇文 OPAC).
+# Chaoxing, ZFSoft jwglxt, the 汇文 OPAC), and a time-stamping authority (RFC 3161).
 # Writes their addresses to DIR/servers.env (KEY=VALUE lines) for the tests to read.
 #   tests/servers/start-all.sh DIR
 set -euo pipefail
@@ -32,6 +32,7 @@ dir=$(mkdir -p "${1:?usage: start-all.sh DIR}" && cd "$1" && pwd)
   "$here/start-postgres.sh" "$dir/postgres"
   "$here/start-mariadb.sh" "$dir/mariadb"
   "$here/start-rt.sh" "$dir/rt"
+  "$here/start-tsa.sh" "$dir/tsa"
   echo "SERVERS_DIR=$dir"
 } > "$dir/servers.env.tmp"
 mv "$dir/servers.env.tmp" "$dir/servers.env"
