@@ -11,6 +11,27 @@ namespace {
 using prometheus::BuildGauge;
 using prometheus::BuildHistogram;
 
+// Makes `family` hold exactly the series `wanted`, each 1. Family::Add returns the series already
+// there for the same labels, so a series that stays is never removed, not even for a moment: a
+// scrape during a reload sees it. Those no longer wanted go.
+void sync_info_series(prometheus::Family<prometheus::Gauge>& family,
+                      const std::vector<prometheus::Labels>& wanted,
+                      std::vector<prometheus::Gauge*>& series) {
+  std::vector<prometheus::Gauge*> now;
+  now.reserve(wanted.size());
+  for (const auto& labels : wanted) {
+    auto& gauge = family.Add(labels);
+    gauge.Set(1);
+    now.push_back(&gauge);
+  }
+  std::sort(now.begin(), now.end());
+  now.erase(std::unique(now.begin(), now.end()), now.end());
+  for (auto* gauge : series) {
+    if (!std::binary_search(now.begin(), now.end(), gauge)) family.Remove(gauge);
+  }
+  series = std::move(now);
+}
+
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -34,6 +55,22 @@ Metrics::Metrics(const Catalog& catalog, const std::string& version)
                               .Help("Days until the attestation of a key indicator expires "
                                     "(negative once it has)")
                               .Register(*registry_)),
+      indicator_info_(
+          BuildGauge()
+              .Name("campus_indicator_info")
+              .Help("Always 1; the official text (Chinese and English), dimension and scene of "
+                    "each key indicator of the enabled editions, for joins in PromQL on "
+                    "(instance, job, edition, indicator), e.g. to give campus_indicator_status "
+                    "its text")
+              .Register(*registry_)),
+      check_indicator_(
+          BuildGauge()
+              .Name("campus_check_indicator")
+              .Help("Always 1 for each check and key indicator (of an enabled edition) it proves; "
+                    "for joins in PromQL: on (instance, job, check) with campus_probe_* names a "
+                    "check's indicators, on (instance, job, edition, indicator) with "
+                    "campus_indicator_status names an indicator's checks")
+              .Register(*registry_)),
       lag_family_(BuildHistogram()
                       .Name("campus_scheduler_lag_seconds")
                       .Help("How late runs started compared with their schedule")
@@ -104,6 +141,7 @@ void Metrics::configure(const ConfigChange& change) {
       update_indicator(change.indicators.view(indicator));
     }
   }
+  configure_map(config);
   // One series per configured attestation.
   for (auto& [attestation, gauge] : attestation_series_)
     attestation_expiry_.Remove(gauge);
@@ -136,6 +174,43 @@ void Metrics::configure(const ConfigChange& change) {
   }
   reload_success_.Set(1);
   reload_timestamp_.Set(now_seconds());
+}
+
+void Metrics::configure_map(const Config& config) {
+  // Label values from the catalog and the config only, as for every other series. Prometheus
+  // sees a series that changed labels (a check's new system or indicators, a corrected text) as
+  // one series gone and another new, which is what a join wants.
+  const auto enabled = [&](Edition e) {
+    return std::find(editions_.begin(), editions_.end(), e) != editions_.end();
+  };
+  std::vector<prometheus::Labels> wanted;
+  for (Edition e : editions_) {
+    const auto* edition = catalog_.edition(e);
+    if (!edition) continue;
+    for (const auto& indicator : edition->indicators) {
+      wanted.push_back({{"edition", std::string(to_string(e))},
+                        {"indicator", indicator.id},
+                        {"indicator_text", indicator.text},
+                        {"indicator_text_en", indicator.text_en},
+                        {"dimension", indicator.dimension},
+                        {"scene", indicator.main_scene}});
+    }
+  }
+  sync_info_series(indicator_info_, wanted, indicator_info_series_);
+
+  wanted.clear();
+  for (const auto& check : config.checks) {
+    for (const auto& id : check->indicators) {
+      const Indicator* indicator = catalog_.find(id);
+      if (!indicator || !enabled(indicator->edition)) continue;
+      wanted.push_back({{"check", check->id},
+                        {"system", check->system()},
+                        {"edition", std::string(to_string(indicator->edition))},
+                        {"indicator", indicator->id},
+                        {"indicator_text", indicator->text}});
+    }
+  }
+  sync_info_series(check_indicator_, wanted, check_indicator_series_);
 }
 
 void Metrics::session_login(const SessionLoginRecord& login) {

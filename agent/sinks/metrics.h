@@ -1,7 +1,7 @@
 #pragma once
 // The agent's Prometheus metrics (prefix campus_), kept in one prometheus-cpp registry that the
 // HTTP listener serialises and the Pushgateway pusher sends. Label values come from the config
-// only, never from target responses.
+// and the indicator catalog only, never from target responses.
 
 #include <map>
 #include <memory>
@@ -33,7 +33,8 @@ class Metrics final : public ResultSink {
   const std::shared_ptr<CheckMetrics>& checks() const { return checks_; }
 
   /// Drops the series of checks that are not the same check any more, and sets up indicator
-  /// series for the enabled editions.
+  /// series for the enabled editions and the info series that name indicators and map checks
+  /// to them.
   void configure(const ConfigChange& change) override;
   /// Publishes one run and the state of the indicators it maps to.
   void publish(const Publication& publication) override;
@@ -51,6 +52,7 @@ class Metrics final : public ResultSink {
 
  private:
   void update_indicator(const IndicatorView& view);
+  void configure_map(const Config& config);
 
   const Catalog& catalog_;
   std::shared_ptr<prometheus::Registry> registry_;
@@ -58,6 +60,8 @@ class Metrics final : public ResultSink {
   prometheus::Family<prometheus::Gauge>& indicator_status_;
   prometheus::Family<prometheus::Gauge>& indicator_checks_;
   prometheus::Family<prometheus::Gauge>& attestation_expiry_;
+  prometheus::Family<prometheus::Gauge>& indicator_info_;
+  prometheus::Family<prometheus::Gauge>& check_indicator_;
   prometheus::Family<prometheus::Histogram>& lag_family_;
   prometheus::Histogram& lag_;
   prometheus::Gauge& reload_success_;
@@ -77,6 +81,8 @@ class Metrics final : public ResultSink {
   std::vector<std::pair<std::shared_ptr<const Attestation>, prometheus::Gauge*>>
       attestation_series_;
   std::vector<Edition> editions_;
+  std::vector<prometheus::Gauge*> indicator_info_series_;
+  std::vector<prometheus::Gauge*> check_indicator_series_;
 };
 
 }  // namespace campus

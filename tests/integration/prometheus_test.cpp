@@ -16,7 +16,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string config(int port, const std::string& instance) {
+// With `reloaded`, web-down is gone and web-status has another system and indicator.
+std::string config(int port, const std::string& instance, bool reloaded = false) {
   return "agent: {listen: 127.0.0.1:" + std::to_string(port) +
          ", default_interval: 1s, default_timeout: 1s}\n"
          "editions: [higher]\n"
@@ -27,11 +28,14 @@ std::string config(int port, const std::string& instance) {
          "checks:\n"
          "  - id: web-status\n    probe: http\n    target: http://127.0.0.1:" +
          server("NGINX_HTTP_PORT") +
-         "/status.json\n    labels: {system: website}\n"
-         "    indicators: [H-3.4.3.1]\n"
-         "  - id: web-down\n    probe: tcp\n    target: 127.0.0.1:1\n    labels: {system: "
-         "network}\n"
-         "    indicators: [H-4.1.1.2]\n";
+         (reloaded
+              ? "/status.json\n    labels: {system: portal}\n"
+                "    indicators: [H-3.4.1.1]\n"
+              : "/status.json\n    labels: {system: website}\n"
+                "    indicators: [H-3.4.3.1]\n"
+                "  - id: web-down\n    probe: tcp\n    target: 127.0.0.1:1\n    labels: {system: "
+                "network}\n"
+                "    indicators: [H-4.1.1.2]\n");
 }
 
 // The value of the first sample of a PromQL instant query, if any.
@@ -56,7 +60,9 @@ std::optional<std::string> query(int prometheus_port, const std::string& promql)
 
 }  // namespace
 
-TEST_CASE("a real Prometheus scrapes campus_probe_success and campus_indicator_status") {
+TEST_CASE(
+    "a real Prometheus scrapes the probe and indicator series, and the info series follow a "
+    "reload") {
   TempDir dir;
   const int port = free_port();
   Process agent({CAMPUS_PROBE_BIN, "run", "--config",
@@ -90,6 +96,47 @@ TEST_CASE("a real Prometheus scrapes campus_probe_success and campus_indicator_s
   CHECK(query(prometheus_port, "campus_indicator_status{indicator=\"H-4.1.1.2\"}") == "0");
   CHECK(query(prometheus_port, "campus_indicator_status{indicator=\"H-1.1.1.1\"}") == "-1");
   CHECK(query(prometheus_port, "count(campus_indicator_status{edition=\"higher\"})") == "61");
+
+  // The info series the rules and the dashboard join on come scraped, with the agent's labels,
+  // one per indicator of the enabled edition and one per check and indicator it proves.
+  const std::string news = "校内外人员能获取学校发布的各类动态信息";
+  CHECK(query(prometheus_port, "count(campus_indicator_info{edition=\"higher\"})") == "61");
+  CHECK(query(prometheus_port, "count(campus_indicator_info{edition=\"secondary\"})") ==
+        std::nullopt);
+  CHECK(query(prometheus_port,
+              "campus_indicator_info{job=\"campus-probe\",instance=\"127.0.0.1:" +
+                  std::to_string(port) +
+                  "\",edition=\"higher\",indicator=\"H-3.4.3.1\",indicator_text=\"" + news +
+                  "\",indicator_text_en=~\".+\",dimension=\"管理服务\",scene=\"公共服务\"}") ==
+        "1");
+  CHECK(query(prometheus_port,
+              "campus_check_indicator{check=\"web-status\",system=\"website\",edition=\"higher\","
+              "indicator=\"H-3.4.3.1\",indicator_text=\"" +
+                  news + "\"}") == "1");
+  CHECK(query(prometheus_port, "count(campus_check_indicator)") == "2");
+  // The joins of the rules work on them.
+  CHECK(query(prometheus_port,
+              "count(campus_check_indicator and on (instance, job, check) "
+              "campus_probe_success == 0)") == "1");
+
+  // A reload: web-down is gone, web-status moves to another system and proves another
+  // indicator. The old series go, the new ones come, nothing is left behind.
+  dir.file("campus.yaml", config(port, "prometheus-test", true));
+  REQUIRE(http_request("http://127.0.0.1:" + std::to_string(port) + "/-/reload", "POST").status ==
+          200);
+  CHECK(wait_until(
+      [&] {
+        return query(
+                   prometheus_port,
+                   "campus_check_indicator{check=\"web-status\",system=\"portal\","
+                   "indicator=\"H-3.4.1.1\",indicator_text=\"校内人员能使用一卡通在校内消费\"}") ==
+                   "1" &&
+               query(prometheus_port, "count(campus_check_indicator)") == "1";
+      },
+      20s));
+  CHECK(query(prometheus_port, "campus_check_indicator{check=\"web-down\"}") == std::nullopt);
+  CHECK(query(prometheus_port, "campus_check_indicator{indicator=\"H-3.4.3.1\"}") == std::nullopt);
+  CHECK(query(prometheus_port, "count(campus_indicator_info{edition=\"higher\"})") == "61");
   kill(prometheus_pid, SIGTERM);
   agent.signal(SIGTERM);
   CHECK(agent.wait(5s) == 0);
