@@ -9,7 +9,8 @@
    must answer without error and with data. The config makes every metric exist: a TLS check on
    a certificate about to expire, a feed, a shared login session, the evidence log, a second
    agent that lags (concurrency 1, slow checks) and refused a reload, a third target that is
-   down, an attestation that expires within 30 days.
+   down, an attestation that expires within 30 days. Both agents export campus_indicator_info
+   for the higher edition, so every join on it meets one copy per agent, as in production.
 2. The one-card simulator is switched to 503: exactly one notification arrives for system
    onecard, on the webhook (alerts naming the check, the kind, the reason, and the indicators
    H-3.4.1.1 and S-3.4.1.1 with their text; the indicators' own alerts held back) and through
@@ -39,7 +40,6 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 SERVERS = os.path.join(ROOT, "tests", "servers")
 SIM = os.path.join(ROOT, "tests", "sim")
 RULES = os.path.join(ROOT, "deploy", "prometheus", "campus-probe.rules.yml")
-MAPPER = os.path.join(ROOT, "deploy", "prometheus", "campus-probe-map.py")
 AM_CONFIG = os.path.join(ROOT, "deploy", "alertmanager", "alertmanager.yml")
 AM_TEMPLATE = os.path.join(ROOT, "deploy", "alertmanager", "campus-probe.tmpl")
 DASHBOARD = os.path.join(ROOT, "deploy", "grafana", "campus-probe.json")
@@ -355,14 +355,10 @@ def run(binary, d, extra_pids):
     status, _ = http(f"http://127.0.0.1:{lag_port}/-/reload", data=b"", method="POST")
     assert status != 200, "a broken config was accepted"
 
-    # The map from the agent, the rules, Alertmanager, Prometheus.
-    map_rules = os.path.join(d, "campus-probe-map.rules.yml")
-    with open(map_rules, "w", encoding="utf-8") as f:
-        subprocess.run([sys.executable, MAPPER, f"http://127.0.0.1:{agent_port}"], stdout=f,
-                       check=True)
+    # The rules, Alertmanager, Prometheus. The indicators' wording and the checks' indicators
+    # come with the agents' own metrics (campus_indicator_info, campus_check_indicator).
     rules = adapt_rules(d)
-    subprocess.run(["promtool", "check", "rules", rules, map_rules], check=True,
-                   capture_output=True)
+    subprocess.run(["promtool", "check", "rules", rules], check=True, capture_output=True)
     am_yml = adapt_alertmanager(d, sink)
     check = subprocess.run(["amtool", "check-config", am_yml], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
@@ -373,7 +369,7 @@ def run(binary, d, extra_pids):
     prom_port = free_port()
     prom_yml = os.path.join(d, "prometheus.yml")
     open(prom_yml, "w").write(f"""global: {{scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}}
-rule_files: [{rules}, {map_rules}]
+rule_files: [{rules}]
 alerting:
   alertmanagers: [{{static_configs: [{{targets: ['127.0.0.1:{am_port}']}}]}}]
 scrape_configs:
@@ -389,6 +385,12 @@ scrape_configs:
     wait_for("Prometheus scraping both agents",
              lambda: (query(prom_port, 'count(up{job="campus-probe"} == 1) == 2')[0] or None), 30)
     log("Prometheus scrapes the agents")
+    # Both agents name the indicators of the higher edition themselves: every join on
+    # campus_indicator_info below meets one copy per agent.
+    copies, _ = query(prom_port, 'count by (edition, indicator) '
+                                 '(campus_indicator_info{edition="higher",indicator="H-3.4.1.1"})')
+    if not copies or copies[0]["value"][1] != "2":
+        fail(f"campus_indicator_info of H-3.4.1.1: {copies}, expected one series from each agent")
 
     # Break the one-card system. Only notifications from now on count (a check may fail its
     # first run while a session logs in or a simulator warms up).
