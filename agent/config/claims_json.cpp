@@ -22,6 +22,18 @@ nlohmann::json waiver_record(const Waiver& w) {
   return record;
 }
 
+nlohmann::json maintenance_record(const MaintenanceWindow& w, const std::string& source) {
+  return {{"type", "maintenance"},
+          {"source", source},
+          {"name", w.name},
+          {"reason", w.reason},
+          {"from", rfc3339_utc(w.from)},
+          {"to", rfc3339_utc(w.to)},
+          {"checks", w.checks},
+          {"systems", w.systems},
+          {"labels", w.labels}};
+}
+
 nlohmann::json attestation_record(const Attestation& a) {
   return {{"type", "attestation"},
           {"id", a.id},

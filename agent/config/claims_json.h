@@ -10,6 +10,8 @@ namespace campus {
 
 /// {"type":"waiver", indicator | check, reason, owner, until, until_utc}
 nlohmann::json waiver_record(const Waiver& waiver);
+/// {"type":"maintenance", name, reason, from, to (RFC 3339 UTC), checks, systems, labels, source}
+nlohmann::json maintenance_record(const MaintenanceWindow& window, const std::string& source);
 /// {"type":"attestation", id, indicator, statement, owner, approver, document: {path, ref,
 /// sha256}, valid_from, expires, valid_from_utc, expires_utc}
 nlohmann::json attestation_record(const Attestation& attestation);

@@ -179,9 +179,10 @@ void Daemon::apply(CheckPlan plan) {
   scheduler_->set_checks(plan_->checks);
 }
 
-// Waivers and attestations are claims people answer for: each one goes into the evidence chain
-// (once per process and content) as soon as the config that states it is applied, before any run
-// is published under it; the compliance report reads them from there, never from the config.
+// Waivers, attestations and maintenance windows are claims people answer for: each one goes into
+// the evidence chain (once per process and content) as soon as the config that states it is
+// applied, before any run is published under it; the compliance report reads them from there, never
+// from the config.
 void Daemon::record_claims() {
   if (!evidence_) return;
   const auto record = [this](nlohmann::json claim) {
@@ -191,6 +192,42 @@ void Daemon::record_claims() {
     record(waiver_record(*w));
   for (const auto& a : plan_->config->attestations)
     record(attestation_record(*a));
+  for (const auto& m : plan_->config->maintenance)
+    record(maintenance_record(*m, "config"));
+}
+
+void Daemon::declare_maintenance(MaintenanceWindow window) {
+  auto shared = std::make_shared<const MaintenanceWindow>(std::move(window));
+  if (evidence_) evidence_->append(maintenance_record(*shared, "api"));
+  log_.info("maintenance window '" + shared->name + "' declared until " + rfc3339_utc(shared->to) +
+            ": " + shared->reason);
+  pipeline_.add_maintenance(std::move(shared));
+}
+
+std::size_t Daemon::end_maintenance(const std::string& name) {
+  const auto ended = pipeline_.end_maintenance(name);
+  for (const auto& window : ended) {
+    if (evidence_) evidence_->append(maintenance_record(*window, "api"));
+    log_.info("maintenance window '" + window->name + "' ended");
+  }
+  return ended.size();
+}
+
+nlohmann::json Daemon::maintenance_json() const {
+  const auto now = std::chrono::system_clock::now();
+  nlohmann::json out = nlohmann::json::array();
+  const auto add = [&](const MaintenanceWindow& w, const char* source) {
+    auto j = maintenance_record(w, source);
+    j.erase("type");
+    j["active"] = w.contains(now);
+    out.push_back(std::move(j));
+  };
+  for (const auto& w : plan_->config->maintenance) {
+    if (w->to > now) add(*w, "config");
+  }
+  for (const auto& w : pipeline_.declared_maintenance())
+    add(*w, "api");
+  return out;
 }
 
 std::string Daemon::reload() {

@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
 
 #include "catalog/catalog.h"
 #include "config/config.h"
@@ -51,6 +52,15 @@ class Daemon {
   std::string reload();
   /// Begins a clean shutdown (as SIGTERM does).
   void request_stop();
+
+  /// Declares a maintenance window while running (POST /api/maintenance); it goes into the
+  /// evidence first.
+  void declare_maintenance(MaintenanceWindow window);
+  /// Ends the declared windows named `name` now; returns how many.
+  std::size_t end_maintenance(const std::string& name);
+  /// The config's windows that have not ended and the declared ones, as /api/maintenance lists
+  /// them.
+  nlohmann::json maintenance_json() const;
 
   /// Runs one check now, outside the schedule and without publishing its result.
   void run_now(std::shared_ptr<const Check> check, std::function<void(RunRecord)> done);

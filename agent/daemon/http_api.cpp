@@ -12,6 +12,7 @@
 #include "config/claims_json.h"
 #include "core/logger.h"
 #include "daemon/daemon.h"
+#include "daemon/maintenance_api.h"
 #include "daemon/probe_output.h"
 #include "daemon/status_page.h"
 #include "report/compliance_report.h"
@@ -20,6 +21,23 @@ namespace campus {
 namespace {
 
 namespace http = boost::beast::http;
+
+// %XX escapes decoded; in a query, '+' is a space too.
+std::string percent_decode(std::string_view raw, bool plus_is_space) {
+  std::string value;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '+' && plus_is_space) {
+      value += ' ';
+    } else if (raw[i] == '%' && i + 2 < raw.size() && std::isxdigit(raw[i + 1]) &&
+               std::isxdigit(raw[i + 2])) {
+      value += char(std::stoi(std::string(raw.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      value += raw[i];
+    }
+  }
+  return value;
+}
 
 // The value of query parameter `name` in `target` (percent-decoded), or nullopt.
 std::optional<std::string> query_param(std::string_view target, std::string_view name) {
@@ -31,20 +49,7 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
     std::string_view pair = query.substr(0, amp);
     const auto eq = pair.find('=');
     if (pair.substr(0, eq) == name) {
-      std::string value;
-      std::string_view raw = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
-      for (std::size_t i = 0; i < raw.size(); ++i) {
-        if (raw[i] == '+') {
-          value += ' ';
-        } else if (raw[i] == '%' && i + 2 < raw.size() && std::isxdigit(raw[i + 1]) &&
-                   std::isxdigit(raw[i + 2])) {
-          value += char(std::stoi(std::string(raw.substr(i + 1, 2)), nullptr, 16));
-          i += 2;
-        } else {
-          value += raw[i];
-        }
-      }
-      return value;
+      return percent_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
     }
     if (amp == std::string_view::npos) break;
     query = query.substr(amp + 1);
@@ -60,8 +65,9 @@ HttpResponse text(const HttpRequest& req, http::status status, std::string body)
   return make_response(req, status, "text/plain; charset=utf-8", std::move(body));
 }
 
-HttpResponse json_response(const HttpRequest& req, const nlohmann::json& body) {
-  return make_response(req, http::status::ok, "application/json",
+HttpResponse json_response(const HttpRequest& req, const nlohmann::json& body,
+                           http::status status = http::status::ok) {
+  return make_response(req, status, "application/json",
                        body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
@@ -254,7 +260,26 @@ boost::asio::awaitable<HttpResponse> handle_http(Daemon& daemon, const HttpReque
     co_return text(req, http::status::internal_server_error,
                    "reload failed; the previous config keeps running:\n" + problems);
   }
+  // Maintenance declared while running: the same access as a reload (the listener's).
+  if (path == "/api/maintenance" && req.method() == http::verb::post) {
+    std::string error;
+    auto window = parse_maintenance_request(req.body(), *daemon.config(),
+                                            std::chrono::system_clock::now(), error);
+    if (!window) co_return text(req, http::status::bad_request, "maintenance: " + error + "\n");
+    daemon.declare_maintenance(std::move(*window));
+    co_return json_response(req, daemon.maintenance_json(), http::status::created);
+  }
+  if (path.starts_with("/api/maintenance/") && req.method() == http::verb::delete_) {
+    const std::string name =
+        percent_decode(path.substr(std::string_view("/api/maintenance/").size()), false);
+    if (daemon.end_maintenance(name) == 0) {
+      co_return text(req, http::status::not_found,
+                     "no declared maintenance window '" + name + "' is running\n");
+    }
+    co_return json_response(req, daemon.maintenance_json());
+  }
   if (!get) co_return text(req, http::status::method_not_allowed, "method not allowed\n");
+  if (path == "/api/maintenance") co_return json_response(req, daemon.maintenance_json());
 
   if (path == "/metrics") {
     co_return make_response(req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",

@@ -33,6 +33,10 @@ void ResultPipeline::set_config(std::shared_ptr<const Config> config, const Prob
 
 void ResultPipeline::publish(RunRecord run) {
   if (config_) run.maintenance = config_->maintenance_for(*run.check, run.started);
+  for (const auto& window : declared_) {
+    if (run.maintenance) break;
+    if (window->contains(run.started) && window->selects(*run.check)) run.maintenance = window;
+  }
   auto record = std::make_shared<const RunRecord>(std::move(run));
   const auto& r = record->result;
   // Planned downtime: a failure inside a maintenance window is recorded (the sinks get it,
@@ -66,6 +70,35 @@ void ResultPipeline::session_lost(const SessionSpec& session, const std::string&
 void ResultPipeline::refresh() {
   for (auto* sink : sinks_)
     sink->refresh(state_);
+}
+
+void ResultPipeline::add_maintenance(std::shared_ptr<const MaintenanceWindow> window) {
+  const auto now = std::chrono::system_clock::now();
+  std::erase_if(declared_, [&](const auto& w) { return w->to <= now; });
+  declared_.push_back(std::move(window));
+}
+
+std::vector<std::shared_ptr<const MaintenanceWindow>> ResultPipeline::end_maintenance(
+    const std::string& name) {
+  const auto now = std::chrono::system_clock::now();
+  std::vector<std::shared_ptr<const MaintenanceWindow>> ended;
+  for (auto& window : declared_) {
+    if (window->name != name || window->to <= now) continue;
+    auto shortened = std::make_shared<MaintenanceWindow>(*window);
+    shortened->to = std::max(now, shortened->from);
+    window = shortened;
+    ended.push_back(std::move(shortened));
+  }
+  return ended;
+}
+
+std::vector<std::shared_ptr<const MaintenanceWindow>> ResultPipeline::declared_maintenance() const {
+  const auto now = std::chrono::system_clock::now();
+  std::vector<std::shared_ptr<const MaintenanceWindow>> out;
+  for (const auto& window : declared_) {
+    if (window->to > now) out.push_back(window);
+  }
+  return out;
 }
 
 void ResultPipeline::skipped(const CheckSpec& check) {

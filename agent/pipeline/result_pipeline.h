@@ -86,6 +86,13 @@ class ResultPipeline {
   void session_lost(const SessionSpec& session, const std::string& reason);
   /// Lets every sink see the indicators as the clock has left them.
   void refresh();
+  /// Maintenance windows declared while running (POST /api/maintenance), besides the config's.
+  /// They last until they end or the agent stops.
+  void add_maintenance(std::shared_ptr<const MaintenanceWindow> window);
+  /// Ends the running windows named `name` now; returns the ended ones (as they now stand).
+  std::vector<std::shared_ptr<const MaintenanceWindow>> end_maintenance(const std::string& name);
+  /// The declared windows that have not ended.
+  std::vector<std::shared_ptr<const MaintenanceWindow>> declared_maintenance() const;
 
   const IndicatorState& state() const { return state_; }
   const Config* config() const { return config_.get(); }
@@ -94,6 +101,7 @@ class ResultPipeline {
   IndicatorState state_;
   std::shared_ptr<const Config> config_;
   std::vector<ResultSink*> sinks_;
+  std::vector<std::shared_ptr<const MaintenanceWindow>> declared_;
 };
 
 }  // namespace campus

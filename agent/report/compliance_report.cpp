@@ -152,6 +152,20 @@ ComplianceReport build_report(const ReportRequest& request, const Catalog& catal
         }
         continue;
       }
+      if (line.find("\"type\":\"maintenance\"") != std::string::npos) {
+        // A window declared or configured: listed when it overlaps the period, even if no run
+        // fell inside it; a later record of the same window (ended early) has the last word.
+        const auto record = parse_json_bounded(line);
+        if (record.is_object() && record.value("type", "") == "maintenance" &&
+            record.value("from", "") <= report.to && record.value("to", "") >= report.from) {
+          auto& seen = windows[record.value("name", "") + '\0' + record.value("from", "")];
+          seen.name = record.value("name", "");
+          seen.reason = record.value("reason", "");
+          seen.from = record.value("from", "");
+          seen.to = record.value("to", "");
+        }
+        continue;
+      }
       if (line.find("\"type\":\"attestation\"") != std::string::npos) {
         const auto record = parse_json_bounded(line);
         if (record.is_object() && record.value("type", "") == "attestation" &&
@@ -171,10 +185,12 @@ ComplianceReport build_report(const ReportRequest& request, const Catalog& catal
       // Planned downtime: the run is listed with its window; a failure does not count.
       if (const auto m = record.find("maintenance"); m != record.end() && m->is_object()) {
         auto& seen = windows[m->value("name", "") + '\0' + m->value("from", "")];
-        seen.name = m->value("name", "");
-        seen.reason = m->value("reason", "");
-        seen.from = m->value("from", "");
-        seen.to = m->value("to", "");
+        if (seen.name.empty()) {  // the window's own record, when there is one, says it better
+          seen.name = m->value("name", "");
+          seen.reason = m->value("reason", "");
+          seen.from = m->value("from", "");
+          seen.to = m->value("to", "");
+        }
         ++seen.runs;
         if (!passed) {
           ++seen.excused;
