@@ -278,26 +278,26 @@ void Daemon::request_stop() {
   signals_.cancel(ignored);
   const auto grace =
       plan_->config ? plan_->config->agent.shutdown_grace : Duration(std::chrono::seconds(5));
-  const auto give_up = std::chrono::steady_clock::now() + grace;
-  // Let runs in flight finish, up to the grace period; then cancel what is left.
-  auto poll = std::make_shared<std::function<void()>>();
-  *poll = [this, give_up, poll] {
-    if (!runner_ || runner_->in_flight() == 0) {
-      finish_stop();
-      return;
-    }
-    if (std::chrono::steady_clock::now() >= give_up) {
-      log_.warn(std::to_string(runner_->in_flight()) + " run(s) still going; cancelling them");
-      runner_->cancel_all();
-      finish_stop();
-      return;
-    }
-    stop_timer_.expires_after(std::chrono::milliseconds(50));
-    stop_timer_.async_wait([poll](const boost::system::error_code& ec) {
-      if (!ec) (*poll)();
-    });
-  };
-  (*poll)();
+  wait_for_runs(std::chrono::steady_clock::now() + grace);
+}
+
+// Lets runs in flight finish, up to `give_up`; then cancels what is left. (A member function
+// rather than a self-referencing closure: that closure would own itself and never be freed.)
+void Daemon::wait_for_runs(std::chrono::steady_clock::time_point give_up) {
+  if (!runner_ || runner_->in_flight() == 0) {
+    finish_stop();
+    return;
+  }
+  if (std::chrono::steady_clock::now() >= give_up) {
+    log_.warn(std::to_string(runner_->in_flight()) + " run(s) still going; cancelling them");
+    runner_->cancel_all();
+    finish_stop();
+    return;
+  }
+  stop_timer_.expires_after(std::chrono::milliseconds(50));
+  stop_timer_.async_wait([this, give_up](const boost::system::error_code& ec) {
+    if (!ec) wait_for_runs(give_up);
+  });
 }
 
 void Daemon::finish_stop() {

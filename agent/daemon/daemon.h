@@ -90,6 +90,7 @@ class Daemon {
   void apply(CheckPlan plan);
   void record_claims();
   void watch_signals();
+  void wait_for_runs(std::chrono::steady_clock::time_point give_up);
   void finish_stop();
   void schedule_refresh();
 

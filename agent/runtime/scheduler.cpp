@@ -52,6 +52,10 @@ void Scheduler::set_checks(const std::vector<std::shared_ptr<const Check>>& chec
   entries_ = std::move(next);
 }
 
+Scheduler::~Scheduler() {
+  stop();
+}
+
 void Scheduler::stop() {
   stopped_ = true;
   for (auto& [id, entry] : entries_)
@@ -108,7 +112,8 @@ void Scheduler::launch(const std::shared_ptr<Entry>& entry) {
   const auto spec = entry->spec;
   runner_.start(
       spec,
-      [this, weak, spec](RunRecord record) {
+      [this, weak, spec, alive = std::weak_ptr<bool>(alive_)](RunRecord record) {
+        if (alive.expired()) return;
         --running_;
         auto entry = weak.lock();
         const bool current = entry && entries_.count(spec->id) && entries_[spec->id] == entry;

@@ -37,6 +37,10 @@ class Scheduler {
 
   Scheduler(boost::asio::io_context& io, CheckRunner& runner, int concurrency,
             ResultHandler on_result);
+  /// Stops; runs still in flight finish (or are cancelled by the runner) without calling back.
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
 
   void on_lag(LagObserver observer) { on_lag_ = std::move(observer); }
   void on_skip(SkipObserver observer) { on_skip_ = std::move(observer); }
@@ -84,6 +88,9 @@ class Scheduler {
   WindowObserver on_window_;
   std::map<std::string, std::shared_ptr<Entry>> entries_;
   std::deque<std::weak_ptr<Entry>> queue_;
+  // Runs in flight hold a weak reference: the runner may complete them after this scheduler is
+  // gone (its destructor cancels what is left), and then there is no one to tell.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace campus

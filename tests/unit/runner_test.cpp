@@ -315,3 +315,19 @@ TEST_CASE("a check outside its active window does not run, and the scheduler say
   // Each windowed check is told once, at once; a check without a window is never mentioned.
   CHECK(told == std::vector<std::string>{"library-term-2020:out", "always:in"});
 }
+
+TEST_CASE("a scheduler destroyed with a run in flight is not called back when the run ends") {
+  Harness h;
+  auto probe = std::make_shared<FakeProbe>(5000ms);
+  int results = 0;
+  {
+    Scheduler scheduler(h.io, h.runner, 2, [&](RunRecord) { ++results; });
+    scheduler.set_checks({make_check("slow", probe, 10000ms, 8000ms)});
+    REQUIRE(h.run_until([&] { return probe->in_flight == 1; }));
+  }
+  // The runner outlives the scheduler (as in the daemon): cancelling the run completes it, and
+  // the completion must find no scheduler to call.
+  h.runner.cancel_all();
+  h.run_until([&] { return probe->in_flight == 0; }, 2s);
+  CHECK(results == 0);
+}
