@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 
+#include <yaml-cpp/depthguard.h>
+
 namespace campus {
 namespace {
 
@@ -53,6 +55,13 @@ std::optional<YamlValue> YamlValue::parse(std::string_view text, const YamlSourc
   try {
     YAML::Node root = YAML::Load(std::string(text));
     return YamlValue(root, "", source, 1, 1);
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp says only "bad file" for this.
+    source->diagnostics->error(source->file, e.mark.is_null() ? 0 : e.mark.line + 1,
+                               e.mark.is_null() ? 0 : e.mark.column + 1, "",
+                               "YAML nested more than " + std::to_string(e.depth()) +
+                                   " levels deep: a config never needs that");
+    return std::nullopt;
   } catch (const YAML::Exception& e) {
     source->diagnostics->error(source->file, e.mark.is_null() ? 0 : e.mark.line + 1,
                                e.mark.is_null() ? 0 : e.mark.column + 1, "",

@@ -434,6 +434,13 @@ TEST_CASE_FIXTURE(Fixture, "attestations hash their document and hold from a fir
   std::filesystem::remove(doc);
 }
 
+TEST_CASE_FIXTURE(Fixture, "YAML nested thousands of levels deep is refused with the reason") {
+  const std::string deep = "checks: " + std::string(5000, '[') + std::string(5000, ']') + "\n";
+  const std::string problems = errors(deep);
+  CHECK(problems.find("YAML nested more than") != std::string::npos);
+  CHECK(problems.find("bad file") == std::string::npos);
+}
+
 TEST_CASE_FIXTURE(Fixture, "a YAML alias bomb in a scenario's JSON body is refused, not expanded") {
   // Nine levels of nine aliases: 387,420,489 leaves from a dozen lines.
   std::string yaml =
