@@ -183,7 +183,13 @@ async function main() {
       for (const i of list) {
         if (i.id === 'H-1.1.1.1') {
           i.status = 'attested';
-          i.attestation = { by: '教务处 王老师', note: '<img src=x onerror=alert(1)>' };
+          // The shape /api/indicators gives an attestation in force.
+          i.attestation = {
+            id: 'talent-plan', statement: '培养方案已调整 <img src=x onerror=alert(1)>',
+            owner: { name: '王芳', role: '教务处处长' }, approver: { name: '李明', role: '分管副校长' },
+            document: { path: 'plan.md', ref: '校教〔2026〕15号', sha256: 'c30d09d0c594713343cd57c0b8339a84' },
+            valid_from: '2026-09-01', expires: '2027-08-31', expiry_days: 275.4,
+          };
         }
         if (i.id === 'H-1.1.1.2') i.status = 'some-future-status';
       }
@@ -202,6 +208,9 @@ async function main() {
     await page.waitForSelector('#detail:not([hidden]) .box.attest');
     check(await page.$eval('#detail .box.attest', (n) => n.innerText.includes('<img src=x onerror=alert(1)>') && !n.querySelector('img')),
           'target-provided text is shown as text, not HTML');
+    check(await page.$eval('#detail .box.attest', (n) => n.innerText.includes('李明（分管副校长）') &&
+                           n.innerText.includes('校教〔2026〕15号') && n.innerText.includes('c30d09d0c594')),
+          'the attestation shows its approver, document and hash');
     await page.screenshot({ path: path.join(OUT, 'status-page-attested.png') });
     await page.click('#close');
     await page.unroute('**/api/indicators');
