@@ -5,6 +5,8 @@
 #include <tuple>
 #include <utility>
 
+#include "core/encoding.h"
+
 namespace campus {
 namespace {
 
@@ -103,38 +105,66 @@ std::string redact_tokens(std::string_view text) {
 
 }  // namespace
 
-Redactor::Redactor(std::vector<std::string> secrets) : secrets_(std::move(secrets)) {
-  secrets_.erase(std::remove_if(secrets_.begin(), secrets_.end(),
-                                [](const std::string& s) { return s.empty(); }),
-                 secrets_.end());
-  std::sort(secrets_.begin(), secrets_.end(),
-            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-}
-
-std::string Redactor::text(std::string_view input) const {
-  std::string out(input);
-  for (const auto& secret : secrets_) {
-    for (std::size_t at = out.find(secret); at != std::string::npos;
-         at = out.find(secret, at + kRedacted.size())) {
-      out.replace(at, secret.size(), kRedacted);
+std::string redact_values(std::string_view text, const std::vector<std::string>& values) {
+  std::string out(text);
+  for (const auto& value : values) {
+    if (value.empty()) continue;
+    for (std::size_t at = out.find(value); at != std::string::npos;
+         at = out.find(value, at + kRedacted.size())) {
+      out.replace(at, value.size(), kRedacted);
     }
   }
-  // Excerpts are cut before they reach the redactor: a secret cut at the end of the text would
-  // leave all but its last characters. A tail of four or more characters that starts a secret
-  // goes too (over-redacting an innocent word is the safe mistake).
-  for (const auto& secret : secrets_) {
-    if (secret.size() < 5 || out.size() < 4) continue;
-    // Only positions holding the secret's first character can start a cut copy of it.
-    const std::size_t first = out.size() - std::min(secret.size() - 1, out.size());
-    for (auto at = out.find(secret.front(), first); at != std::string::npos && out.size() - at >= 4;
-         at = out.find(secret.front(), at + 1)) {
-      if (out.compare(at, std::string::npos, secret, 0, out.size() - at) == 0) {
+  // A tail of four or more characters that starts a value goes too (over-redacting an innocent
+  // word is the safe mistake).
+  for (const auto& value : values) {
+    if (value.size() < 5 || out.size() < 4) continue;
+    // Only positions holding the value's first character can start a cut copy of it.
+    const std::size_t first = out.size() - std::min(value.size() - 1, out.size());
+    for (auto at = out.find(value.front(), first); at != std::string::npos && out.size() - at >= 4;
+         at = out.find(value.front(), at + 1)) {
+      if (out.compare(at, std::string::npos, value, 0, out.size() - at) == 0) {
         out.replace(at, std::string::npos, kRedacted);
         break;
       }
     }
   }
-  return redact_tokens(out);
+  return out;
+}
+
+std::vector<std::string> base64_forms(std::string_view bytes) {
+  std::vector<std::string> out;
+  const std::string standard = base64_encode(bytes);
+  std::string url_safe = standard;
+  std::replace(url_safe.begin(), url_safe.end(), '+', '-');
+  std::replace(url_safe.begin(), url_safe.end(), '/', '_');
+  for (std::string form : {standard, url_safe}) {
+    if (std::find(out.begin(), out.end(), form) == out.end()) out.push_back(form);
+    while (!form.empty() && form.back() == '=')
+      form.pop_back();
+    if (std::find(out.begin(), out.end(), form) == out.end()) out.push_back(form);
+  }
+  return out;
+}
+
+std::vector<std::string> basic_credential_forms(std::string_view user, std::string_view password) {
+  std::string credential(user);
+  credential += ':';
+  credential += password;
+  return base64_forms(credential);
+}
+
+Redactor::Redactor(std::vector<std::string> secrets) : secrets_(std::move(secrets)) {
+  secrets_.erase(std::remove_if(secrets_.begin(), secrets_.end(),
+                                [](const std::string& s) { return s.empty(); }),
+                 secrets_.end());
+  std::sort(secrets_.begin(), secrets_.end());
+  secrets_.erase(std::unique(secrets_.begin(), secrets_.end()), secrets_.end());
+  std::stable_sort(secrets_.begin(), secrets_.end(),
+                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+}
+
+std::string Redactor::text(std::string_view input) const {
+  return redact_tokens(redact_values(input, secrets_));
 }
 
 bool Redactor::is_sensitive_name(std::string_view name) {

@@ -55,8 +55,17 @@ class SecretStore {
   const SecretSet* find(std::string_view name) const;
   std::vector<std::string> names() const;
 
-  /// Every secret value (passwords, tokens, secrets), for redaction of logs and evidence.
+  /// Every secret value (passwords, tokens, secrets), for redaction of logs and evidence, and
+  /// the forms the agent derives from them when it sends them: the HTTP Basic credential of a
+  /// set with a username and a password, and the base64 of each value (see derived_values()).
   std::vector<std::string> values() const;
+
+  /// The derived forms alone: base64 of "username:password" and of each value, in the standard
+  /// and URL-safe alphabets, padded or not. A target that reflects a request's headers or body
+  /// shows them, and each gives the secret back to whoever reads it. Forms shorter than 8
+  /// characters are left out: they would blank ordinary words, and the secret they come from
+  /// is itself redacted wherever it appears.
+  std::vector<std::string> derived_values() const;
 
  private:
   std::map<std::string, SecretSet, std::less<>> sets_;

@@ -98,16 +98,19 @@ void WebSession::hide(std::string value) {
 }
 
 std::string WebSession::redact(std::string_view text) const {
-  std::string out(text);
+  // Each value as it was sent and percent-encoded, as it appears in a URL or a form; the cut
+  // tail of an excerpt goes too (redact_values()).
+  std::vector<std::string> forms;
+  forms.reserve(hidden_.size() * 2);
   for (const auto& secret : hidden_) {
-    for (const std::string& form : {secret, url_encode(secret)}) {
-      for (auto at = out.find(form); at != std::string::npos;
-           at = out.find(form, at + kRedacted.size())) {
-        out.replace(at, form.size(), kRedacted);
-      }
+    forms.push_back(secret);
+    if (std::string encoded = url_encode(secret); encoded != secret) {
+      forms.push_back(std::move(encoded));
     }
   }
-  return out;
+  std::stable_sort(forms.begin(), forms.end(),
+                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  return redact_values(text, forms);
 }
 
 void WebSession::log(std::string_view line) {
@@ -195,6 +198,14 @@ boost::asio::awaitable<WebResponse> WebSession::send(const WebRequest& request) 
           : std::string();
   if (!bearer.empty()) headers.append(bearer);
   if (headers.get()) curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
+  // What goes on the wire is as good as the password or token: a target that echoes the
+  // request must not get it into the log or the evidence.
+  if (!bearer.empty()) hide(*ctx_.session->capture.bearer);
+  if (request.basic_auth) {
+    hide(request.basic_auth->second);
+    for (auto& form : basic_credential_forms(request.basic_auth->first, request.basic_auth->second))
+      hide(std::move(form));
+  }
   if (const auto& account = request.basic_auth ? request.basic_auth : request.digest_auth) {
     curl_easy_setopt(e, CURLOPT_HTTPAUTH, request.basic_auth ? CURLAUTH_BASIC : CURLAUTH_DIGEST);
     curl_easy_setopt(e, CURLOPT_USERNAME, account->first.c_str());

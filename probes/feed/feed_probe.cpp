@@ -284,9 +284,11 @@ class FeedProbe final : public Probe {
     }
     const auto json = nlohmann::json::parse(r.body, nullptr, false);
     if (json.is_discarded()) {
-      co_return ProbeResult::fail(FailureKind::bad_content,
-                                  "the feed is not JSON: \"" + utf8_excerpt(r.body, 60) + "\"",
-                                  evidence);
+      // A feed that echoes the request (an error page quoting it) shows what was derived from
+      // a secret: the session hides it.
+      co_return ProbeResult::fail(
+          FailureKind::bad_content,
+          session.redact("the feed is not JSON: \"" + utf8_excerpt(r.body, 60) + "\""), evidence);
     }
     const auto values = select_values(json, s_->timestamp);
     evidence["values"] = values.size();
@@ -309,10 +311,11 @@ class FeedProbe final : public Probe {
       if (*t >= now - s_->window) ++found.in_window;
     }
     if (!found.newest) {
-      co_return ProbeResult::fail(FailureKind::bad_content,
-                                  "none of the " + std::to_string(values.size()) + " value(s) at " +
-                                      s_->timestamp + " is a timestamp (e.g. " + unreadable + ")",
-                                  evidence);
+      co_return ProbeResult::fail(
+          FailureKind::bad_content,
+          session.redact("none of the " + std::to_string(values.size()) + " value(s) at " +
+                         s_->timestamp + " is a timestamp (e.g. " + unreadable + ")"),
+          evidence);
     }
     co_return judge(found, now, std::move(evidence));
   }

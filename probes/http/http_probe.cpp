@@ -42,6 +42,8 @@ struct Exchange {
   std::vector<std::pair<std::string, std::string>> headers;  // of the last response
   std::optional<PeerTls> tls;
   RunLog* log = nullptr;
+  // What this run sent that a response may echo (run_secrets()); null when nothing.
+  const Redactor* hide = nullptr;
   bool keep_headers = true;  // for the evidence; the step log is asked separately
   char error[CURL_ERROR_SIZE] = {0};
 
@@ -79,7 +81,13 @@ struct Exchange {
       const std::string_view name = trim_view(line.substr(0, colon));
       const std::string_view value = trim_view(line.substr(colon + 1));
       if (self->log->verbose()) {
-        self->log->add("< ", name, ": ", Redactor::is_sensitive_name(name) ? kRedacted : value);
+        if (Redactor::is_sensitive_name(name)) {
+          self->log->add("< ", name, ": ", kRedacted);
+        } else if (self->hide) {
+          self->log->add("< ", name, ": ", self->hide->text(value));
+        } else {
+          self->log->add("< ", name, ": ", value);
+        }
       }
       // Only the headers kept as evidence are stored.
       if (self->keep_headers && is_evidence_header(name))
@@ -98,6 +106,8 @@ class HttpProbe final : public Probe {
     x.max_body = s_.max_body_bytes;
     x.log = &ctx.log;
     x.keep_headers = ctx.wants_evidence;
+    const Redactor hide(run_secrets(ctx));
+    if (hide.has_values()) x.hide = &hide;
     configure(x, ctx);
     ctx.log.add("> ", s_.method, " ", s_.url);
     const CURLcode rc =
@@ -109,7 +119,14 @@ class HttpProbe final : public Probe {
       curl_easy_getinfo(x.easy.get(), CURLINFO_EFFECTIVE_URL, &final_url);
       note_session_response(ctx, status, final_url ? final_url : s_.url);
     }
-    co_return judge(x, rc, ctx.wants_evidence);
+    ProbeResult result = judge(x, rc, ctx.wants_evidence);
+    // A target that reflects the request (an echo endpoint, a debug page, an error page quoting
+    // the headers) shows what was sent in the body that becomes the evidence's excerpt.
+    if (x.hide) {
+      result.reason = hide.text(result.reason);
+      result.evidence = hide.json(result.evidence);
+    }
+    co_return result;
   }
 
  private:
@@ -162,6 +179,28 @@ class HttpProbe final : public Probe {
     if (s_.ip_version == 4) curl_easy_setopt(e, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V4);
     if (s_.ip_version == 6) curl_easy_setopt(e, CURLOPT_IPRESOLVE, CURL_IPRESOLVE_V6);
     if (s_.tls.server_name) apply_server_name(x);
+  }
+
+  // What this run sends that is as good as a secret, in the forms it goes on the wire: the
+  // Basic credential (base64 of user:password), the bearer token, and a shared session's token
+  // and cookies, which are not among the config's secrets at all.
+  std::vector<std::string> run_secrets(const ProbeContext& ctx) const {
+    std::vector<std::string> out;
+    if (s_.auth == HttpSettings::Auth::basic) {
+      out = basic_credential_forms(s_.auth_user, s_.auth_secret.value());
+    }
+    if (s_.auth != HttpSettings::Auth::none) out.push_back(s_.auth_secret.value());
+    if (ctx.session) {
+      if (ctx.session->capture.bearer && s_.auth == HttpSettings::Auth::none &&
+          !has_authorization_header()) {
+        out.push_back(*ctx.session->capture.bearer);
+      }
+      // Short cookie values (a language, a flag) are no session's key, and would blank words.
+      for (auto& value : session_cookie_values(ctx.session->capture)) {
+        if (value.size() >= 8) out.push_back(std::move(value));
+      }
+    }
+    return out;
   }
 
   bool has_authorization_header() const {

@@ -14,6 +14,9 @@
   hugeheader  answers with a 300 KB header line (an endless header)
   hugetoken  redirects every request to /done?token= and 90,000 characters; /done answers
           200 with the same token in a header and in the body
+  reflect  echoes the request's headers in its body, as echo endpoints and debug pages do:
+          /json as a JSON object {"headers": {...}} (httpbin's /headers), any other path as
+          "Name: value" lines of text/plain (only header NAME's with ?header=NAME)
 Prints MISBEHAVE_<NAME>_PORT=<port> lines once listening, then serves until killed."""
 import datetime
 import hashlib
@@ -214,6 +217,34 @@ def hugeheader(conn):
         conn.close()
 
 
+def reflect(conn):
+    try:
+        reader = conn.makefile("rb")
+        line = reader.readline().decode("latin-1")
+        path = (line.split(" ") + ["", ""])[1]
+        headers = []
+        while True:
+            h = reader.readline().decode("latin-1").rstrip("\r\n")
+            if not h:
+                break
+            name, _, value = h.partition(":")
+            headers.append((name.strip(), value.strip()))
+        if path.startswith("/json"):
+            body = json.dumps({"headers": dict(headers)}).encode()
+            kind = b"application/json"
+        else:
+            wanted = path.partition("?header=")[2].lower()
+            body = "".join("%s: %s\n" % h for h in headers
+                           if not wanted or h[0].lower() == wanted).encode("latin-1")
+            kind = b"text/plain"
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n"
+                     b"Connection: close\r\n\r\n" % (kind, len(body)) + body)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
 def serve(sock, handler):
     while True:
         conn, _ = sock.accept()
@@ -222,7 +253,7 @@ def serve(sock, handler):
 
 held = []
 modes = {"silent": silent, "reset": reset, "drip": drip, "banner": banner, "digest": digest,
-         "search": search, "hugetoken": hugetoken, "hugeheader": hugeheader}
+         "search": search, "hugetoken": hugetoken, "hugeheader": hugeheader, "reflect": reflect}
 sockets = {name: listener() for name in modes}
 for name, sock in sockets.items():
     threading.Thread(target=serve, args=(sock, modes[name]), daemon=True).start()

@@ -1,8 +1,30 @@
 #include "core/redactor.h"
 
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include <doctest/doctest.h>
 
+#include "core/secrets.h"
+
 using campus::Redactor;
+
+namespace {
+
+campus::SecretSet make_secret_set(std::string name, std::optional<std::string> username,
+                                  std::optional<std::string> password,
+                                  std::optional<std::string> token = std::nullopt) {
+  campus::SecretSet set;
+  set.name = std::move(name);
+  set.username = std::move(username);
+  if (password) set.password = campus::Secret(*password);
+  if (token) set.token = campus::Secret(*token);
+  return set;
+}
+
+}  // namespace
 
 TEST_CASE("configured secret values are removed wherever they appear") {
   const Redactor r({"hunter2", "tok-123"});
@@ -58,4 +80,44 @@ TEST_CASE("a secret cut at the end of an excerpt is redacted too") {
   CHECK(r.text("the page echoed hunt") == "the page echoed [redacted]");
   CHECK(r.text("the page echoed hun") == "the page echoed hun");  // too short to tell
   CHECK(r.text("hunter2-secret and more") == "[redacted] and more");
+}
+
+TEST_CASE("a Basic credential is redacted in every base64 form it travels in") {
+  // base64("probe:s3cr3t>>?~") has '/' and padding, so that each of the four forms differs.
+  const auto forms = campus::basic_credential_forms("probe", "s3cr3t>>?~");
+  CHECK(forms == std::vector<std::string>{"cHJvYmU6czNjcjN0Pj4/fg==", "cHJvYmU6czNjcjN0Pj4/fg",
+                                          "cHJvYmU6czNjcjN0Pj4_fg==", "cHJvYmU6czNjcjN0Pj4_fg"});
+  campus::SecretStore store;
+  store.add(make_secret_set("web", "probe", "s3cr3t>>?~"));
+  const Redactor r(store.values());
+  // An echo endpoint quoting the request's headers as JSON: no "Authorization:" line to match.
+  for (const auto& form : forms) {
+    CAPTURE(form);
+    CHECK(r.text(R"({"headers": {"Authorization": "Basic )" + form + R"("}})") ==
+          R"({"headers": {"Authorization": "Basic [redacted]"}})");
+  }
+  CHECK(r.text("token echoed: czNjcjN0Pj4_fg") == "token echoed: [redacted]");
+  // A username alone is no secret: nothing is derived from a set without a password.
+  campus::SecretStore user_only;
+  user_only.add(make_secret_set("cam", "camera", std::nullopt));
+  CHECK(user_only.values().empty());
+}
+
+TEST_CASE("base64 forms of a secret too short to tell from a word are not derived") {
+  campus::SecretStore store;
+  store.add(make_secret_set("t", std::nullopt, std::nullopt, "abc"));
+  CHECK(store.values() == std::vector<std::string>{"abc"});
+  CHECK(store.derived_values().empty());
+}
+
+TEST_CASE("a run's redactor of what it derived removes each value once, cut tails too") {
+  const Redactor run({"sig-0a1b2c3d4e", "hunter2", "sig-0a1b2c3d4e", ""});
+  CHECK(run.has_values());
+  CHECK_FALSE(Redactor().has_values());
+  CHECK_FALSE(Redactor({""}).has_values());
+  CHECK(run.text("hunter2 signed sig-0a1b2c3d4e") == "[redacted] signed [redacted]");
+  // Cut at the end of an excerpt, as the configured secrets are.
+  CHECK(run.text("echo: sig-0a1b2") == "echo: [redacted]");
+  CHECK(campus::redact_values("x sig-0a1b2c3d4e y sig-0a", {"sig-0a1b2c3d4e"}) ==
+        "x [redacted] y [redacted]");
 }
