@@ -1,10 +1,12 @@
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <sys/stat.h>
 
 #include "config/config.h"
 #include "config/recipes.h"
@@ -45,12 +47,41 @@ std::optional<Duration> read_duration(const YamlValue& value) {
   return d;
 }
 
+fs::path secret_file_path(const std::string& path, const fs::path& base) {
+  fs::path p(path);
+  return p.is_relative() ? base / p : p;
+}
+
+// Why the secret file at `p` may not be used, or nothing: other users can read (or rewrite) it.
+// As with the evidence key, such a file is refused, not merely warned about: a warning scrolls
+// by in a journal while the password stays readable. But a file is refused only when other
+// users can actually reach it: a 0644 file inside a directory they cannot enter (the package's
+// /etc/campus-probe is 0750) exposes nothing, and refusing it would stop working installs.
+std::optional<std::string> exposed_secret_file(const fs::path& p) {
+  std::error_code ec;
+  const fs::path real = fs::canonical(p, ec);  // the file a symlink leads to, with its parents
+  struct stat st {};
+  if (ec || ::stat(real.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  if ((st.st_mode & (S_IROTH | S_IWOTH)) == 0) return std::nullopt;
+  for (fs::path dir = real.parent_path();; dir = dir.parent_path()) {
+    struct stat ds {};
+    if (::stat(dir.c_str(), &ds) != 0 || (ds.st_mode & S_IXOTH) == 0) return std::nullopt;
+    if (dir == dir.root_path() || dir.parent_path() == dir) break;
+  }
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", unsigned(st.st_mode & 07777));
+  const bool writable = st.st_mode & S_IWOTH;
+  return "secret file " + p.string() + " is " + (writable ? "writable" : "readable") +
+         " by other users (mode " + mode +
+         "); chmod 600 it (or 640 with a dedicated group), or keep it in a directory they "
+         "cannot enter";
+}
+
 // Reads the whole file at `path` (relative paths against `base`); nullopt with `problem` set
 // when it cannot.
 std::optional<std::string> read_secret_file(const std::string& path, const fs::path& base,
                                             std::string& problem) {
-  fs::path p(path);
-  if (p.is_relative()) p = base / p;
+  const fs::path p = secret_file_path(path, base);
   std::ifstream in(p, std::ios::binary);
   if (!in) {
     problem = "cannot read file " + p.string();
@@ -221,7 +252,19 @@ class ConfigParser {
             if (!out) problem = "environment variable " + *var + " is not set";
           }
         } else if (from_file) {
-          if (auto path = from_file->text()) out = read_secret_file(*path, base_dir_, problem);
+          if (auto path = from_file->text()) {
+            // Refused even by check-config --skip-secrets: the file is there, and exposed. A
+            // username is no secret (it may be written in the config itself).
+            std::optional<std::string> exposed;
+            if (field != "username")
+              exposed = exposed_secret_file(secret_file_path(*path, base_dir_));
+            if (exposed) {
+              from_file->error(*exposed);
+              out = "";  // a stand-in: the checks using it are still checked, and not blamed
+            } else {
+              out = read_secret_file(*path, base_dir_, problem);
+            }
+          }
         }
         if (!problem.empty()) {
           const YamlValue& where = from_env ? *from_env : *from_file;

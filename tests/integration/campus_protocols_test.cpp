@@ -208,12 +208,25 @@ std::string serve_feed(const std::string& name, const std::string& json) {
   return "http://127.0.0.1:" + server("NGINX_HTTP_PORT") + "/feeds/" + name + ".json";
 }
 
+// The MQTT test password as a file only its owner can read: the checked-out file is 0644, and
+// the agent refuses a secret file other users can read.
+const std::string& mqtt_password_file() {
+  static const std::string path = [] {
+    namespace fs = std::filesystem;
+    const fs::path copy = server("SERVERS_DIR") + "/mqtt-test.pass";
+    fs::copy_file(CAMPUS_SOURCE_DIR "/tests/integration/mqtt-test.pass", copy,
+                  fs::copy_options::overwrite_existing);
+    fs::permissions(copy, fs::perms::owner_read | fs::perms::owner_write);
+    return copy.string();
+  }();
+  return path;
+}
+
 RunRecord run_feed(const std::string& target, const std::string& params,
                    const std::string& extra = "") {
-  return run_check("secrets:\n  mq: {username: probe, password_file: " CAMPUS_SOURCE_DIR
-                   "/tests/integration/mqtt-test.pass}\n" +
-                       extra + "checks:\n  - id: t\n    probe: feed\n    target: \"" + target +
-                       "\"\n    timeout: 3s\n    params: " + params + "\n",
+  return run_check("secrets:\n  mq: {username: probe, password_file: " + mqtt_password_file() +
+                       "}\n" + extra + "checks:\n  - id: t\n    probe: feed\n    target: \"" +
+                       target + "\"\n    timeout: 3s\n    params: " + params + "\n",
                    "t");
 }
 

@@ -1,10 +1,11 @@
 // Secrets in what the agent shows: a target that reflects the request must not get the Basic
 // credential, a session's token or a value a template computed from a secret into the evidence,
-// the API, the agent's log or debug output.
+// the API, the agent's log or debug output; secret files other users can read are refused.
 
 #include <cstdlib>
 #include <signal.h>
 #include <string>
+#include <sys/stat.h>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -125,4 +126,21 @@ TEST_CASE("a scenario's templated Basic credential, echoed by the target, is not
   const std::string excerpt = r.result.evidence["steps"][0].value("excerpt", "");
   CHECK(excerpt.find("\"Authorization\": \"") != std::string::npos);
   CHECK(leaked_credential(excerpt) == "");
+}
+
+TEST_CASE("check-config refuses a secret file other users can read, naming the file and mode") {
+  TempDir dir;
+  ::chmod(dir.path().c_str(), 0755);
+  const std::string pass = dir.file("web.pass", "probepw\n");
+  ::chmod(pass.c_str(), 0644);
+  const std::string config = dir.file(
+      "campus.yaml", "secrets:\n  web: {username: probe, password_file: " + pass +
+                         "}\nchecks:\n  - {id: a, probe: http, target: \"http://127.0.0.1:1/\", "
+                         "params: {auth: {basic: web}}}\n");
+  std::string output;
+  CHECK(run_to_end({CAMPUS_PROBE_BIN, "check-config", config}, dir, "check.log", &output) == 2);
+  CHECK(output.find("secrets.web.password_file: secret file " + pass +
+                    " is readable by other users (mode 0644); chmod 600 it") != std::string::npos);
+  ::chmod(pass.c_str(), 0600);
+  CHECK(run_to_end({CAMPUS_PROBE_BIN, "check-config", config}, dir, "ok.log", &output) == 0);
 }

@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -456,4 +457,48 @@ TEST_CASE_FIXTURE(Fixture, "a YAML alias bomb in a scenario's JSON body is refus
   const std::string problems = errors(yaml);
   CHECK(problems.find("cannot set up the probe: the value expands to more than 100000 nodes") !=
         std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Fixture, "a secret file other users can read is refused, naming file and mode") {
+  namespace fs = std::filesystem;
+  std::string pattern = (fs::temp_directory_path() / "campus-secret-XXXXXX").string();
+  REQUIRE(mkdtemp(pattern.data()) != nullptr);
+  const fs::path dir = pattern;
+  const fs::path file = dir / "web.pass";
+  std::ofstream(file) << "s3cret-pw\n";
+  const std::string config = "secrets:\n  t: {username: u, password_file: " + file.string() +
+                             "}\nchecks:\n  - id: a\n    probe: http\n    target: "
+                             "http://127.0.0.1/\n";
+  // Reachable by anyone: the directory lets them in (the temporary directory above it does).
+  fs::permissions(dir, fs::perms(0755));
+  fs::permissions(file, fs::perms(0644));
+  CHECK(errors(config) == "campus.yaml:2:35: secrets.t.password_file: secret file " +
+                              file.string() +
+                              " is readable by other users (mode 0644); chmod 600 it (or 640 "
+                              "with a dedicated group), or keep it in a directory they cannot "
+                              "enter\n");
+  fs::permissions(file, fs::perms(0666));
+  CHECK(errors(config).find("is writable by other users (mode 0666)") != std::string::npos);
+  // Through a symlink, the file it leads to counts.
+  fs::create_symlink(file, dir / "link.pass");
+  CHECK(
+      errors("secrets:\n  t: {username: u, password_file: " + (dir / "link.pass").string() + "}\n")
+          .find("is writable by other users") != std::string::npos);
+  Diagnostics d;
+  // A username is no secret: a file of it may be world-readable.
+  CHECK(load("secrets:\n  t: {username_file: " + file.string() +
+                 ", password_env: SSO_PASS}\nchecks:\n  - id: a\n    probe: http\n"
+                 "    target: http://127.0.0.1/\n",
+             d));
+  INFO(d.str());
+  fs::permissions(file, fs::perms(0600));
+  CHECK(load(config, d));
+  INFO(d.str());
+  fs::permissions(file, fs::perms(0640));
+  CHECK(load(config, d));
+  // The package's layout: 0644 files in a directory other users cannot enter expose nothing.
+  fs::permissions(file, fs::perms(0644));
+  fs::permissions(dir, fs::perms(0750));
+  CHECK(load(config, d));
+  fs::remove_all(dir);
 }
