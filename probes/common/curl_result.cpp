@@ -1,6 +1,9 @@
 #include "common/curl_result.h"
 
+#include <cstdio>
 #include <ctime>
+#include <string_view>
+#include <vector>
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -77,6 +80,87 @@ std::string describe_curl_error(CURLcode code, const char* error_buffer) {
   const std::string detail =
       error_buffer && *error_buffer ? std::string(error_buffer) : curl_easy_strerror(code);
   return what + ": " + detail;
+}
+
+namespace {
+
+// A time from curl's microsecond timers as a person reads it: "950ms", "4.5s", "12s".
+std::string readable_time(curl_off_t us) {
+  const curl_off_t ms = us / 1000;
+  if (ms < 1000) return std::to_string(ms) + "ms";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", double(ms) / 1000.0);
+  std::string out = text;
+  if (out.size() > 2 && out.compare(out.size() - 2, 2, ".0") == 0) out.resize(out.size() - 2);
+  return out + "s";
+}
+
+// Whether the transfer's protocol starts with a TLS handshake once connected.
+bool tls_scheme(CURL* easy) {
+  char* scheme = nullptr;
+  if (curl_easy_getinfo(easy, CURLINFO_SCHEME, &scheme) != CURLE_OK || !scheme) return false;
+  std::string lowered(scheme);
+  for (auto& c : lowered)
+    c = char(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  for (std::string_view s : {"https", "wss", "ftps", "imaps", "pop3s", "smtps", "ldaps", "rtsps"}) {
+    if (lowered == s) return true;
+  }
+  return false;
+}
+
+// Where a transfer that ran out of time was, from what curl had recorded by then: each timer
+// counts from the start of the transfer and stays 0 until its phase ends. A TLS connection's
+// connect time is only set once the handshake is done too; its local port is set as soon as
+// the TCP connection stands.
+std::string timeout_phase(CURL* easy) {
+  curl_off_t lookup = 0, connect = 0, app = 0, start = 0, received = 0;
+  long local_port = 0, redirects = 0;
+  curl_easy_getinfo(easy, CURLINFO_NAMELOOKUP_TIME_T, &lookup);
+  curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &connect);
+  curl_easy_getinfo(easy, CURLINFO_APPCONNECT_TIME_T, &app);
+  curl_easy_getinfo(easy, CURLINFO_STARTTRANSFER_TIME_T, &start);
+  curl_easy_getinfo(easy, CURLINFO_SIZE_DOWNLOAD_T, &received);
+  curl_easy_getinfo(easy, CURLINFO_LOCAL_PORT, &local_port);
+  curl_easy_getinfo(easy, CURLINFO_REDIRECT_COUNT, &redirects);
+  std::vector<std::string> done;
+  std::string where;
+  if (connect == 0 && local_port == 0) {
+    // An address needs no lookup, but curl still stamps an instant one.
+    where = lookup == 0 ? "while resolving the host name" : "while connecting";
+    if (lookup >= 1000) done.push_back("resolved in " + readable_time(lookup));
+  } else if (app == 0 && tls_scheme(easy)) {
+    where = "during the TLS handshake";
+    if (connect > 0) done.push_back("connected in " + readable_time(connect));
+  } else {
+    done.push_back("connected in " + readable_time(connect));
+    if (app > 0) done.push_back("TLS " + readable_time(app - connect));
+    if (start == 0) {
+      where = "while waiting for the first byte";
+    } else {
+      where = "while receiving the response";
+      done.push_back("first byte after " + readable_time(start));
+      if (received > 0) done.push_back(std::to_string(received) + " body bytes received");
+    }
+  }
+  if (redirects > 0) done.push_back("after " + std::to_string(redirects) + " redirect(s)");
+  std::string out = where;
+  for (std::size_t i = 0; i < done.size(); ++i)
+    out += (i == 0 ? " (" : ", ") + done[i];
+  return done.empty() ? out : out + ")";
+}
+
+}  // namespace
+
+std::string describe_curl_failure(CURL* easy, CURLcode code, const char* error_buffer) {
+  if (code != CURLE_OPERATION_TIMEDOUT && code != CURLE_ABORTED_BY_CALLBACK) {
+    return describe_curl_error(code, error_buffer);
+  }
+  curl_off_t total = 0;
+  curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total);
+  // An abort is the run's deadline cancelling the transfer (the curl driver's cancel()).
+  const std::string what =
+      code == CURLE_OPERATION_TIMEDOUT ? "timeout after " : "cancelled at the deadline after ";
+  return what + readable_time(total) + " " + timeout_phase(easy);
 }
 
 void add_curl_phases(CURL* easy, ProbeResult& result) {

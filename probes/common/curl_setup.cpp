@@ -1,5 +1,8 @@
 #include "common/curl_setup.h"
 
+#include <algorithm>
+#include <chrono>
+
 namespace campus {
 namespace {
 
@@ -19,6 +22,16 @@ long curl_ssl_version(TlsVersion v) {
 
 }  // namespace
 
+long curl_timeout_ms(const ProbeContext& ctx) {
+  // curl gives up a little before the run's deadline, so that the probe reports where the
+  // transfer was (connecting, the TLS handshake, waiting for the first byte, receiving) while the
+  // run is still going; at the deadline the runner cancels the transfer and can only say that
+  // time ran out. The margin never brings curl's limit to 0, which would mean none at all.
+  const auto remaining = ctx.remaining();
+  const auto margin = std::min(std::chrono::milliseconds(500), remaining / 10);
+  return std::max(1L, long((remaining - margin).count()));
+}
+
 void apply_curl_setup(CURL* e, const ProbeContext& ctx, const CurlSetup& setup) {
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   if (setup.error_buffer) curl_easy_setopt(e, CURLOPT_ERRORBUFFER, setup.error_buffer);
@@ -26,7 +39,7 @@ void apply_curl_setup(CURL* e, const ProbeContext& ctx, const CurlSetup& setup) 
     curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
   }
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, long(ctx.remaining().count()) + 1000L);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, curl_timeout_ms(ctx));
   if (setup.on_body) {
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, setup.on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, setup.callback_data);

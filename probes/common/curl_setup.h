@@ -22,9 +22,13 @@ struct CurlSetup {
   const TlsSettings* tls = nullptr;
 };
 
-/// Applies `setup` to `easy` for a transfer of the run `ctx`: curl's own timeout is the run's
-/// remaining time plus a second, as the runner's deadline is the one that counts and curl's
-/// limit only guarantees that it stops. Allocates nothing.
+/// Applies `setup` to `easy` for a transfer of the run `ctx`: curl's own timeout ends a little
+/// before the run's deadline (a tenth of the remaining time, at most 500ms), so that a timeout
+/// is reported by the probe, with the phase it hit (describe_curl_failure()), rather than by
+/// the runner's deadline. Allocates nothing.
 void apply_curl_setup(CURL* easy, const ProbeContext& ctx, const CurlSetup& setup);
+
+/// The CURLOPT_TIMEOUT_MS that apply_curl_setup() sets, for a later request on the same handle.
+long curl_timeout_ms(const ProbeContext& ctx);
 
 }  // namespace campus

@@ -226,8 +226,8 @@ boost::asio::awaitable<WebResponse> WebSession::send(const WebRequest& request) 
   response.elapsed = std::chrono::steady_clock::now() - started;
   response.code = rc == CURLE_WRITE_ERROR && response.truncated ? CURLE_OK : rc;
   if (response.code != CURLE_OK) {
-    response.error = describe_curl_error(rc, error);
-    log("curl: " + response.error);
+    response.error = describe_curl_failure(e, rc, error);
+    log("curl: " + describe_curl_error(rc, error));
   }
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &response.status);
   char* effective = nullptr;

@@ -292,7 +292,7 @@ class HttpProbe final : public Probe {
 
     if (rc != CURLE_OK && !truncated_only) {
       ctx_log(x, "curl: " + describe_curl_error(rc, x.error));
-      return fail(failure_kind_of(rc), describe_curl_error(rc, x.error));
+      return fail(failure_kind_of(rc), describe_curl_failure(e, rc, x.error));
     }
     result.measure("http_status_code", double(status));
     result.measure("http_content_length_bytes", double(x.body_seen));

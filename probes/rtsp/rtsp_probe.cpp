@@ -141,7 +141,7 @@ class RtspProbe final : public Probe {
       return r;
     };
     if (rc != CURLE_OK)
-      co_return failed(failure_kind_of(rc), "OPTIONS: " + describe_curl_error(rc, error));
+      co_return failed(failure_kind_of(rc), "OPTIONS: " + describe_curl_failure(e, rc, error));
     evidence["options_status"] = status;
     evidence["public"] = t.header("public");
     if (!t.header("server").empty()) evidence["server"] = utf8_excerpt(t.header("server"), 100);
@@ -153,6 +153,9 @@ class RtspProbe final : public Probe {
     t.body.clear();
     t.headers.clear();
     curl_easy_setopt(e, CURLOPT_RTSP_REQUEST, long(CURL_RTSPREQ_DESCRIBE));
+    // curl's limit counts from each request: DESCRIBE gets what is left of the run, so that it
+    // too times out before the deadline and says where.
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, curl_timeout_ms(ctx));
     ctx.log.add("> DESCRIBE ", s_.url);
     started = std::chrono::steady_clock::now();
     rc = co_await ctx.curl.async_perform(e, ctx.cancel, boost::asio::use_awaitable);
@@ -162,7 +165,7 @@ class RtspProbe final : public Probe {
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
     evidence["describe_status"] = status;
     if (rc != CURLE_OK)
-      co_return failed(failure_kind_of(rc), "DESCRIBE: " + describe_curl_error(rc, error));
+      co_return failed(failure_kind_of(rc), "DESCRIBE: " + describe_curl_failure(e, rc, error));
     if (status == 401 || status == 403) {
       co_return failed(FailureKind::auth_rejected,
                        "DESCRIBE: " + std::to_string(status) +

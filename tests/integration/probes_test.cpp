@@ -186,7 +186,11 @@ TEST_CASE("a target that accepts and never answers times out within the timeout"
   auto r = run("http", target, "    timeout: 1s\n");
   const auto took = std::chrono::steady_clock::now() - started;
   CHECK(r.result.kind == FailureKind::timeout);
-  CHECK(r.result.reason == "timeout after 1s");
+  // curl gives up a tenth before the deadline, so that the reason can say where it hung.
+  INFO(r.result.reason);
+  CHECK(r.result.reason.rfind("timeout after 9", 0) == 0);
+  CHECK(r.result.reason.find("ms while waiting for the first byte (connected in ") !=
+        std::string::npos);
   CHECK(took < 1500ms);
 }
 

@@ -1,6 +1,7 @@
 // Secrets in what the agent shows: a target that reflects the request must not get the Basic
 // credential, a session's token or a value a template computed from a secret into the evidence,
-// the API, the agent's log or debug output; secret files other users can read are refused.
+// the API, the agent's log or debug output; secret files other users can read are refused; a
+// timeout says in which phase the transfer hung.
 
 #include <cstdlib>
 #include <signal.h>
@@ -143,4 +144,33 @@ TEST_CASE("check-config refuses a secret file other users can read, naming the f
                     " is readable by other users (mode 0644); chmod 600 it") != std::string::npos);
   ::chmod(pass.c_str(), 0600);
   CHECK(run_to_end({CAMPUS_PROBE_BIN, "check-config", config}, dir, "ok.log", &output) == 0);
+}
+
+TEST_CASE("a timeout says in which phase the transfer hung") {
+  const std::string silent = "127.0.0.1:" + server("MISBEHAVE_SILENT_PORT");
+  auto reason_of = [](const std::string& probe, const std::string& target,
+                      const std::string& extra) {
+    const auto r = run_check(one_check_config(probe, target, "    timeout: 1s\n" + extra), "t");
+    CHECK(r.result.kind == FailureKind::timeout);
+    return r.result.reason;
+  };
+  auto has = [](const std::string& reason, const std::string& part) {
+    INFO(reason);
+    CHECK(reason.find(part) != std::string::npos);
+  };
+  has(reason_of("http", "http://" + silent + "/", ""),
+      "while waiting for the first byte (connected in ");
+  // A TLS server that never answers the ClientHello.
+  has(reason_of("http", "https://" + silent + "/", ""), "during the TLS handshake");
+  // A listener whose accept queue is full: the SYN goes unanswered.
+  has(reason_of("http", "http://127.0.0.1:" + server("MISBEHAVE_BACKLOG_PORT") + "/", ""),
+      "while connecting");
+  has(reason_of("http", "http://127.0.0.1:" + server("MISBEHAVE_DRIP_PORT") + "/", ""),
+      "while receiving the response (connected in ");
+  has(reason_of("scenario", "http://" + silent + "/",
+                "    params:\n      steps:\n        - {name: home, url: /}\n"),
+      "step 1 \"home\": timeout after ");
+  has(reason_of("feed", "http://" + silent + "/", "    params: {timestamp: /time, window: 1h}\n"),
+      "while waiting for the first byte");
+  has(reason_of("rtsp", "rtsp://" + silent + "/stream", ""), "OPTIONS: timeout after ");
 }

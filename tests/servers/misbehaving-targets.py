@@ -17,6 +17,8 @@
   reflect  echoes the request's headers in its body, as echo endpoints and debug pages do:
           /json as a JSON object {"headers": {...}} (httpbin's /headers), any other path as
           "Name: value" lines of text/plain (only header NAME's with ?header=NAME)
+  backlog  a listener whose accept queue is full and never drained: a connection attempt gets
+          no answer to its SYN and hangs while connecting
 Prints MISBEHAVE_<NAME>_PORT=<port> lines once listening, then serves until killed."""
 import datetime
 import hashlib
@@ -245,6 +247,24 @@ def reflect(conn):
         conn.close()
 
 
+def full_backlog():
+    # Linux queues one connection beyond a backlog of 0; later SYNs are dropped while the queue
+    # is full, so the client retransmits them until it gives up.
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    s.listen(0)
+    for _ in range(3):
+        filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        filler.setblocking(False)
+        try:
+            filler.connect(s.getsockname())
+        except BlockingIOError:
+            pass
+        held.append(filler)
+    time.sleep(0.2)
+    return s
+
+
 def serve(sock, handler):
     while True:
         conn, _ = sock.accept()
@@ -258,6 +278,8 @@ sockets = {name: listener() for name in modes}
 for name, sock in sockets.items():
     threading.Thread(target=serve, args=(sock, modes[name]), daemon=True).start()
     print("MISBEHAVE_%s_PORT=%d" % (name.upper(), sock.getsockname()[1]))
+backlog = full_backlog()  # never accepted from
+print("MISBEHAVE_BACKLOG_PORT=%d" % backlog.getsockname()[1])
 sys.stdout.flush()
 while True:
     time.sleep(3600)
