@@ -32,6 +32,11 @@ struct AgentSettings {
   Duration default_interval = std::chrono::seconds(60);
   Duration default_timeout = std::chrono::seconds(10);
   Duration shutdown_grace = std::chrono::seconds(5);
+  /// Connections the HTTP listener keeps open at once; 0: a quarter of the open-files limit (at
+  /// most 4096), so that the listener can never take the descriptors the probes need.
+  int max_connections = 0;
+  /// Response bodies all runs in flight may hold in memory together (core/body_budget.h).
+  std::size_t body_budget = std::size_t(256) << 20;
   std::vector<std::string> plugin_dirs;
   std::vector<std::string> recipe_dirs;  ///< a campus's own recipes, besides the built-in ones
 };

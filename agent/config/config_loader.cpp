@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "config/recipes.h"
+#include "core/body_budget.h"
 #include "core/hash.h"
 
 namespace campus {
@@ -168,6 +169,21 @@ class ConfigParser {
     }
     if (auto v = r.get("shutdown_grace")) {
       a.shutdown_grace = read_duration(*v).value_or(a.shutdown_grace);
+    }
+    if (auto v = r.get("max_connections")) {
+      a.max_connections = int(v->integer(1, 1000000).value_or(0));
+    }
+    if (auto v = r.get("body_budget")) {
+      // Below a megabyte even one ordinary page would not fit.
+      const auto text = v->text();
+      const auto bytes = text ? parse_bytes(*text) : std::nullopt;
+      if (!text) {
+        // text() said what is wrong
+      } else if (!bytes || *bytes < (std::size_t(1) << 20)) {
+        v->error("expected a size of at least 1MiB, e.g. 256MiB (units: KiB, MiB, GiB)");
+      } else {
+        a.body_budget = *bytes;
+      }
     }
     if (auto v = r.get("recipe_dirs")) {
       a.recipe_dirs = v->string_list().value_or(std::vector<std::string>{});

@@ -1,7 +1,9 @@
 #include "daemon/daemon.h"
 
+#include <algorithm>
 #include <csignal>
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include "config/claims_json.h"
 #include "daemon/http_api.h"
@@ -17,6 +19,70 @@ namespace {
 void return_freed_memory() {
   malloc_trim(0);
 }
+
+// Every probe run and every listener connection is a file descriptor; the usual soft limit of
+// 1,024 runs out long before the hard limit does (systemd sets 1,024:524,288, the unit asks for
+// 65,536). Nothing in the agent uses select(), so the soft limit can go up to the hard one.
+// Returns the limit now in force.
+std::size_t raise_open_files_limit(Logger& log) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    log.warn("cannot read the open-files limit; assuming 1024");
+    return 1024;
+  }
+  const rlim_t before = limit.rlim_cur;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    // An unlimited hard limit is refused for descriptors: stay within what the kernel allows.
+    if (raised.rlim_cur == RLIM_INFINITY) raised.rlim_cur = 1 << 20;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  const std::size_t now = std::size_t(limit.rlim_cur);
+  log.info("open-files limit " + std::to_string(now) +
+           (now != before ? " (raised from " + std::to_string(before) + ")"
+                          : " (the hard limit is " + std::to_string(limit.rlim_max) + ")"));
+  return now;
+}
+
+// The listener's share of the descriptors when agent.max_connections is not set: a quarter, so
+// that the probes always keep three quarters, and no more than a campus's dashboards need.
+std::size_t default_max_connections(std::size_t open_files) {
+  return std::clamp<std::size_t>(open_files / 4, 16, 4096);
+}
+
+std::size_t max_connections(const AgentSettings& agent, std::size_t open_files) {
+  return agent.max_connections > 0 ? std::size_t(agent.max_connections)
+                                   : default_max_connections(open_files);
+}
+
+class BodyBudgetMetrics final : public BodyBudget::Observer {
+ public:
+  explicit BodyBudgetMetrics(prometheus::Registry& registry)
+      : buffered_(prometheus::BuildGauge()
+                      .Name("campus_body_buffered_bytes")
+                      .Help("Memory held by the response bodies of runs in flight")
+                      .Register(registry)
+                      .Add({})),
+        limit_(prometheus::BuildGauge()
+                   .Name("campus_body_budget_bytes")
+                   .Help("The most response bodies may hold together (agent.body_budget)")
+                   .Register(registry)
+                   .Add({})),
+        exhausted_(prometheus::BuildCounter()
+                       .Name("campus_body_budget_exhausted_total")
+                       .Help("Transfers stopped because the body budget was exhausted")
+                       .Register(registry)
+                       .Add({})) {}
+  void buffered(std::size_t bytes) override { buffered_.Set(double(bytes)); }
+  void exhausted() override { exhausted_.Increment(); }
+  void limit(std::size_t bytes) { limit_.Set(double(bytes)); }
+
+ private:
+  prometheus::Gauge& buffered_;
+  prometheus::Gauge& limit_;
+  prometheus::Counter& exhausted_;
+};
 
 }  // namespace
 
@@ -46,11 +112,13 @@ Daemon::~Daemon() {
   scheduler_.reset();
   runner_.reset();
   workers_.reset();
+  if (body_budget_metrics_) BodyBudget::process().set_observer(nullptr);
 }
 
 bool Daemon::start() {
   // Signals first, so that a SIGTERM during start-up is a clean stop rather than a kill.
   watch_signals();
+  open_files_limit_ = raise_open_files_limit(log_);
   Diagnostics diagnostics;
   auto plan = load_plan_file(config_path_, {catalog_}, probes_, diagnostics);
   return_freed_memory();
@@ -122,10 +190,33 @@ bool Daemon::start() {
   }
   pipeline_.add(*push_);
   pipeline_.add(log_sink_);
+  {
+    auto budget_metrics = std::make_unique<BodyBudgetMetrics>(*metrics_.registry());
+    BodyBudget::process().set_observer(budget_metrics.get());
+    body_budget_metrics_ = std::move(budget_metrics);
+  }
   try {
+    HttpServerOptions listener;
+    listener.max_connections = max_connections(shared->agent, open_files_limit_);
+    listener.log = &log_;
+    listener.metrics = metrics_.registry().get();
     server_ = std::make_unique<HttpServer>(
         io_, shared->agent.listen_host, shared->agent.listen_port,
-        [this](const HttpRequest& request) { return handle_http(*this, request); });
+        [this](const HttpRequest& request) { return handle_http(*this, request); }, listener);
+    log_.info(
+        "HTTP listener: at most " + std::to_string(listener.max_connections) + " connections" +
+        (shared->agent.max_connections > 0 ? "" : " (a quarter of the open-files limit)") +
+        "; response bodies of runs in flight: at most " + format_bytes(shared->agent.body_budget));
+    // A run in flight may take a few descriptors (its connection, curl's resolver), and the agent
+    // keeps some of its own (log, evidence, curl's wake-up pipes).
+    const std::size_t wanted =
+        std::size_t(shared->agent.concurrency) * 2 + listener.max_connections + 64;
+    if (wanted > open_files_limit_) {
+      log_.warn("the open-files limit " + std::to_string(open_files_limit_) + " is low for " +
+                std::to_string(shared->agent.concurrency) + " runs in flight and " +
+                std::to_string(listener.max_connections) +
+                " listener connections: probes may fail to connect; raise LimitNOFILE");
+    }
   } catch (const std::exception& e) {
     log_.error("cannot listen on " + shared->agent.listen_host + ":" +
                std::to_string(shared->agent.listen_port) + ": " + e.what());
@@ -170,6 +261,12 @@ void Daemon::apply(CheckPlan plan) {
   // The old plan lives on while anything holds it: runs in flight hold their checks, and native
   // plugins stay loaded while a probe made from them exists.
   plan_ = std::make_shared<const CheckPlan>(std::move(plan));
+  BodyBudget::process().set_limit(plan_->config->agent.body_budget);
+  if (body_budget_metrics_) {
+    static_cast<BodyBudgetMetrics&>(*body_budget_metrics_).limit(plan_->config->agent.body_budget);
+  }
+  if (server_)
+    server_->set_max_connections(max_connections(plan_->config->agent, open_files_limit_));
   redactor_ = Redactor(plan_->config->secrets.values());
   log_.set_redactor(redactor_);
   pipeline_.set_config(plan_->config, plan_->probes);

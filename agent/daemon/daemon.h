@@ -16,6 +16,7 @@
 
 #include "catalog/catalog.h"
 #include "config/config.h"
+#include "core/body_budget.h"
 #include "core/logger.h"
 #include "core/redactor.h"
 #include "core/worker_pool.h"
@@ -111,6 +112,9 @@ class Daemon {
   ResultPipeline pipeline_;
   ResultStore store_;
   Metrics metrics_;
+  // campus_body_* from the process-wide body budget; unhooked in the destructor.
+  std::unique_ptr<BodyBudget::Observer> body_budget_metrics_;
+  std::size_t open_files_limit_ = 0;  // the soft RLIMIT_NOFILE after start() raised it
   // Declared before the log it serves: the log's writer may still announce its closing
   // checkpoint while the log is destroyed, and the timestamper must be there to ignore it.
   std::unique_ptr<Timestamper> timestamper_;

@@ -1,9 +1,19 @@
 #pragma once
 // The agent's one HTTP listener (Boost.Beast on the agent's io_context). Routing is the caller's
 // business: every request goes to one handler coroutine.
+//
+// The listener shares the process's file descriptors with the probes, so it keeps to its own
+// share: at most `max_connections` open at once. At the cap a new connection takes the place of
+// the connection that has waited longest without a request in progress (an idle keep-alive
+// connection, or one still sending its headers); when every connection is busy with a request the
+// new one is closed at once. Connections that say nothing, or send their headers too slowly
+// (slowloris), are closed after the read timeout; kept-alive connections after the idle timeout.
+// Requests whose headers or body exceed the limits get 431 or 413 and are closed, never buffered.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <memory>
 #include <string>
 #include <utility>  // boost/asio/awaitable.hpp in 1.74 uses std::exchange without it
@@ -13,10 +23,35 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http.hpp>
 
+namespace prometheus {
+class Registry;
+class Gauge;
+class Counter;
+}  // namespace prometheus
+
 namespace campus {
+
+class Logger;
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+struct HttpServerOptions {
+  std::size_t max_connections = 256;
+  /// From a request's first byte (or a new connection's start) to its last: headers and body.
+  std::chrono::milliseconds read_timeout = std::chrono::seconds(10);
+  /// A kept-alive connection waiting for its next request.
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
+  std::chrono::milliseconds write_timeout = std::chrono::seconds(30);
+  /// Request line and header fields; more is answered 431.
+  std::uint32_t header_limit = 16 * 1024;
+  /// Request body; more is answered 413 (the API's JSON bodies are a few hundred bytes).
+  std::uint64_t body_limit = 1 << 20;
+  /// Where the cap and descriptor exhaustion are reported (once per episode); nullptr: nowhere.
+  Logger* log = nullptr;
+  /// Where campus_http_connections* go; nullptr: nowhere. Must outlive the server.
+  prometheus::Registry* metrics = nullptr;
+};
 
 /// Not thread-safe: used on its io_context's thread only.
 class HttpServer {
@@ -26,23 +61,48 @@ class HttpServer {
   /// Binds host:port at once (port 0 picks a free port); throws boost::system::system_error when
   /// the address is taken or invalid.
   HttpServer(boost::asio::io_context& io, const std::string& host, std::uint16_t port,
-             Handler handler);
+             Handler handler, HttpServerOptions options = {});
   ~HttpServer();
 
   void start();
   /// Stops accepting; open connections end after their current request.
   void stop();
   std::uint16_t port() const { return port_; }
+  /// A new cap applies to connections accepted from now on.
+  void set_max_connections(std::size_t max);
+  std::size_t connections() const { return open_.size(); }
 
  private:
+  struct Connection;
+  struct Metrics;
+  enum class CloseReason { peer, read_timeout, idle_timeout, too_large };
+
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
+  /// Closes the connection idle for longest to make room; false when all are busy.
+  bool evict_idle();
+  void closed(Connection& connection, CloseReason reason);
+  void cap_reached(bool evicted);
+  void descriptors_exhausted(const boost::system::error_code& ec);
+  void accepted();
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   Handler handler_;
+  HttpServerOptions options_;
   std::uint16_t port_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::list<Connection*> open_;  // oldest first; each owned by its serve() coroutine
+  std::unique_ptr<Metrics> metrics_;
+  // One log line when an episode starts and one when it ends, with the counts in between.
+  struct Episode {
+    bool on = false;
+    std::chrono::steady_clock::time_point since;
+    std::size_t evicted = 0;
+    std::size_t refused = 0;
+  };
+  Episode cap_episode_;
+  Episode fd_episode_;
 };
 
 /// A plain response with the given status, content type and body.

@@ -321,7 +321,7 @@ class CasRun {
 
   bool transport_ok(const WebResponse& r, const std::string& what) {
     if (r.ok()) return true;
-    fail(failure_kind_of(r.code), what + ": " + r.error);
+    fail(failure_kind_of(r), what + ": " + r.error);
     return false;
   }
 

@@ -25,14 +25,18 @@ struct Transfer {
   static size_t on_body(char* data, size_t size, size_t count, void* self_ptr) {
     auto* self = static_cast<Transfer*>(self_ptr);
     const size_t n = size * count;
-    std::string& body = self->response->body;
-    const size_t room = self->max_body - body.size();
-    if (n > room) {
-      body.append(data, room);
-      self->response->truncated = true;
+    WebResponse& r = *self->response;
+    const size_t room = self->max_body - r.body.size();
+    // Within the process-wide budget too: stop the transfer when runs in flight hold it all.
+    if (!append_body(r.body, std::string_view(data, std::min(n, room)), self->max_body,
+                     r.body_reservation)) {
+      r.budget_exhausted = true;
       return 0;
     }
-    body.append(data, n);
+    if (n > room) {
+      r.truncated = true;
+      return 0;
+    }
     return n;
   }
 
@@ -64,6 +68,11 @@ void WebOptions::read(YamlMapReader& params) {
   if (auto v = params.get("max_body_bytes")) {
     max_body_bytes = std::size_t(v->integer(1, std::int64_t(1) << 30).value_or(1 << 20));
   }
+}
+
+FailureKind failure_kind_of(const WebResponse& response) {
+  if (response.budget_exhausted && !response.ok()) return FailureKind::internal;
+  return failure_kind_of(response.code);
 }
 
 std::optional<std::string_view> WebResponse::header(std::string_view lower_case_name) const {
@@ -225,7 +234,10 @@ boost::asio::awaitable<WebResponse> WebSession::send(const WebRequest& request) 
   const CURLcode rc = co_await ctx_.curl.async_perform(e, ctx_.cancel, boost::asio::use_awaitable);
   response.elapsed = std::chrono::steady_clock::now() - started;
   response.code = rc == CURLE_WRITE_ERROR && response.truncated ? CURLE_OK : rc;
-  if (response.code != CURLE_OK) {
+  if (response.code == CURLE_WRITE_ERROR && response.budget_exhausted) {
+    response.error = response.body_reservation.budget().exhausted_reason();
+    log(response.error);
+  } else if (response.code != CURLE_OK) {
     response.error = describe_curl_failure(e, rc, error);
     log("curl: " + describe_curl_error(rc, error));
   }

@@ -16,7 +16,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <curl/curl.h>
 
+#include "common/curl_result.h"
 #include "common/settings.h"
+#include "core/body_budget.h"
 #include "core/yaml_reader.h"
 #include "net/curl_handles.h"
 #include "probe/probe.h"
@@ -56,8 +58,14 @@ struct WebResponse {
   std::string error;  ///< readable reason when code != CURLE_OK
   long status = 0;
   std::vector<std::pair<std::string, std::string>> headers;  ///< names lower case
+  /// The body's share of the process-wide body budget, held as long as the body lives (so a
+  /// response is move-only). Declared first: freed after the body.
+  BodyReservation body_reservation;
   std::string body;
   bool truncated = false;
+  /// The transfer stopped because runs in flight hold the whole budget: `error` says so and
+  /// failure_kind_of(response) is `internal`.
+  bool budget_exhausted = false;
   std::string url;           ///< where the response came from (after redirects)
   std::string redirect_url;  ///< the Location of a redirect that was not followed, resolved
   std::chrono::duration<double> elapsed{0};
@@ -65,6 +73,10 @@ struct WebResponse {
   bool ok() const { return code == CURLE_OK; }
   std::optional<std::string_view> header(std::string_view lower_case_name) const;
 };
+
+/// The failure kind of a response that is not ok(): from curl's code, or `internal` when the
+/// agent's own body budget stopped it.
+FailureKind failure_kind_of(const WebResponse& response);
 
 class WebSession {
  public:

@@ -276,7 +276,7 @@ class FeedProbe final : public Probe {
     const WebResponse r = co_await session.send(request);
     nlohmann::json evidence = {
         {"source", "http"}, {"method", s_->method}, {"url", s_->target}, {"status", r.status}};
-    if (!r.ok()) co_return ProbeResult::fail(failure_kind_of(r.code), r.error, evidence);
+    if (!r.ok()) co_return ProbeResult::fail(failure_kind_of(r), r.error, evidence);
     if (r.status < 200 || r.status > 299) {
       co_return ProbeResult::fail(
           r.status == 401 || r.status == 403 ? FailureKind::auth_rejected : FailureKind::bad_status,

@@ -1,6 +1,7 @@
 // The `http` probe: one HTTP(S) request through libcurl's multi interface, with assertions on
 // status, body and JSON, and the timings and TLS facts of the exchange.
 
+#include <algorithm>
 #include <utility>
 
 #include <boost/asio/use_awaitable.hpp>
@@ -8,6 +9,7 @@
 #include "common/curl_result.h"
 #include "common/curl_setup.h"
 #include "common/session_use.h"
+#include "core/body_budget.h"
 #include "core/duration.h"
 #include "core/hash.h"
 #include "core/redactor.h"
@@ -34,6 +36,8 @@ struct Exchange {
   CurlList request_headers;
   CurlList connect_to;  // for server_name
   CurlList resolve;     // for resolve
+  // Before the body: the buffer is freed first, then its share of the budget given back.
+  BodyReservation reservation;
   std::string body;
   std::size_t max_body = 0;
   std::size_t body_seen = 0;
@@ -52,13 +56,16 @@ struct Exchange {
     const size_t n = size * count;
     self->body_seen += n;
     const size_t room = self->max_body - self->body.size();
+    // Within the process-wide budget too: stop the transfer when runs in flight hold it all.
+    if (!append_body(self->body, std::string_view(data, std::min(n, room)), self->max_body,
+                     self->reservation)) {
+      return 0;
+    }
     if (n > room) {
       // Keep what fits for inspection and stop: a huge body is never buffered whole.
-      self->body.append(data, room);
       self->truncated = true;
       return 0;
     }
-    self->body.append(data, n);
     return n;
   }
 
@@ -290,6 +297,15 @@ class HttpProbe final : public Probe {
       return r;
     };
 
+    if (rc == CURLE_WRITE_ERROR && x.reservation.refused()) {
+      // The agent's own limit, not the target's fault: no verdict on the target.
+      const std::string reason = x.reservation.budget().exhausted_reason();
+      ctx_log(x, reason + "; transfer stopped after " + std::to_string(x.body_seen) + " bytes");
+      ProbeResult r = ProbeResult::error(reason);
+      r.phases = std::move(result.phases);
+      r.evidence = std::move(evidence);
+      return r;
+    }
     if (rc != CURLE_OK && !truncated_only) {
       ctx_log(x, "curl: " + describe_curl_error(rc, x.error));
       return fail(failure_kind_of(rc), describe_curl_failure(e, rc, x.error));

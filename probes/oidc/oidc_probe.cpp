@@ -125,7 +125,7 @@ class OidcRun {
     const WebResponse r = co_await session_.send(request);
     outcome_.phase(what, r.elapsed.count());
     if (!r.ok()) {
-      fail(failure_kind_of(r.code), what + ": " + r.error);
+      fail(failure_kind_of(r), what + ": " + r.error);
       co_return std::nullopt;
     }
     if (r.status != 200) {
@@ -210,7 +210,7 @@ class OidcRun {
     const WebResponse page = co_await session_.send(page_request);
     outcome_.phase("authorize", page.elapsed.count());
     if (!page.ok()) {
-      fail(failure_kind_of(page.code), "authorize: " + page.error);
+      fail(failure_kind_of(page), "authorize: " + page.error);
       co_return std::nullopt;
     }
     if (page.status != 200) {
@@ -249,7 +249,7 @@ class OidcRun {
       answer = co_await session_.send(next);
     }
     if (!answer.ok()) {
-      fail(failure_kind_of(answer.code), "login: " + answer.error);
+      fail(failure_kind_of(answer), "login: " + answer.error);
       co_return std::nullopt;
     }
     if (answer.status < 300 || answer.status > 399 ||
@@ -302,7 +302,7 @@ class OidcRun {
     nlohmann::json token_evidence = {{"type", grant_name(s_.grant)}, {"status", r.status}};
     if (!r.ok()) {
       outcome_.evidence()["grant"] = token_evidence;
-      fail(failure_kind_of(r.code), "token: " + r.error);
+      fail(failure_kind_of(r), "token: " + r.error);
       co_return std::nullopt;
     }
     auto json = nlohmann::json::parse(r.body, nullptr, false);
@@ -389,7 +389,7 @@ class OidcRun {
     const WebResponse r = co_await session_.send(request);
     outcome_.phase("userinfo", r.elapsed.count());
     if (!r.ok()) {
-      fail(failure_kind_of(r.code), "userinfo: " + r.error);
+      fail(failure_kind_of(r), "userinfo: " + r.error);
       co_return std::nullopt;
     }
     if (r.status != 200) {

@@ -332,8 +332,7 @@ boost::asio::awaitable<ProbeResult> run_scenario(const ScenarioSettings& setting
     if (response.status > 0) evidence["status"] = response.status;
     if (!response.ok()) {
       steps.push_back(std::move(evidence));
-      co_return finish(ProbeResult::fail(failure_kind_of(response.code), label + response.error),
-                       i);
+      co_return finish(ProbeResult::fail(failure_kind_of(response), label + response.error), i);
     }
     if (auto failure = run.judge(response)) {
       evidence["excerpt"] = session.redact(utf8_excerpt(response.body, 200));

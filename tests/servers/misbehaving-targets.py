@@ -12,6 +12,8 @@
           minute and an hour ago, 401 for a wrong key, 405 for another method, 400 for another
           body (the reason in the JSON answer)
   hugeheader  answers with a 300 KB header line (an endless header)
+  bigbody  GET /N answers 200 with a body of N bytes ("x"), 256 KiB every 20 ms, so that several
+          transfers overlap
   hugetoken  redirects every request to /done?token= and 90,000 characters; /done answers
           200 with the same token in a header and in the body
   reflect  echoes the request's headers in its body, as echo endpoints and debug pages do:
@@ -247,6 +249,24 @@ def reflect(conn):
         conn.close()
 
 
+def bigbody(conn):
+    try:
+        request = conn.recv(65536).decode("latin-1")
+        path = (request.split(" ") + ["", ""])[1]
+        size = int(path.strip("/") or "0") if path.strip("/").isdigit() else 0
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
+                     b"Connection: close\r\n\r\n" % size)
+        chunk = b"x" * (256 * 1024)
+        while size > 0:
+            conn.sendall(chunk[:size])
+            size -= min(size, len(chunk))
+            time.sleep(0.02)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
 def full_backlog():
     # Linux queues one connection beyond a backlog of 0; later SYNs are dropped while the queue
     # is full, so the client retransmits them until it gives up.
@@ -273,7 +293,8 @@ def serve(sock, handler):
 
 held = []
 modes = {"silent": silent, "reset": reset, "drip": drip, "banner": banner, "digest": digest,
-         "search": search, "hugetoken": hugetoken, "hugeheader": hugeheader, "reflect": reflect}
+         "search": search, "hugetoken": hugetoken, "hugeheader": hugeheader, "reflect": reflect,
+         "bigbody": bigbody}
 sockets = {name: listener() for name in modes}
 for name, sock in sockets.items():
     threading.Thread(target=serve, args=(sock, modes[name]), daemon=True).start()

@@ -1,0 +1,263 @@
+// The agent's resource limits end to end: a flood of idle connections against an agent with few
+// file descriptors, a slowloris client, oversized requests, and large response bodies against
+// a small body budget.
+
+#include <algorithm>
+#include <fstream>
+#include <future>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include "support.h"
+
+using namespace campus::test;
+using namespace std::chrono_literals;
+
+namespace limits_test {
+
+using Clock = std::chrono::steady_clock;
+
+int open_connection(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(std::uint16_t(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool send_text(int fd, const std::string& text) {
+  return send(fd, text.data(), text.size(), MSG_NOSIGNAL) == ssize_t(text.size());
+}
+
+// Whether the peer has closed the connection (waiting up to `wait`).
+bool peer_closed(int fd, std::chrono::milliseconds wait) {
+  pollfd p{fd, POLLIN, 0};
+  if (poll(&p, 1, int(wait.count())) <= 0) return false;
+  char buffer[4096];
+  return recv(fd, buffer, sizeof buffer, MSG_DONTWAIT) <= 0;
+}
+
+// Sends `request` and reads the answer until the agent closes the connection.
+std::string ask(int port, const std::string& request) {
+  const int fd = open_connection(port);
+  REQUIRE(fd >= 0);
+  send_text(fd, request);
+  std::string answer;
+  char buffer[4096];
+  const auto deadline = Clock::now() + 5s;
+  while (Clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0) break;
+    answer.append(buffer, std::size_t(n));
+  }
+  close(fd);
+  return answer;
+}
+
+// A value in kB from /proc/PID/status ("VmRSS", "VmHWM").
+long status_kb(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
+  }
+  return -1;
+}
+
+TEST_CASE("an idle-connection flood leaves /metrics and the checks working at 256 descriptors") {
+  // The test's own end needs a descriptor per connection too.
+  rlimit own{};
+  getrlimit(RLIMIT_NOFILE, &own);
+  own.rlim_cur = own.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &own);
+
+  TempDir dir;
+  const int port = free_port();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  const std::string nginx = "127.0.0.1:" + server("NGINX_HTTP_PORT");
+  std::string config = "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+                       ", default_interval: 1s, default_timeout: 1s}\nchecks:\n";
+  for (int i = 0; i < 4; ++i)
+    config += "  - {id: tcp-" + std::to_string(i) + ", probe: tcp, target: \"" + nginx + "\"}\n";
+  config += "  - {id: web, probe: http, target: \"http://" + nginx + "/status.json\"}\n";
+  const std::string file = dir.file("campus.yaml", config);
+  Process agent({"/usr/bin/prlimit", "--nofile=256:256", CAMPUS_PROBE_BIN, "run", "--config", file},
+                dir.path() + "/agent.log");
+  REQUIRE_MESSAGE(wait_until([&] { return http_request(base + "/-/ready").status == 200; }),
+                  agent.output());
+  CHECK(agent.output().find("open-files limit 256") != std::string::npos);
+  CHECK(agent.output().find("at most 64 connections") != std::string::npos);
+
+  // Twice the agent's descriptors, saying nothing.
+  std::vector<int> flood;
+  for (int i = 0; i < 512; ++i) {
+    const int fd = open_connection(port);
+    if (fd >= 0) flood.push_back(fd);
+  }
+  CHECK(flood.size() == 512);
+  const auto flooded = Clock::now();
+  std::this_thread::sleep_for(500ms);
+  for (int i = 0; i < 5; ++i) {
+    const auto reply = http_request(base + "/metrics", "GET", 2s);
+    CHECK(reply.status == 200);
+    CHECK(reply.seconds < 1.0);
+    std::this_thread::sleep_for(500ms);
+  }
+  // Every check ran during the flood (each runs once a second) and none failed.
+  std::this_thread::sleep_for(1500ms);
+  const std::string text = http_request(base + "/metrics", "GET", 2s).body;
+  CHECK(Clock::now() - flooded < 9s);  // before the read timeout clears the flood by itself
+  for (const std::string& id :
+       std::vector<std::string>{"tcp-0", "tcp-1", "tcp-2", "tcp-3", "web"}) {
+    INFO(id);
+    CHECK(metric_value(text, "campus_probe_runs_total{check=\"" + id + "\",result=\"pass\"}")
+              .value_or(0) >= 3);
+    CHECK_FALSE(
+        metric_value(text, "campus_probe_runs_total{check=\"" + id + "\",result=\"fail\"}"));
+  }
+  CHECK(text.find("kind=\"connect\"") == std::string::npos);
+  CHECK(metric_value(text, "campus_http_connections_limit") == 64);
+  CHECK(metric_value(text, "campus_http_connections") <= 64);
+  CHECK(metric_value(text, "campus_http_connections_closed_total{reason=\"evicted\"}") >= 448);
+  for (int fd : flood)
+    close(fd);
+  CHECK(wait_until([&] {
+    return agent.output().find("HTTP listener below its cap of 64 connections again") !=
+           std::string::npos;
+  }));
+  const std::string log = agent.output();
+  CHECK(log.find("connections open, its cap (agent.max_connections)") != std::string::npos);
+  agent.signal(SIGTERM);
+  CHECK(agent.wait(10s) == 0);
+}
+
+TEST_CASE("the listener cuts off a slowloris client after the read timeout") {
+  TempDir dir;
+  const int port = free_port();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  const std::string file =
+      dir.file("campus.yaml", "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+                                  "}\nchecks:\n  - {id: web, probe: tcp, target: \"127.0.0.1:" +
+                                  server("NGINX_HTTP_PORT") + "\"}\n");
+  Process agent({CAMPUS_PROBE_BIN, "run", "--config", file}, dir.path() + "/agent.log");
+  REQUIRE_MESSAGE(wait_until([&] { return http_request(base + "/-/ready").status == 200; }),
+                  agent.output());
+  const int fd = open_connection(port);
+  REQUIRE(fd >= 0);
+  const auto started = Clock::now();
+  bool open = send_text(fd, "GET /metrics HTTP/1.1\r\nHost: campus\r\n");
+  for (int line = 0; open && Clock::now() - started < 20s; ++line) {
+    // One header line every half second: never finishing, never silent.
+    open = send_text(fd, "X-Slow-" + std::to_string(line) + ": y\r\n") && !peer_closed(fd, 500ms);
+    if (open && Clock::now() - started > 2s && Clock::now() - started < 3s) {
+      CHECK(http_request(base + "/metrics", "GET", 2s).status == 200);  // others are served
+    }
+  }
+  const double lasted = std::chrono::duration<double>(Clock::now() - started).count();
+  close(fd);
+  CHECK_FALSE(open);
+  CHECK(lasted >= 9.5);  // the read timeout is 10 s
+  CHECK(lasted < 12.5);
+  CHECK(metric(base, "campus_http_connections_closed_total{reason=\"read_timeout\"}") >= 1);
+  agent.signal(SIGTERM);
+  CHECK(agent.wait(10s) == 0);
+}
+
+TEST_CASE("oversized requests to the listener get 431 or 413, and the agent goes on") {
+  TempDir dir;
+  const int port = free_port();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  const std::string file =
+      dir.file("campus.yaml", "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+                                  "}\nchecks:\n  - {id: web, probe: tcp, target: \"127.0.0.1:" +
+                                  server("NGINX_HTTP_PORT") + "\"}\n");
+  Process agent({CAMPUS_PROBE_BIN, "run", "--config", file}, dir.path() + "/agent.log");
+  REQUIRE_MESSAGE(wait_until([&] { return http_request(base + "/-/ready").status == 200; }),
+                  agent.output());
+  const std::string huge_header =
+      ask(port, "GET /metrics HTTP/1.1\r\nHost: campus\r\nX-Big: " + std::string(100000, 'a') +
+                    "\r\n\r\n");
+  CHECK(huge_header.rfind("HTTP/1.1 431", 0) == 0);
+  const std::string huge_body =
+      ask(port,
+          "POST /api/maintenance HTTP/1.1\r\nHost: campus\r\nContent-Type: "
+          "application/json\r\nContent-Length: 4194304\r\n\r\n" +
+              std::string(1 << 20, ' '));
+  CHECK(huge_body.rfind("HTTP/1.1 413", 0) == 0);
+  const std::string chunked =
+      ask(port,
+          "POST /api/maintenance HTTP/1.1\r\nHost: campus\r\nTransfer-Encoding: "
+          "chunked\r\n\r\n200000\r\n" +
+              std::string(0x200000, ' ') + "\r\n0\r\n\r\n");
+  CHECK(chunked.rfind("HTTP/1.1 413", 0) == 0);
+  CHECK(http_request(base + "/metrics").status == 200);
+  CHECK(metric(base, "campus_http_connections_closed_total{reason=\"too_large\"}") == 3);
+  agent.signal(SIGTERM);
+  CHECK(agent.wait(10s) == 0);
+}
+
+TEST_CASE("large bodies of concurrent runs stop at the body budget, and the agent stays small") {
+  TempDir dir;
+  const int port = free_port();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  const std::string target = "http://127.0.0.1:" + server("MISBEHAVE_BIGBODY_PORT");
+  std::string config = "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+                       ", body_budget: 16MiB, default_interval: 1h, default_timeout: 20s}\n"
+                       "checks:\n";
+  for (int i = 0; i < 6; ++i) {
+    config += "  - {id: big-" + std::to_string(i) + ", probe: http, target: \"" + target +
+              "/8388608\", params: {max_body_bytes: 16777216}}\n";
+  }
+  const std::string file = dir.file("campus.yaml", config);
+  Process agent({CAMPUS_PROBE_BIN, "run", "--config", file}, dir.path() + "/agent.log");
+  REQUIRE_MESSAGE(wait_until([&] { return http_request(base + "/-/ready").status == 200; }),
+                  agent.output());
+  const long rss_before = status_kb(agent.pid(), "VmRSS");
+
+  // 6 x 8 MiB at once against 16 MiB.
+  std::vector<std::future<HttpReply>> runs;
+  for (int i = 0; i < 6; ++i) {
+    runs.push_back(std::async(std::launch::async, [&, i] {
+      return http_request(base + "/probe?check=big-" + std::to_string(i) + "&debug=true", "GET",
+                          30s);
+    }));
+  }
+  int cut = 0;
+  for (auto& run : runs) {
+    const HttpReply reply = run.get();
+    CHECK(reply.status == 200);
+    if (reply.body.find("response body budget exhausted: 16 MiB buffered by runs in flight") !=
+        std::string::npos) {
+      ++cut;
+      CHECK(reply.body.find("verdict:  error") != std::string::npos);
+    }
+  }
+  CHECK(cut >= 1);
+  const long grown_kb = status_kb(agent.pid(), "VmHWM") - rss_before;
+  INFO("peak RSS grew by " << grown_kb << " kB");
+  CHECK(grown_kb < 32 * 1024);  // 48 MiB of bodies without the budget
+  CHECK(metric(base, "campus_body_budget_exhausted_total") >= 1);
+  CHECK(metric(base, "campus_body_buffered_bytes") == 0);
+  CHECK(metric(base, "campus_body_budget_bytes") == 16 << 20);
+
+  // With the budget free again, a run gets its whole body.
+  const HttpReply later = http_request(base + "/probe?check=big-0&debug=true", "GET", 30s);
+  CHECK(later.body.find("verdict:  pass") != std::string::npos);
+  agent.signal(SIGTERM);
+  CHECK(agent.wait(10s) == 0);
+}
+
+}  // namespace limits_test
