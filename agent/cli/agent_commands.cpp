@@ -193,8 +193,8 @@ int verify_evidence_command(const std::string& dir, const EvidenceVerifyOptions&
     err << "campus-probe: " << e.what() << "\n";
     return kExitUsage;
   }
-  const auto result =
-      verify_evidence(dir, key, pubkey ? &*pubkey : nullptr, tsa ? &*tsa : nullptr, *max_delay);
+  const auto result = verify_evidence(dir, key, pubkey ? &*pubkey : nullptr, tsa ? &*tsa : nullptr,
+                                      *max_delay, options.min_seq);
   (result.intact ? out : err) << result.summary() << "\n";
   return result.intact ? kExitOk : kExitCheckFailed;
 }

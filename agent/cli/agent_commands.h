@@ -1,6 +1,8 @@
 #pragma once
 // The verbs that work on a campus config: run (the daemon), check-config, probe.
 
+#include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -49,6 +51,7 @@ struct EvidenceVerifyOptions {
   std::string pubkey_file;  ///< the agent's public key: the signatures
   std::string tsa_ca_file;  ///< the TSA's CA: the timestamp tokens' signatures
   std::string max_timestamp_delay = "1d";
+  std::optional<std::uint64_t> min_seq;  ///< the chain must reach it
 };
 /// `evidence verify DIR`: prints the summary (or the first broken place) and returns 0 when intact.
 int verify_evidence_command(const std::string& dir, const EvidenceVerifyOptions& options,

@@ -91,6 +91,11 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                      "timestamps' signatures, and fail a log without any");
   verify->add_option("--max-timestamp-delay", verify_options.max_timestamp_delay,
                      "How long after its checkpoint a timestamp may have been taken (default 1d)");
+  std::uint64_t min_seq = 0;
+  auto* min_seq_option =
+      verify->add_option("--min-seq", min_seq,
+                         "Fail when the chain ends before this seq: a head known from elsewhere "
+                         "(campus_evidence_head_seq in Prometheus, an earlier verify)");
   auto* keygen = evidence->add_subcommand(
       "keygen", "Make the agent's Ed25519 signing key: FILE (private, 0600) and FILE.pub");
   std::string keygen_file;
@@ -163,6 +168,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   if (check->parsed()) return check_config(check_path, check_options, out, err);
   if (probe->parsed()) return probe_once(probe_config, probe_check, probe_debug, out, err);
   if (verify->parsed()) {
+    if (min_seq_option->count() > 0) verify_options.min_seq = min_seq;
     return verify_evidence_command(evidence_dir, verify_options, out, err);
   }
   if (keygen->parsed()) return evidence_keygen_command(keygen_file, out, err);

@@ -382,13 +382,13 @@ void Daemon::request_stop() {
 // rather than a self-referencing closure: that closure would own itself and never be freed.)
 void Daemon::wait_for_runs(std::chrono::steady_clock::time_point give_up) {
   if (!runner_ || runner_->in_flight() == 0) {
-    finish_stop();
+    finish_stop(give_up);
     return;
   }
   if (std::chrono::steady_clock::now() >= give_up) {
     log_.warn(std::to_string(runner_->in_flight()) + " run(s) still going; cancelling them");
     runner_->cancel_all();
-    finish_stop();
+    finish_stop(give_up);
     return;
   }
   stop_timer_.expires_after(std::chrono::milliseconds(50));
@@ -397,11 +397,16 @@ void Daemon::wait_for_runs(std::chrono::steady_clock::time_point give_up) {
   });
 }
 
-void Daemon::finish_stop() {
+void Daemon::finish_stop(std::chrono::steady_clock::time_point give_up) {
   if (push_) push_->push_now();  // last push so the gateway holds the final state
   // The closing checkpoint is not time-stamped: the next one after a restart covers it.
   if (timestamper_) timestamper_->stop();
-  if (evidence_) evidence_->flush();
+  // What is left of the grace period, no more: a full evidence disk must not hold the stop up.
+  // Records still unwritten then are counted as dropped and logged when the log closes.
+  if (evidence_ && !evidence_->flush(give_up)) {
+    log_.error("evidence: " + std::to_string(evidence_->pending()) +
+               " record(s) not written within agent.shutdown_grace (is the evidence disk full?)");
+  }
   server_.reset();
   refresh_timer_.cancel();
   // Let pending completions run, then leave io_context::run().

@@ -92,7 +92,7 @@ class Daemon {
   void record_claims();
   void watch_signals();
   void wait_for_runs(std::chrono::steady_clock::time_point give_up);
-  void finish_stop();
+  void finish_stop(std::chrono::steady_clock::time_point give_up);
   void schedule_refresh();
 
   const Catalog& catalog_;

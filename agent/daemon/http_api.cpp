@@ -20,6 +20,10 @@
 namespace campus {
 namespace {
 
+// How long /api/evidence and /report wait for queued evidence to reach the disk before they
+// answer from what is there.
+constexpr auto kEvidenceFlushWait = std::chrono::milliseconds(500);
+
 namespace http = boost::beast::http;
 
 // %XX escapes decoded; in a query, '+' is a space too.
@@ -367,11 +371,17 @@ boost::asio::awaitable<HttpResponse> handle_http(Daemon& daemon, const HttpReque
     if (!since)
       co_return text(req, http::status::bad_request, "since must be a duration, e.g. 1h\n");
     const auto from = std::chrono::system_clock::now() - *since;
-    const std::function<nlohmann::json()> work = [evidence, from] {
-      evidence->flush();
-      return evidence_records(evidence->dir(), from, 1000);
+    // A short wait for what is queued, then what is on disk: a full evidence disk must not
+    // hold a worker (or the caller) for long. The header says how many records are not there.
+    const std::function<std::pair<nlohmann::json, std::uint64_t>()> work = [evidence, from] {
+      const bool all = evidence->flush(kEvidenceFlushWait);
+      auto records = evidence_records(evidence->dir(), from, 1000);
+      return std::make_pair(std::move(records), all ? 0 : evidence->pending());
     };
-    co_return json_response(req, co_await off_loop(daemon, work));
+    auto [records, pending] = co_await off_loop(daemon, work);
+    auto response = json_response(req, records);
+    if (pending > 0) response.set("X-Evidence-Pending", std::to_string(pending));
+    co_return response;
   }
   if (path == "/report") {
     auto* evidence = daemon.evidence();
@@ -398,18 +408,23 @@ boost::asio::awaitable<HttpResponse> handle_http(Daemon& daemon, const HttpReque
     // event loop that runs the checks.
     // A named function object: GCC 12 destroys a temporary lambda argument of a co_await
     // expression twice.
-    const std::function<ComplianceReport()> work = [&daemon, evidence, request] {
-      evidence->flush();  // include what is queued
+    std::uint64_t pending = 0;
+    const std::function<ComplianceReport()> work = [&daemon, evidence, request, &pending] {
+      // Include what is queued, unless the disk does not take it soon: then report from what
+      // is on disk and say how much is missing.
+      if (!evidence->flush(kEvidenceFlushWait)) pending = evidence->pending();
       return build_report(request, daemon.catalog());
     };
     const auto report = co_await off_loop(daemon, work);
-    if (format == "json") co_return json_response(req, report_json(report));
-    if (format == "md")
-      co_return make_response(req, http::status::ok, "text/markdown; charset=utf-8",
-                              report_markdown(report));
-    if (format == "csv")
-      co_return make_response(req, http::status::ok, "text/csv; charset=utf-8", report_csv(report));
-    co_return make_response(req, http::status::ok, "text/html; charset=utf-8", report_html(report));
+    HttpResponse response =
+        format == "json" ? json_response(req, report_json(report))
+        : format == "md" ? make_response(req, http::status::ok, "text/markdown; charset=utf-8",
+                                         report_markdown(report))
+        : format == "csv"
+            ? make_response(req, http::status::ok, "text/csv; charset=utf-8", report_csv(report))
+            : make_response(req, http::status::ok, "text/html; charset=utf-8", report_html(report));
+    if (pending > 0) response.set("X-Evidence-Pending", std::to_string(pending));
+    co_return response;
   }
   if (path == "/") {
     // The page carries the data of its first paint; then it polls /api/* on its own.

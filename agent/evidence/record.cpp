@@ -1,9 +1,12 @@
 #include "evidence/record.h"
 
+#include <fstream>
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include "core/hash.h"
+#include "core/json_parse.h"
 
 namespace campus {
 
@@ -36,6 +39,24 @@ void seal_record(nlohmann::json& record, const std::optional<std::string>& key) 
   const std::string bytes = canonical_bytes(record);
   record["hash"] = sha256_hex(bytes);
   if (key) record["mac"] = mac_of_bytes(bytes, *key);
+}
+
+std::optional<EvidenceHead> read_evidence_head(const std::string& dir) {
+  std::ifstream in(dir + "/head", std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string line;
+  std::getline(in, line);
+  const auto j = parse_json_bounded(line);
+  EvidenceHead head;
+  if (!j.is_object() || !j.contains("seq") || !j["seq"].is_number_unsigned() ||
+      !j.contains("hash") || !j["hash"].is_string()) {
+    head.damaged = true;
+    return head;
+  }
+  head.seq = j["seq"].get<std::uint64_t>();
+  head.hash = j["hash"].get<std::string>();
+  head.segment = j.value("segment", "");
+  return head;
 }
 
 }  // namespace campus

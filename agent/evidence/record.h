@@ -2,6 +2,7 @@
 // Evidence records and their integrity: the canonical serialisation that `hash` and `mac` cover.
 // docs/evidence-format.md defines the format for auditors who verify it with their own tools.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,5 +31,17 @@ std::string mac_of_bytes(std::string_view bytes, std::string_view key);
 
 /// Fills in `hash` (and `mac` when a key is given) of a record whose other members are set.
 void seal_record(nlohmann::json& record, const std::optional<std::string>& key);
+
+/// The head file (`head` in the evidence directory): the last record the agent synced, kept
+/// outside the segments so that records removed from the end of the log show.
+struct EvidenceHead {
+  std::uint64_t seq = 0;
+  std::string hash;
+  std::string segment;
+  bool damaged = false;  ///< the file is there but does not hold a head record
+};
+
+/// The head file of `dir`, or nullopt when there is none.
+std::optional<EvidenceHead> read_evidence_head(const std::string& dir);
 
 }  // namespace campus

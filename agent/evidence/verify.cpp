@@ -40,7 +40,21 @@ struct CheckedLine {
   std::string last;           // of a seal
   std::string check;          // of a run
   std::string time;
+  // Of a gap record: records dropped (count and time range), or records missing at a restart
+  // (the seqs, and the head the chain continues from).
+  std::uint64_t dropped = 0;
+  std::string dropped_from, dropped_to;
+  bool has_missing = false;
+  std::uint64_t missing_from = 0, missing_to = 0;
+  std::string head_hash;
 };
+
+// An unsigned member of a parsed record, or nullopt.
+std::optional<std::uint64_t> count_member(const nlohmann::json& record, const char* key) {
+  const auto it = record.find(key);
+  if (it == record.end() || !it->is_number_unsigned()) return std::nullopt;
+  return it->get<std::uint64_t>();
+}
 
 // A string member of a parsed record, or "" when it is missing or not a string.
 std::string text_member(const nlohmann::json& record, const char* key) {
@@ -106,6 +120,20 @@ CheckedLine check_parsed_line(const std::string& line, std::uint64_t number,
     c.last = text_member(record, "last");
   }
   if (c.type == "run") c.check = text_member(record, "check");
+  if (c.type == "gap") {
+    c.segment = text_member(record, "segment");  // when it begins a segment
+    c.dropped = count_member(record, "dropped").value_or(0);
+    c.dropped_from = text_member(record, "from");
+    c.dropped_to = text_member(record, "to");
+    const auto from = count_member(record, "missing_from_seq");
+    const auto to = count_member(record, "missing_to_seq");
+    if (from && to) {
+      c.has_missing = true;
+      c.missing_from = *from;
+      c.missing_to = *to;
+      c.head_hash = text_member(record, "head_hash");
+    }
+  }
   return c;
 }
 
@@ -115,7 +143,8 @@ CheckedLine check_parsed_line(const std::string& line, std::uint64_t number,
 CheckedLine check_line(const std::string& line, std::uint64_t number,
                        const std::optional<std::string>& key, const VerifyKey* pubkey) {
   const std::optional<CanonicalLine> fast = read_canonical_line(line);
-  if (!fast || fast->hash != sha256_hex(fast->canonical) ||
+  // Gap records are rare and carry members the fast reader does not pick out.
+  if (!fast || fast->type == "gap" || fast->hash != sha256_hex(fast->canonical) ||
       (key && (!fast->mac || *fast->mac != mac_of_bytes(fast->canonical, *key))) ||
       (pubkey && fast->sig && !pubkey->verify_hex(fast->hash, *fast->sig))) {
     return check_parsed_line(line, number, key, pubkey);
@@ -173,10 +202,20 @@ std::vector<CheckedLine> check_lines(const std::vector<std::string>& lines,
 }  // namespace
 
 std::string EvidenceVerification::summary() const {
-  if (!intact) return "BROKEN: " + problem;
-  std::string out = "intact: " + std::to_string(segments) + " segment(s), " +
-                    std::to_string(records) + " records (" + std::to_string(runs) +
-                    " probe runs of " + std::to_string(checks.size()) + " checks)";
+  // A restart gap leaves the chain otherwise whole: say both, the gap first.
+  const bool gap_only = !intact && !missing.empty() && problem == missing.front();
+  if (!intact && !gap_only) return "BROKEN: " + problem;
+  std::string out;
+  if (gap_only) {
+    out = "GAP: ";
+    for (std::size_t i = 0; i < missing.size(); ++i)
+      out += (i ? "; " : "") + missing[i];
+    out += ". Otherwise the chain holds: ";
+  } else {
+    out = "intact: ";
+  }
+  out += std::to_string(segments) + " segment(s), " + std::to_string(records) + " records (" +
+         std::to_string(runs) + " probe runs of " + std::to_string(checks.size()) + " checks)";
   if (!first_time.empty()) out += ", " + first_time + " to " + last_time;
   if (segments_removed > 0) {
     out += "; " + std::to_string(segments_removed) + " older segment(s) removed by retention";
@@ -191,6 +230,17 @@ std::string EvidenceVerification::summary() const {
   } else if (signed_records > 0) {
     out += "; " + std::to_string(signed_records) + " signed record(s), not checked (no --pubkey)";
   }
+  if (drop_gaps > 0) {
+    out += "; " + std::to_string(dropped) + " record(s) dropped in " + std::to_string(drop_gaps) +
+           " gap(s) (the backlog was full: disk full or too slow), with times " + dropped_from +
+           " to " + dropped_to + " — the log says so, but their content is not in it";
+  }
+  if (has_head) {
+    out += "; head: seq " + std::to_string(head_seq) + " (hash " + head_hash.substr(0, 16) +
+           "…) in " + head_segment;
+    out +=
+        head_file ? ", the head file says seq " + std::to_string(head_file_seq) : ", no head file";
+  }
   if (timestamps > 0) {
     out += "; " + std::to_string(timestamps) + " trusted timestamp(s) match their checkpoints" +
            (timestamps_checked ? " and verify with the TSA's CA"
@@ -203,7 +253,8 @@ std::string EvidenceVerification::summary() const {
 
 EvidenceVerification verify_evidence(const std::string& dir, const std::optional<std::string>& key,
                                      const VerifyKey* pubkey, const TsaTrust* tsa,
-                                     Duration max_timestamp_delay) {
+                                     Duration max_timestamp_delay,
+                                     std::optional<std::uint64_t> min_seq) {
   EvidenceVerification v;
   TimestampLedger timestamps(tsa, max_timestamp_delay);
   v.macs_checked = key.has_value();
@@ -231,7 +282,10 @@ EvidenceVerification verify_evidence(const std::string& dir, const std::optional
     std::string line;
     std::getline(in, line);
     const auto first = parse_json_bounded(line);
-    if (first.is_object() && first.value("prev", kGenesisPrev) != kGenesisPrev) {
+    // A log whose every segment was removed, and which the agent continued from its head file,
+    // starts with a gap record: the walk checks it like any gap.
+    if (first.is_object() && first.value("prev", kGenesisPrev) != kGenesisPrev &&
+        first.value("type", "") != "gap") {
       // The log does not start at its beginning: segments deleted by retention are named, with
       // their last hash and seq, in `retention` records further on, and the oldest remaining
       // segment must continue from one of those. (A log that starts at genesis lost nothing,
@@ -262,6 +316,13 @@ EvidenceVerification verify_evidence(const std::string& dir, const std::optional
     }
   }
   const std::uint64_t first_seq = expected_seq;  // older records were removed by retention
+  // The head file names the last record the agent synced: the log must reach it, with that hash.
+  const auto head = read_evidence_head(dir);
+  if (head && head->damaged) {
+    v.problem = dir + "/head: not a head record — damaged";
+    return v;
+  }
+  std::string head_hash_at_seq;
   for (std::size_t s = 0; s < segments.size(); ++s) {
     const std::string& segment = segments[s];
     std::ifstream in(dir + "/" + segment, std::ios::binary);
@@ -309,13 +370,27 @@ EvidenceVerification verify_evidence(const std::string& dir, const std::optional
       }
       const std::uint64_t seq = c.seq;
       const std::string& type = c.type;
-      if (in_segment == 0 && (type != "open" || c.segment != segment)) {
+      if (in_segment == 0 && ((type != "open" && type != "gap") || c.segment != segment)) {
         v.problem = where() +
                     "the segment does not begin with its own open record — segment "
                     "truncated at the start, renamed or swapped";
         return v;
       }
-      if (c.prev != prev || seq != expected_seq) {
+      if (type == "gap" && c.has_missing && c.missing_from == expected_seq &&
+          c.missing_to + 1 == seq && c.prev == c.head_hash && c.missing_from <= c.missing_to) {
+        // A restart found the log shorter than its head file: the agent named the missing seqs
+        // and went on from the head. The chain is checked on both sides of the gap, but the
+        // records in it are gone, and that is not intact.
+        v.missing.push_back(
+            "records missing: seq " + std::to_string(c.missing_from) + " to " +
+            std::to_string(c.missing_to) + " (" +
+            std::to_string(c.missing_to - c.missing_from + 1) +
+            " record(s)) were removed from the end of the log before a restart; the agent "
+            "found the log shorter than its head file and continued the chain from the head "
+            "(seq " +
+            std::to_string(c.missing_to) + ", hash " + c.head_hash + ") at " + segment + " line " +
+            std::to_string(c.number));
+      } else if (c.prev != prev || seq != expected_seq) {
         if (type == "open") {
           v.problem = where() + "the segment does not continue the previous one (seq " +
                       std::to_string(seq) + " where " + std::to_string(expected_seq) +
@@ -351,6 +426,18 @@ EvidenceVerification verify_evidence(const std::string& dir, const std::optional
         ++v.runs;
         v.checks.insert(c.check);
       }
+      if (type == "gap" && c.dropped > 0) {
+        ++v.drop_gaps;
+        v.dropped += c.dropped;
+        if (v.dropped_from.empty() || c.dropped_from < v.dropped_from)
+          v.dropped_from = c.dropped_from;
+        v.dropped_to = std::max(v.dropped_to, c.dropped_to);
+      }
+      if (head && seq == head->seq) head_hash_at_seq = c.hash;
+      v.has_head = true;
+      v.head_seq = seq;
+      v.head_hash = c.hash;
+      v.head_segment = segment;
       if (v.first_time.empty()) v.first_time = c.time;
       v.last_time = c.time;
       if (type == "timestamp") {
@@ -385,6 +472,28 @@ EvidenceVerification verify_evidence(const std::string& dir, const std::optional
     }
     ++v.segments;
   }
+  const std::string log_end = v.has_head ? "seq " + std::to_string(v.head_seq) : "no record";
+  if (head) {
+    v.head_file = true;
+    v.head_file_seq = head->seq;
+    if (!v.has_head || v.head_seq < head->seq) {
+      v.problem = "records removed from the end: the log ends at " + log_end +
+                  ", its head file says " + std::to_string(head->seq) +
+                  (head->segment.empty() ? "" : " (in " + head->segment + ")");
+      return v;
+    }
+    if (head->seq >= first_seq && head_hash_at_seq != head->hash) {
+      v.problem = "the log's record at seq " + std::to_string(head->seq) +
+                  " has another hash than its head file names — the log was rewritten from "
+                  "there on";
+      return v;
+    }
+  }
+  if (min_seq && (!v.has_head || v.head_seq < *min_seq)) {
+    v.problem = "records removed from the end: the log ends at " + log_end + ", before seq " +
+                std::to_string(*min_seq) + " (--min-seq: a head known from elsewhere)";
+    return v;
+  }
   if (pubkey && v.signed_records == 0) {
     v.problem =
         "no record is signed: nothing proves who wrote this log (is "
@@ -399,6 +508,10 @@ EvidenceVerification verify_evidence(const std::string& dir, const std::optional
     v.problem =
         "no trusted timestamp: nothing proves when this log was written (is "
         "evidence.timestamp_url set?)";
+    return v;
+  }
+  if (!v.missing.empty()) {
+    v.problem = v.missing.front();
     return v;
   }
   v.intact = true;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/duration.h"
 
@@ -32,6 +33,21 @@ struct EvidenceVerification {
   bool timestamps_checked = false;    ///< their authority's signatures too (a TSA CA was given)
   std::uint64_t timestamped_seq = 0;  ///< the newest checkpoint a token covers
   std::string timestamped_time;       ///< ... and the time its authority gave
+  /// The head the walk found: the last record's seq and hash, and its segment.
+  bool has_head = false;
+  std::uint64_t head_seq = 0;
+  std::string head_hash;
+  std::string head_segment;
+  /// The head file (written by the agent after each synced batch), when there is one.
+  bool head_file = false;
+  std::uint64_t head_file_seq = 0;
+  /// `gap` records of dropped records (a full or slow disk): how many gaps, how many records.
+  std::uint64_t drop_gaps = 0;
+  std::uint64_t dropped = 0;
+  std::string dropped_from, dropped_to;  ///< the earliest and latest time of a dropped record
+  /// `gap` records of records missing on a restart (the log was shorter than its head file):
+  /// the chain is otherwise whole, but the log is not intact. One text per gap.
+  std::vector<std::string> missing;
 
   /// One paragraph for people: the summary when intact, the problem otherwise.
   std::string summary() const;
@@ -43,10 +59,13 @@ class TsaTrust;
 /// Verifies the segments in `dir`. `key` checks the MACs too; `pubkey` every signature, and a log
 /// without any signed record then fails. Every `timestamp` record's token must match the signed
 /// checkpoint it names and be dated within `max_timestamp_delay` after it; `tsa` checks the
-/// authorities' signatures too, and a log without any timestamp then fails.
+/// authorities' signatures too, and a log without any timestamp then fails. A log that ends
+/// before the seq in its `head` file, or before `min_seq` (a head known from elsewhere, e.g. the
+/// agent's campus_evidence_head_seq in Prometheus), fails: records were removed from its end.
 EvidenceVerification verify_evidence(const std::string& dir, const std::optional<std::string>& key,
                                      const VerifyKey* pubkey = nullptr,
                                      const TsaTrust* tsa = nullptr,
-                                     Duration max_timestamp_delay = std::chrono::hours(24));
+                                     Duration max_timestamp_delay = std::chrono::hours(24),
+                                     std::optional<std::uint64_t> min_seq = std::nullopt);
 
 }  // namespace campus

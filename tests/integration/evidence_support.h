@@ -8,7 +8,7 @@
 
 namespace campus::test {
 
-/// The text of every file in the evidence directory `dir`.
+/// The text of every file in the evidence directory `dir` but its head file.
 std::string all_evidence(const std::string& dir);
 
 /// Runs `argv` to its end (at most a minute), its output in DIR/NAME; returns its exit status.

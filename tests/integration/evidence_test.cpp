@@ -180,7 +180,10 @@ TEST_CASE("daemon evidence verifies, agrees with the Python verifier and holds n
   CHECK(text.find("cHJvYmU6cHJvYmVwdw") == std::string::npos);  // base64 of probe:probepw
 
   // One changed byte, and both verifiers say so.
-  const auto segment = (fs::directory_iterator(evidence)->path()).string();
+  std::string segment;  // the only one (beside the head file)
+  for (const auto& entry : fs::directory_iterator(evidence)) {
+    if (entry.path().extension() == ".jsonl") segment = entry.path().string();
+  }
   std::string content = all_evidence(evidence);
   content.replace(content.find("got 500"), 7, "got 200");
   std::ofstream(segment, std::ios::trunc) << content;

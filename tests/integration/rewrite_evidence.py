@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """What an attacker who can write the evidence directory does: changes the first run's verdict,
 recomputes every hash after it (there is no HMAC key), and optionally signs the new chain with a
-key (their own, or the agent's stolen one) and asks a time-stamping authority for new tokens.
+key (their own, or the agent's stolen one) and asks a time-stamping authority for new tokens;
+and rewrites the head file to match the new chain.
   rewrite_evidence.py DIR [--sign PRIVATE_KEY] [--restamp TSA_URL]"""
 import base64, glob, hashlib, json, os, subprocess, sys, tempfile, urllib.request
 
@@ -50,3 +51,8 @@ for path in sorted(glob.glob(os.path.join(args[0], "evidence-*.jsonl"))):
         prev = r["hash"]
         out.append(json.dumps(r, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
     open(path, "w", encoding="utf-8").write("\n".join(out) + "\n")
+head = os.path.join(args[0], "head")
+if os.path.exists(head):
+    last = json.loads(out[-1])
+    open(head, "w", encoding="utf-8").write(json.dumps(
+        {"hash": last["hash"], "segment": os.path.basename(path), "seq": last["seq"]}) + "\n")

@@ -89,7 +89,10 @@ TEST_CASE("the agent time-stamps its checkpoints, and verify catches every rewri
   const std::string forged = dir.path() + "/forged";
   fs::copy(evidence, forged);
   {
-    const auto segment = fs::directory_iterator(forged)->path();  // the only one
+    fs::path segment;  // the only one (beside the head file)
+    for (const auto& entry : fs::directory_iterator(forged)) {
+      if (entry.path().extension() == ".jsonl") segment = entry.path();
+    }
     std::string text = all_evidence(forged);
     const auto at = text.find("\"verdict\":\"pass\"");
     REQUIRE(at != std::string::npos);

@@ -240,6 +240,41 @@ TEST_CASE("a torn last line is set aside on start and the repair is recorded") {
   CHECK(repairs[0]["segment"] == name);
   CHECK(repairs[0]["torn_file"] == name + ".torn");
   CHECK(repairs[0]["torn_bytes"] == torn.size());
+  // Evidence files are for the agent's user and group, never for everyone.
+  for (const std::string& f : {file, file + ".torn", scratch.dir + "/head"}) {
+    struct stat st {};
+    REQUIRE(::stat(f.c_str(), &st) == 0);
+    INFO(f);
+    CHECK((st.st_mode & 0777) == 0640);
+  }
+}
+
+TEST_CASE("the head file names the last record, and a gap record that does not fit is damage") {
+  Scratch scratch;
+  Writer writer;
+  writer.write(scratch.dir, 5);
+  const auto head = read_evidence_head(scratch.dir);
+  REQUIRE(head);
+  CHECK(head->seq == 5);
+  const auto lines = read_lines(segments(scratch.dir).back());
+  CHECK(nlohmann::json::parse(lines.back())["hash"] == head->hash);
+  // A gap record someone appended to hide a jump, without the head it claims: the chain breaks.
+  auto record = nlohmann::json::parse(lines.back());
+  nlohmann::json gap = {{"type", "gap"},
+                        {"seq", 10},
+                        {"prev", std::string(64, 'a')},
+                        {"time", record["time"]},
+                        {"missing_from_seq", 6},
+                        {"missing_to_seq", 9},
+                        {"head_hash", std::string(64, 'b')}};
+  seal_record(gap, kKey);
+  auto tampered = lines;
+  tampered.push_back(gap.dump());
+  write_lines(segments(scratch.dir).back(), tampered);
+  const auto v = verify_evidence(scratch.dir, kKey);
+  CHECK_FALSE(v.intact);
+  CHECK(v.missing.empty());
+  CHECK(v.problem.find("seq 10 where 6 was due") != std::string::npos);
 }
 
 TEST_CASE("a key file that others can read, or that is short, is refused") {
