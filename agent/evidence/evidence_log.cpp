@@ -129,6 +129,14 @@ namespace {
 constexpr const char* kEvidenceHeadFile = "head";
 constexpr const char* kEvidenceHeadTemp = "head.tmp";
 
+EvidenceHead head_at(std::uint64_t seq, std::string hash, std::string segment) {
+  EvidenceHead head;
+  head.seq = seq;
+  head.hash = std::move(hash);
+  head.segment = std::move(segment);
+  return head;
+}
+
 // Writes all of `bytes` to `fd`; false (errno set) when the disk refuses.
 bool evidence_write_all(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
@@ -258,7 +266,7 @@ void EvidenceLog::recover() {
     segment_day_ = day;
     segment_number_ = number;
     segment_ = last;
-    written_head_ = EvidenceHead{next_seq_ - 1, prev_hash_, last};
+    written_head_ = head_at(next_seq_ - 1, prev_hash_, last);
     head_seq_.Set(double(next_seq_ - 1));
     if (record.value("type", "") == "seal") {
       next = std::make_pair(today, day == today ? number + 1 : 1);
@@ -309,6 +317,20 @@ void EvidenceLog::recover() {
     }
   } else if (gap) {
     write_record(std::move(*gap));
+  }
+  if (head && head->lost > 0) {
+    // The last stop could not write these (a full disk); its head file kept their count.
+    pending_repairs_.push_back(
+        {{"type", "gap"},
+         {"reason", "records dropped"},
+         {"dropped", head->lost},
+         {"from", head->lost_from},
+         {"to", head->lost_to},
+         {"note",
+          "the agent stopped while the disk refused writes: this many records, with times in "
+          "this range, were not written"}});
+    log_.warn("evidence: the last stop lost " + std::to_string(head->lost) +
+              " record(s) to a full disk; recorded the gap");
   }
   for (auto& repair : pending_repairs_)
     write_record(std::move(repair));
@@ -441,7 +463,8 @@ void EvidenceLog::write_record(nlohmann::json record, bool appended) {
   const std::size_t before = buffer_.size();
   buffer_ += record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   buffer_ += '\n';
-  buffer_lines_.push_back({buffer_.size() - before, appended, next_seq_, prev_hash_});
+  buffer_lines_.push_back({buffer_.size() - before, appended, next_seq_, prev_hash_,
+                           appended ? record.value("time", "") : std::string()});
   ++next_seq_;
 }
 
@@ -482,7 +505,7 @@ bool EvidenceLog::flush_buffer() {
   }
   if (lines > 0) {
     const PendingLine& last = buffer_lines_[lines - 1];
-    written_head_ = EvidenceHead{last.seq, last.hash, segment_};
+    written_head_ = head_at(last.seq, last.hash, segment_);
     head_seq_.Set(double(last.seq));
     records_.Increment(double(lines));
     buffer_lines_.erase(buffer_lines_.begin(), buffer_lines_.begin() + std::ptrdiff_t(lines));
@@ -549,6 +572,32 @@ void EvidenceLog::write_head() {
     return;
   }
   synced_head_ = written_head_;
+}
+
+void EvidenceLog::note_lost_in_head(std::uint64_t lost, const std::string& from,
+                                    const std::string& to) {
+  const std::string path = options_.dir + "/" + kEvidenceHeadFile;
+  auto head = read_evidence_head(options_.dir);
+  if (synced_head_) head = synced_head_;  // newer than the file only if it was written
+  if (!head || head->damaged) return;
+  const std::string text =
+      nlohmann::json{
+          {"seq", head->seq},
+          {"hash", head->hash},
+          {"segment", head->segment},
+          {"lost", lost + head->lost},
+          {"lost_from", head->lost_from.empty() ? from : std::min(head->lost_from, from)},
+          {"lost_to", std::max(head->lost_to, to)}}
+          .dump() +
+      "\n";
+  // Overwriting the blocks the file already has needs no free space; the head is far smaller
+  // than a block. Not atomic, but a damaged head is only ignored (with a warning) on start.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  const bool ok = ::pwrite(fd, text.data(), text.size(), 0) == ssize_t(text.size()) &&
+                  ::ftruncate(fd, off_t(text.size())) == 0 && ::fdatasync(fd) == 0;
+  ::close(fd);
+  if (!ok) log_.error("evidence: could not note the lost records in " + path);
 }
 
 bool EvidenceLog::append(nlohmann::json record) {
@@ -702,19 +751,38 @@ void EvidenceLog::writer_loop() {
     if (options_.fsync == FsyncPolicy::never && !failing_) write_head();
     if (stop) {
       std::uint64_t lost = 0;
-      for (const auto& line : buffer_lines_)
-        lost += line.appended ? 1 : 0;
+      std::string from, to;
+      const auto span = [&](const std::string& time) {
+        if (time.empty()) return;
+        if (from.empty() || time < from) from = time;
+        if (time > to) to = time;
+      };
+      for (const auto& line : buffer_lines_) {
+        if (!line.appended) continue;
+        ++lost;
+        span(line.time);
+      }
+      std::uint64_t given_up = lost;
       {
         std::lock_guard lock(mutex_);
-        lost += queue_.size();
-        written_total_ += lost;  // given up: nobody may wait for them
+        for (const auto& record : queue_)
+          span(record.value("time", ""));
+        given_up += queue_.size();
+        written_total_ += given_up;          // nobody may wait for them
+        lost = given_up + dropped_pending_;  // dropped earlier, and no gap record said so yet
+        if (dropped_pending_ > 0) {
+          span(dropped_from_);
+          span(dropped_to_);
+        }
+        dropped_pending_ = 0;
         queue_.clear();
       }
-      if (lost > 0 || !buffer_.empty()) {
-        dropped_.Increment(double(lost));
+      if (lost > 0) {
+        dropped_.Increment(double(given_up));
         log_.error("evidence: stopping while the disk refuses writes: " + std::to_string(lost) +
-                   " record(s) could not be written and are lost; on the next start the log "
-                   "continues from its last record on disk");
+                   " record(s) could not be written and are lost; the next start continues "
+                   "the log from its last record on disk and says so in a gap record");
+        note_lost_in_head(lost, from, to);
       }
       written_.notify_all();
       return;

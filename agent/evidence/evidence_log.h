@@ -114,6 +114,7 @@ class EvidenceLog {
     bool appended = false;
     std::uint64_t seq = 0;
     std::string hash;
+    std::string time;  // of an appended record, for a gap record should it be lost
   };
   void recover();
   void open_segment(const std::string& day, int number, const std::string& reason,
@@ -123,6 +124,9 @@ class EvidenceLog {
   bool flush_buffer();
   void sync();
   void write_head();
+  /// At a stop with records that could not be written: notes them in the head file, in place
+  /// (a full disk has no room for a new file), for the next start's `gap` record.
+  void note_lost_in_head(std::uint64_t lost, const std::string& from, const std::string& to);
   void writer_loop();
   /// False when the disk refused the seal or the new segment: try again later.
   bool rotate_if_needed(const std::string& day);

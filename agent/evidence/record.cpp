@@ -56,6 +56,11 @@ std::optional<EvidenceHead> read_evidence_head(const std::string& dir) {
   head.seq = j["seq"].get<std::uint64_t>();
   head.hash = j["hash"].get<std::string>();
   head.segment = j.value("segment", "");
+  if (const auto lost = j.find("lost"); lost != j.end() && lost->is_number_unsigned()) {
+    head.lost = lost->get<std::uint64_t>();
+    head.lost_from = j.value("lost_from", "");
+    head.lost_to = j.value("lost_to", "");
+  }
   return head;
 }
 

@@ -39,6 +39,10 @@ struct EvidenceHead {
   std::string hash;
   std::string segment;
   bool damaged = false;  ///< the file is there but does not hold a head record
+  /// Records the agent could not write before it stopped (a full disk), and their time range:
+  /// the next start says so in a `gap` record.
+  std::uint64_t lost = 0;
+  std::string lost_from, lost_to;
 };
 
 /// The head file of `dir`, or nullopt when there is none.

@@ -137,6 +137,55 @@ TEST_CASE("a full evidence disk: flush gives up in time, counters match, drops a
   CHECK(v.runs == 20 + std::uint64_t(accepted));
 }
 
+TEST_CASE("records that could not be written before a stop are said on the next start") {
+  TempDir dir;
+  Tmpfs disk(dir.path() + "/disk", "256k");
+  REQUIRE_TMPFS(disk);
+  CapturedLog log;
+  EvidenceLog::Options options;
+  options.dir = disk.path + "/evidence";
+  options.key = kDiskKey;
+  options.fsync = FsyncPolicy::always;
+  options.retry_interval = 50ms;
+  const std::string filler = disk.path + "/filler";
+  std::uint64_t waiting = 0;  // the last page of the segment may still take a few
+  {
+    prometheus::Registry registry;
+    EvidenceLog evidence(options, registry, log.logger);
+    evidence.append(run_record(0));
+    REQUIRE(evidence.flush(5s));
+    REQUIRE(fill_disk(filler) > 0);
+    for (int i = 1; i <= 10; ++i)
+      evidence.append(run_record(i));
+    const auto start = std::chrono::steady_clock::now();
+    CHECK_FALSE(evidence.flush(300ms));
+    CHECK(std::chrono::steady_clock::now() - start < 2s);
+    waiting = evidence.pending();
+    CHECK(waiting > 0);
+  }  // stops with them unwritten
+  CHECK(log.count(std::to_string(waiting) + " record(s) could not be written and are lost") == 1);
+  const auto head = read_evidence_head(options.dir);
+  REQUIRE(head);
+  CHECK(head->lost == waiting);
+  CHECK(head->lost_from <= head->lost_to);
+  fs::remove(filler);
+  {
+    prometheus::Registry registry;
+    EvidenceLog evidence(options, registry, log.logger);
+    REQUIRE(evidence.flush(5s));
+  }
+  const auto gaps = records_of_type(options.dir, "gap");
+  REQUIRE(gaps.size() == 1);
+  CHECK(gaps[0]["dropped"] == waiting);
+  CHECK(gaps[0]["from"] == head->lost_from);
+  CHECK(read_evidence_head(options.dir)->lost == 0);  // said once
+  const auto v = verify_evidence(options.dir, kDiskKey);
+  INFO(v.summary());
+  CHECK(v.intact);
+  CHECK(v.dropped == waiting);
+  CHECK(v.runs == 11 - waiting);
+}
+
 TEST_CASE("a torn line on a full disk is never lost: the agent refuses to start instead") {
   TempDir dir;
   Tmpfs disk(dir.path() + "/disk", "256k");
@@ -249,9 +298,15 @@ TEST_CASE("the agent on a full evidence disk: quick answers, true counters, boun
     agent.signal(SIGTERM);
     CHECK(agent.wait(10s) == 0);
   }
+  // What the first agent could not write before it stopped is said in the evidence.
+  const auto gaps = records_of_type(evidence_dir, "gap");
+  REQUIRE(gaps.size() == 1);
+  CHECK(gaps[0]["reason"] == "records dropped");
+  CHECK(gaps[0]["dropped"].get<std::uint64_t>() > 0);
   std::string out;
   CHECK(run_to_end({CAMPUS_PROBE_BIN, "evidence", "verify", evidence_dir}, dir, "verify.log",
                    &out) == 0);
   CHECK(out.find("intact:") != std::string::npos);
+  CHECK(out.find("record(s) dropped in 1 gap(s)") != std::string::npos);
   CHECK(out.find("head: seq ") != std::string::npos);
 }
