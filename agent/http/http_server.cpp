@@ -206,7 +206,6 @@ void HttpServer::closed(Connection& connection, CloseReason reason) {
     metrics_->open.Set(double(open_.size()));
     if (reason == CloseReason::read_timeout) metrics_->closed_read_timeout.Increment();
     if (reason == CloseReason::idle_timeout) metrics_->closed_idle_timeout.Increment();
-    if (reason == CloseReason::too_large) metrics_->closed_too_large.Increment();
   }
   // The episode ends once a quarter of the slots are free again.
   auto& e = cap_episode_;
@@ -299,6 +298,8 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
               : "request body larger than " + std::to_string(options_.body_limit) + " bytes\n";
       refusal.keep_alive(false);
       refusal.prepare_payload();
+      // Counted now, not when the connection ends: the drain below may take a second.
+      if (metrics_) metrics_->closed_too_large.Increment();
       connection.busy = true;
       stream.expires_after(options_.write_timeout);
       co_await http::async_write(stream, refusal, asio::redirect_error(asio::use_awaitable, ec));
