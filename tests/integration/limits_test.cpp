@@ -260,4 +260,35 @@ TEST_CASE("large bodies of concurrent runs stop at the body budget, and the agen
   CHECK(agent.wait(10s) == 0);
 }
 
+TEST_CASE(
+    "a scenario step whose body would exceed the body budget fails with the budget's reason") {
+  TempDir dir;
+  const int port = free_port();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  const std::string target = "http://127.0.0.1:" + server("MISBEHAVE_BIGBODY_PORT");
+  auto scenario = [&](const std::string& id, const std::string& path) {
+    return "  - {id: " + id + ", probe: scenario, target: \"" + target +
+           "\", params: {max_body_bytes: 16777216, steps: [{name: fetch, url: " + path +
+           ", expect: {status: 200}}]}}\n";
+  };
+  const std::string file = dir.file(
+      "campus.yaml", "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+                         ", body_budget: 1MiB, default_interval: 1h, default_timeout: 10s}\n"
+                         "checks:\n" +
+                         scenario("big", "/4194304") + scenario("small", "/65536"));
+  Process agent({CAMPUS_PROBE_BIN, "run", "--config", file}, dir.path() + "/agent.log");
+  REQUIRE_MESSAGE(wait_until([&] { return http_request(base + "/-/ready").status == 200; }),
+                  agent.output());
+  const HttpReply big = http_request(base + "/probe?check=big&debug=true", "GET", 20s);
+  INFO(big.body);
+  CHECK(big.body.find("response body budget exhausted: 1 MiB buffered by runs in flight") !=
+        std::string::npos);
+  CHECK(big.body.find("(internal)") != std::string::npos);
+  CHECK(metric(base, "campus_body_buffered_bytes") == 0);
+  const HttpReply small = http_request(base + "/probe?check=small&debug=true", "GET", 20s);
+  CHECK(small.body.find("verdict:  pass") != std::string::npos);
+  agent.signal(SIGTERM);
+  CHECK(agent.wait(10s) == 0);
+}
+
 }  // namespace limits_test
