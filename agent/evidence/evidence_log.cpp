@@ -613,8 +613,8 @@ bool EvidenceLog::append(nlohmann::json record) {
       // by count and time range in the gap record that follows.
       dropped_.Increment();
       const std::string time = record.value("time", "");
-      if (dropped_pending_ == 0) {
-        dropped_from_ = dropped_to_ = time;
+      if (dropped_pending_ == 0) dropped_from_ = dropped_to_ = time;
+      if (!std::exchange(drop_logged_, true)) {
         log_.error("evidence: backlog full (" + std::to_string(queue_.size()) + " records, " +
                    std::to_string(queue_bytes_ + buffer_bytes_) +
                    " bytes waiting): the disk is full or cannot keep up; dropping records until "
@@ -737,6 +737,11 @@ void EvidenceLog::writer_loop() {
     if (!failing_) {
       checkpoint_if_due(stop);
       if (!buffer_.empty()) flush_buffer();
+    }
+    if (!failing_ && buffer_.empty()) {
+      // Every gap record is on disk: the next drop is a new episode, logged again.
+      std::lock_guard lock(mutex_);
+      if (dropped_pending_ == 0) drop_logged_ = false;
     }
     if (!failing_ && buffer_.empty() && signed_unannounced_ && options_.on_signed) {
       options_.on_signed(*signed_unannounced_);

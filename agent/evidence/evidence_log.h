@@ -182,6 +182,7 @@ class EvidenceLog {
   // Records dropped since the last gap record: how many, and the time range of their `time`.
   std::uint64_t dropped_pending_ = 0;
   std::string dropped_from_, dropped_to_;
+  bool drop_logged_ = false;  // this episode of drops was logged; until its gap is on disk
   bool stopping_ = false;
   std::thread writer_;
 };
