@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make demo   install what is missing, build, and run campus-probe on the demo campus
 #   make test   install what is missing, build, and run every test
+#   make sanitize   build with ASan and UBSan into build-sanitize/, run the unit, fuzz and fault tests
 BUILD_DIR ?= build
 # Warnings are errors in CI (CI=true), plain warnings elsewhere.
 WERROR ?= $(if $(filter true 1,$(CI)),ON,OFF)
@@ -8,7 +9,7 @@ CAMPUS_PROBE := $(BUILD_DIR)/agent/campus-probe
 # One compile per core: the unity translation units are large, and more at once only thrash.
 JOBS ?= $(shell nproc)
 
-.PHONY: demo test build deps format clean
+.PHONY: demo test sanitize build deps format clean
 
 # The demo builds the agent only: a new build tree is configured without the tests, an existing
 # one (say, from make test) is kept as it is, and a second run rebuilds nothing that did not change.
@@ -29,6 +30,20 @@ test: deps
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCAMPUS_PROBE_WERROR=$(WERROR) -DCAMPUS_PROBE_TESTS=ON
 	cmake --build $(BUILD_DIR) --parallel $(JOBS)
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
+
+# Every target built with AddressSanitizer (leaks included) and UndefinedBehaviorSanitizer; the
+# fast tests (unit, the fuzz corpus replay, fault injection) run, and any report fails its test.
+# A label without tests is no failure.
+SANITIZE ?= address,undefined
+SANITIZE_DIR ?= build-sanitize
+sanitize: deps
+	deploy/install-deps.sh test
+	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCAMPUS_PROBE_WERROR=$(WERROR) -DCAMPUS_PROBE_TESTS=ON \
+	  -DCAMPUS_PROBE_SANITIZE=$(SANITIZE)
+	cmake --build $(SANITIZE_DIR) --parallel $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  ctest --test-dir $(SANITIZE_DIR) -L 'unit|fuzz|fault' --output-on-failure
 
 deps:
 	deploy/install-deps.sh build
