@@ -127,6 +127,9 @@ std::optional<TimePoint> parse_time(std::string_view text, TimeFormat format, mi
   std::string_view rest;
   const auto base = date_time(text, rest);
   if (!base) return std::nullopt;
+  // The clock counts nanoseconds in 64 bits: a date past 2262 (a garbled year) does not fit.
+  if (std::chrono::abs(duration_cast<seconds>(base->time_since_epoch())) > hours(24 * 365 * 290))
+    return std::nullopt;
   const auto sub = fraction(rest);
   auto explicit_offset = offset(rest);
   if (format == TimeFormat::rfc3339 && !explicit_offset) return std::nullopt;
