@@ -539,7 +539,10 @@ std::optional<std::string> base64_alphabet(std::string_view bytes, std::string_v
 }
 
 std::string json_string_body(std::string_view text) {
-  const std::string quoted = nlohmann::json(std::string(text)).dump();
+  // A target's bytes need not be UTF-8: replace what is not, as a browser's JSON.stringify of a
+  // decoded page would, rather than throw.
+  const std::string quoted = nlohmann::json(std::string(text))
+                                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return quoted.substr(1, quoted.size() - 2);
 }
 

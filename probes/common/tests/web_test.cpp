@@ -410,6 +410,8 @@ TEST_CASE("srun_xencode, base64_alphabet and json_string build a Srun portal's i
       "VTwUOb2mzD96yinuZSy50KIRdVFcAMOErXELUcN8WDcW6bLOmd2bnP=");
   CHECK(value->sensitive);  // computed from the password
   CHECK(json_string_body("a\"b\\c\n") == "a\\\"b\\\\c\\n");
+  // Bytes that are not UTF-8 (a target's hidden field) become U+FFFD instead of an exception.
+  CHECK(json_string_body("ab\xfftc") == "ab\xef\xbf\xbdtc");
   CHECK_FALSE(base64_alphabet("x", "short", error));
   CHECK(error == "the alphabet must have 64 characters, it has 5");
 }
