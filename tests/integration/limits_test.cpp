@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <future>
+#include <memory>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -47,6 +48,24 @@ bool peer_closed(int fd, std::chrono::milliseconds wait) {
   if (poll(&p, 1, int(wait.count())) <= 0) return false;
   char buffer[4096];
   return recv(fd, buffer, sizeof buffer, MSG_DONTWAIT) <= 0;
+}
+
+// The agent of `config` (listening on `port`), once it answers /-/ready.
+std::unique_ptr<Process> ready_agent(const TempDir& dir, int port, const std::string& config) {
+  auto agent =
+      std::make_unique<Process>(std::vector<std::string>{CAMPUS_PROBE_BIN, "run", "--config",
+                                                         dir.file("campus.yaml", config)},
+                                dir.path() + "/agent.log");
+  const std::string ready = "http://127.0.0.1:" + std::to_string(port) + "/-/ready";
+  REQUIRE_MESSAGE(wait_until([&] { return http_request(ready).status == 200; }), agent->output());
+  return agent;
+}
+
+// An agent with one tcp check, for tests of its listener.
+std::string one_check_config(int port) {
+  return "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+         "}\nchecks:\n  - {id: web, probe: tcp, target: \"127.0.0.1:" + server("NGINX_HTTP_PORT") +
+         "\"}\n";
 }
 
 // Sends `request` and reads the answer until the agent closes the connection.
@@ -148,13 +167,7 @@ TEST_CASE("the listener cuts off a slowloris client after the read timeout") {
   TempDir dir;
   const int port = free_port();
   const std::string base = "http://127.0.0.1:" + std::to_string(port);
-  const std::string file =
-      dir.file("campus.yaml", "agent: {listen: 127.0.0.1:" + std::to_string(port) +
-                                  "}\nchecks:\n  - {id: web, probe: tcp, target: \"127.0.0.1:" +
-                                  server("NGINX_HTTP_PORT") + "\"}\n");
-  Process agent({CAMPUS_PROBE_BIN, "run", "--config", file}, dir.path() + "/agent.log");
-  REQUIRE_MESSAGE(wait_until([&] { return http_request(base + "/-/ready").status == 200; }),
-                  agent.output());
+  const auto agent = ready_agent(dir, port, one_check_config(port));
   const int fd = open_connection(port);
   REQUIRE(fd >= 0);
   const auto started = Clock::now();
@@ -172,21 +185,15 @@ TEST_CASE("the listener cuts off a slowloris client after the read timeout") {
   CHECK(lasted >= 9.5);  // the read timeout is 10 s
   CHECK(lasted < 12.5);
   CHECK(metric(base, "campus_http_connections_closed_total{reason=\"read_timeout\"}") >= 1);
-  agent.signal(SIGTERM);
-  CHECK(agent.wait(10s) == 0);
+  agent->signal(SIGTERM);
+  CHECK(agent->wait(10s) == 0);
 }
 
 TEST_CASE("oversized requests to the listener get 431 or 413, and the agent goes on") {
   TempDir dir;
   const int port = free_port();
   const std::string base = "http://127.0.0.1:" + std::to_string(port);
-  const std::string file =
-      dir.file("campus.yaml", "agent: {listen: 127.0.0.1:" + std::to_string(port) +
-                                  "}\nchecks:\n  - {id: web, probe: tcp, target: \"127.0.0.1:" +
-                                  server("NGINX_HTTP_PORT") + "\"}\n");
-  Process agent({CAMPUS_PROBE_BIN, "run", "--config", file}, dir.path() + "/agent.log");
-  REQUIRE_MESSAGE(wait_until([&] { return http_request(base + "/-/ready").status == 200; }),
-                  agent.output());
+  const auto agent = ready_agent(dir, port, one_check_config(port));
   const std::string huge_header =
       ask(port, "GET /metrics HTTP/1.1\r\nHost: campus\r\nX-Big: " + std::string(100000, 'a') +
                     "\r\n\r\n");
@@ -205,8 +212,8 @@ TEST_CASE("oversized requests to the listener get 431 or 413, and the agent goes
   CHECK(chunked.rfind("HTTP/1.1 413", 0) == 0);
   CHECK(http_request(base + "/metrics").status == 200);
   CHECK(metric(base, "campus_http_connections_closed_total{reason=\"too_large\"}") == 3);
-  agent.signal(SIGTERM);
-  CHECK(agent.wait(10s) == 0);
+  agent->signal(SIGTERM);
+  CHECK(agent->wait(10s) == 0);
 }
 
 TEST_CASE("large bodies of concurrent runs stop at the body budget, and the agent stays small") {
@@ -221,11 +228,8 @@ TEST_CASE("large bodies of concurrent runs stop at the body budget, and the agen
     config += "  - {id: big-" + std::to_string(i) + ", probe: http, target: \"" + target +
               "/8388608\", params: {max_body_bytes: 16777216}}\n";
   }
-  const std::string file = dir.file("campus.yaml", config);
-  Process agent({CAMPUS_PROBE_BIN, "run", "--config", file}, dir.path() + "/agent.log");
-  REQUIRE_MESSAGE(wait_until([&] { return http_request(base + "/-/ready").status == 200; }),
-                  agent.output());
-  const long rss_before = status_kb(agent.pid(), "VmRSS");
+  const auto agent = ready_agent(dir, port, config);
+  const long rss_before = status_kb(agent->pid(), "VmRSS");
 
   // 6 x 8 MiB at once against 16 MiB.
   std::vector<std::future<HttpReply>> runs;
@@ -246,7 +250,7 @@ TEST_CASE("large bodies of concurrent runs stop at the body budget, and the agen
     }
   }
   CHECK(cut >= 1);
-  const long grown_kb = status_kb(agent.pid(), "VmHWM") - rss_before;
+  const long grown_kb = status_kb(agent->pid(), "VmHWM") - rss_before;
   INFO("peak RSS grew by " << grown_kb << " kB");
   CHECK(grown_kb < 32 * 1024);  // 48 MiB of bodies without the budget
   CHECK(metric(base, "campus_body_budget_exhausted_total") >= 1);
@@ -256,8 +260,8 @@ TEST_CASE("large bodies of concurrent runs stop at the body budget, and the agen
   // With the budget free again, a run gets its whole body.
   const HttpReply later = http_request(base + "/probe?check=big-0&debug=true", "GET", 30s);
   CHECK(later.body.find("verdict:  pass") != std::string::npos);
-  agent.signal(SIGTERM);
-  CHECK(agent.wait(10s) == 0);
+  agent->signal(SIGTERM);
+  CHECK(agent->wait(10s) == 0);
 }
 
 TEST_CASE(
@@ -271,14 +275,12 @@ TEST_CASE(
            "\", params: {max_body_bytes: 16777216, steps: [{name: fetch, url: " + path +
            ", expect: {status: 200}}]}}\n";
   };
-  const std::string file = dir.file(
-      "campus.yaml", "agent: {listen: 127.0.0.1:" + std::to_string(port) +
-                         ", body_budget: 1MiB, default_interval: 1h, default_timeout: 10s}\n"
-                         "checks:\n" +
-                         scenario("big", "/4194304") + scenario("small", "/65536"));
-  Process agent({CAMPUS_PROBE_BIN, "run", "--config", file}, dir.path() + "/agent.log");
-  REQUIRE_MESSAGE(wait_until([&] { return http_request(base + "/-/ready").status == 200; }),
-                  agent.output());
+  const auto agent =
+      ready_agent(dir, port,
+                  "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+                      ", body_budget: 1MiB, default_interval: 1h, default_timeout: 10s}\n"
+                      "checks:\n" +
+                      scenario("big", "/4194304") + scenario("small", "/65536"));
   const HttpReply big = http_request(base + "/probe?check=big&debug=true", "GET", 20s);
   INFO(big.body);
   CHECK(big.body.find("response body budget exhausted: 1 MiB buffered by runs in flight") !=
@@ -287,8 +289,8 @@ TEST_CASE(
   CHECK(metric(base, "campus_body_buffered_bytes") == 0);
   const HttpReply small = http_request(base + "/probe?check=small&debug=true", "GET", 20s);
   CHECK(small.body.find("verdict:  pass") != std::string::npos);
-  agent.signal(SIGTERM);
-  CHECK(agent.wait(10s) == 0);
+  agent->signal(SIGTERM);
+  CHECK(agent->wait(10s) == 0);
 }
 
 }  // namespace limits_test
