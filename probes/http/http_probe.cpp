@@ -12,6 +12,7 @@
 #include "core/body_budget.h"
 #include "core/duration.h"
 #include "core/hash.h"
+#include "core/json_parse.h"
 #include "core/redactor.h"
 #include "core/strings.h"
 #include "core/text_width.h"
@@ -345,7 +346,10 @@ class HttpProbe final : public Probe {
         return fail(FailureKind::bad_content,
                     "body is larger than max_body_bytes, so JSON assertions cannot be checked");
       }
-      const auto doc = nlohmann::json::parse(x.body, nullptr, false);
+      const auto parsed = parse_json_limited(x.body);
+      if (!parsed.limit.empty())
+        return fail(FailureKind::bad_content, "response JSON " + parsed.limit);
+      const auto& doc = parsed.value;
       if (doc.is_discarded()) return fail(FailureKind::bad_content, "body is not valid JSON");
       for (const auto& a : s_.json_assert) {
         if (auto problem = a.check(doc)) return fail(FailureKind::bad_content, *problem);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include "support.h"
 
@@ -291,6 +292,72 @@ TEST_CASE(
   CHECK(small.body.find("verdict:  pass") != std::string::npos);
   agent->signal(SIGTERM);
   CHECK(agent->wait(10s) == 0);
+}
+
+TEST_CASE(
+    "a target's JSON nested 100,000 deep fails its checks with the limit, and nothing crashes") {
+  // Parsing such a body is iterative, but walking, comparing or serialising it recurses once per
+  // level: the agent refuses it at the nesting limit, names the limit, and keeps running.
+  TempDir dir;
+  const int port = free_port();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  const std::string target = "http://127.0.0.1:" + server("MISBEHAVE_BIGBODY_PORT");
+  const std::string deep = target + "/deep-json?depth=100000";
+  const auto agent = ready_agent(
+      dir, port,
+      "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+          ", default_interval: 1s, default_timeout: 900ms}\n"
+          "evidence: {dir: " +
+          dir.path() +
+          "/evidence}\n"
+          "checks:\n"
+          "  - {id: deep-http, probe: http, target: \"" +
+          deep +
+          "\", params: {json_assert: [\"/0 exists\"]}}\n"
+          "  - {id: deep-step, probe: scenario, target: \"" +
+          target +
+          "\", params: {steps: [{name: api, url: \"/deep-json?depth=100000\", extract: [{var: x, "
+          "json: /0}]}]}}\n"
+          "  - {id: deep-feed, probe: feed, target: \"" +
+          deep +
+          "\"}\n"
+          "  - {id: deep-oidc, probe: oidc, target: \"" +
+          target + "/deep-json\"}\n");
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"deep-http", "response JSON nested more than 128 levels"},
+      {"deep-step", "response JSON nested more than 128 levels"},
+      {"deep-feed", "feed JSON nested more than 128 levels"},
+      {"deep-oidc", "discovery: response JSON nested more than 128 levels"}};
+  REQUIRE_MESSAGE(wait_until(
+                      [&] {
+                        const std::string text = http_request(base + "/metrics").body;
+                        return std::all_of(expected.begin(), expected.end(), [&](const auto& e) {
+                          return metric_value(text, "campus_probe_runs_total{check=\"" + e.first +
+                                                        "\",result=\"fail\"}")
+                                     .value_or(0) >= 2;
+                        });
+                      },
+                      20s),
+                  agent->output());
+  for (const auto& [id, reason] : expected) {
+    INFO(id);
+    const HttpReply detail = http_request(base + "/api/checks/" + id);
+    REQUIRE(detail.status == 200);
+    CHECK(nlohmann::json::parse(detail.body).dump().find(reason) != std::string::npos);
+  }
+  CHECK(http_request(base + "/api/checks").status == 200);
+  const HttpReply records = http_request(base + "/api/evidence?since=1h");
+  REQUIRE(records.status == 200);
+  const auto parsed = nlohmann::json::parse(records.body);
+  CHECK(std::count_if(parsed.begin(), parsed.end(), [](const auto& r) {
+          return r.value("type", "") == "run" && r.value("verdict", "") == "fail";
+        }) >= 4);
+  CHECK(http_request(base + "/metrics").status == 200);
+  agent->signal(SIGTERM);
+  CHECK(agent->wait(10s) == 0);
+  Process verify({CAMPUS_PROBE_BIN, "evidence", "verify", dir.path() + "/evidence"},
+                 dir.path() + "/verify.log");
+  CHECK_MESSAGE(verify.wait(20s) == 0, verify.output());
 }
 
 }  // namespace limits_test
