@@ -51,6 +51,7 @@ struct Exchange {
   const Redactor* hide = nullptr;
   bool keep_headers = true;  // for the evidence; the step log is asked separately
   char error[CURL_ERROR_SIZE] = {0};
+  int socket_errno = 0;
 
   static size_t on_body(char* data, size_t size, size_t count, void* self_ptr) {
     auto* self = static_cast<Exchange*>(self_ptr);
@@ -148,7 +149,8 @@ class HttpProbe final : public Probe {
                       .on_header = &Exchange::on_header,
                       .callback_data = &x,
                       .fresh_connection = true,
-                      .tls = &s_.tls});
+                      .tls = &s_.tls,
+                      .socket_errno = &x.socket_errno});
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, s_.follow_redirects ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, long(s_.max_redirects));
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
@@ -304,6 +306,14 @@ class HttpProbe final : public Probe {
       ctx_log(x, reason + "; transfer stopped after " + std::to_string(x.body_seen) + " bytes");
       ProbeResult r = ProbeResult::error(reason);
       r.phases = std::move(result.phases);
+      r.evidence = std::move(evidence);
+      return r;
+    }
+    if (out_of_descriptors(rc, x.socket_errno)) {
+      // The agent's own limit, not the target refusing: no verdict on the target.
+      const std::string reason = out_of_descriptors_reason(x.socket_errno);
+      ctx_log(x, reason + "; no socket for the connection");
+      ProbeResult r = ProbeResult::error(reason);
       r.evidence = std::move(evidence);
       return r;
     }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <netinet/in.h>
 #include <poll.h>
+#include <set>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -358,6 +359,53 @@ TEST_CASE(
   Process verify({CAMPUS_PROBE_BIN, "evidence", "verify", dir.path() + "/evidence"},
                  dir.path() + "/verify.log");
   CHECK_MESSAGE(verify.wait(20s) == 0, verify.output());
+}
+
+TEST_CASE("runs that find no descriptor for their socket say so as internal, not as connect") {
+  // 150 checks against a target that holds every connection open until the run times out
+  // (about 140 connections at any moment), in an agent allowed 64 descriptors: some runs cannot
+  // open a socket at all. That is the agent's limit, not the
+  // target refusing connections, and the runs must say which.
+  TempDir dir;
+  const int port = free_port();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  const std::string silent = "127.0.0.1:" + server("MISBEHAVE_SILENT_PORT");
+  std::string config = "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+                       ", concurrency: 256, default_interval: 2s, default_timeout: 1900ms}\n"
+                       "checks:\n";
+  for (int i = 0; i < 150; ++i) {
+    config += "  - {id: web-" + std::to_string(i) + ", probe: http, target: \"http://" + silent +
+              "/\"}\n";
+  }
+  for (int i = 0; i < 32; ++i)
+    config += "  - {id: tcp-" + std::to_string(i) + ", probe: tcp, target: \"" + silent + "\"}\n";
+  const std::string file = dir.file("campus.yaml", config);
+  Process agent({"/usr/bin/prlimit", "--nofile=64:64", CAMPUS_PROBE_BIN, "run", "--config", file},
+                dir.path() + "/agent.log");
+  std::set<std::string> out_of_descriptors;
+  std::set<std::string> kinds;
+  const std::string reason = "out of file descriptors (open files limit 64)";
+  wait_until(
+      [&] {
+        const HttpReply reply = http_request(base + "/api/checks", "GET", 2s);
+        if (reply.status != 200) return false;
+        for (const auto& c : nlohmann::json::parse(reply.body)) {
+          if (!c["last"].is_object()) continue;
+          kinds.insert(c["last"]["kind"].get<std::string>());
+          if (c["last"]["reason"].get<std::string>().find(reason) != std::string::npos) {
+            CHECK(c["last"]["kind"] == "internal");
+            out_of_descriptors.insert(c["id"].get<std::string>().substr(0, 3));
+          }
+        }
+        return out_of_descriptors.size() == 2;
+      },
+      30s);
+  INFO(agent.output());
+  CHECK(out_of_descriptors.count("web") == 1);
+  CHECK(out_of_descriptors.count("tcp") == 1);
+  CHECK(kinds.count("connect") == 0);
+  agent.signal(SIGTERM);
+  CHECK(agent.wait(10s) == 0);
 }
 
 }  // namespace limits_test
