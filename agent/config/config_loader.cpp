@@ -394,6 +394,21 @@ class ConfigParser {
     if (auto v = r.get("segment_max_bytes")) {
       e.segment_max_bytes = std::uint64_t(v->integer(4096, std::int64_t(1) << 40).value_or(0));
     }
+    if (auto v = r.get("backlog_max_bytes")) {
+      // Below a megabyte a run record with its step log might never fit.
+      const auto text = v->text();
+      const auto bytes = text ? parse_bytes(*text) : std::nullopt;
+      if (!text) {
+        // text() said what is wrong
+      } else if (!bytes || *bytes < (std::size_t(1) << 20) || *bytes > (std::size_t(4) << 30)) {
+        v->error("expected a size from 1MiB to 4GiB, e.g. 16MiB (units: KiB, MiB, GiB)");
+      } else {
+        e.backlog_max_bytes = *bytes;
+      }
+    }
+    if (auto v = r.get("backlog_max_records")) {
+      e.backlog_max_records = std::size_t(v->integer(16, 16000000).value_or(1 << 16));
+    }
     r.finish();
   }
 
