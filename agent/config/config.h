@@ -57,6 +57,10 @@ struct EvidenceSettings {
   Duration fsync_interval = std::chrono::seconds(1);
   std::optional<Duration> retain;
   std::uint64_t segment_max_bytes = 64ull << 20;
+  /// What waits for the disk (a full or slow one) is bounded by both; beyond either, records are
+  /// dropped, counted, and a `gap` record says so.
+  std::size_t backlog_max_bytes = 16u << 20;
+  std::size_t backlog_max_records = 1u << 16;
 };
 
 struct PushSettings {

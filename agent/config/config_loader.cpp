@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "config/recipes.h"
 #include "core/body_budget.h"
+#include "core/bounded_file.h"
 #include "core/hash.h"
 
 namespace campus {
@@ -83,14 +84,15 @@ std::optional<std::string> exposed_secret_file(const fs::path& p) {
 std::optional<std::string> read_secret_file(const std::string& path, const fs::path& base,
                                             std::string& problem) {
   const fs::path p = secret_file_path(path, base);
-  std::ifstream in(p, std::ios::binary);
-  if (!in) {
-    problem = "cannot read file " + p.string();
+  FileReadProblem why;
+  auto content = read_bounded_file(p, kMaxSecretFileBytes, why);
+  if (!content) {
+    problem = why.kind == FileReadProblem::Kind::unreadable
+                  ? "cannot read file " + p.string()
+                  : "secret file " + p.string() + " " + why.text;
     return std::nullopt;
   }
-  std::ostringstream content;
-  content << in.rdbuf();
-  std::string value = content.str();
+  std::string value = std::move(*content);
   // Files written with `echo` end in a newline that is not part of the secret.
   while (!value.empty() && (value.back() == '\n' || value.back() == '\r'))
     value.pop_back();
@@ -327,7 +329,12 @@ class ConfigParser {
     if (!text) return std::nullopt;
     fs::path p(*text);
     if (p.is_relative()) p = base_dir_ / p;
-    if (!std::ifstream(p)) value.error("cannot read file " + p.string() + hint);
+    FileReadProblem problem;
+    if (!read_bounded_file(p, kMaxSecretFileBytes, problem)) {
+      value.error(problem.kind == FileReadProblem::Kind::unreadable
+                      ? "cannot read file " + p.string() + hint
+                      : p.string() + " " + problem.text);
+    }
     return p.string();
   }
 
@@ -386,6 +393,21 @@ class ConfigParser {
     if (auto v = r.get("retain")) e.retain = read_duration(*v);
     if (auto v = r.get("segment_max_bytes")) {
       e.segment_max_bytes = std::uint64_t(v->integer(4096, std::int64_t(1) << 40).value_or(0));
+    }
+    if (auto v = r.get("backlog_max_bytes")) {
+      // Below a megabyte a run record with its step log might never fit.
+      const auto text = v->text();
+      const auto bytes = text ? parse_bytes(*text) : std::nullopt;
+      if (!text) {
+        // text() said what is wrong
+      } else if (!bytes || *bytes < (std::size_t(1) << 20) || *bytes > (std::size_t(4) << 30)) {
+        v->error("expected a size from 1MiB to 4GiB, e.g. 16MiB (units: KiB, MiB, GiB)");
+      } else {
+        e.backlog_max_bytes = *bytes;
+      }
+    }
+    if (auto v = r.get("backlog_max_records")) {
+      e.backlog_max_records = std::size_t(v->integer(16, 16000000).value_or(1 << 16));
     }
     r.finish();
   }
@@ -1065,25 +1087,23 @@ std::optional<LoadedConfig> load_config_text(const std::string& file_name, std::
 std::optional<LoadedConfig> load_config_file(const std::string& path,
                                              const ConfigLoadOptions& options,
                                              Diagnostics& diagnostics) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diagnostics.error(path, 0, 0, "", "cannot read the config file");
-    return std::nullopt;
-  }
   // A campus config is kilobytes; 10,000 checks are about 2 MiB. A bigger file is a mistake (or
-  // an attack on the parser), refused before it is read.
-  constexpr std::uintmax_t kMaxConfigBytes = 16u << 20;
-  std::error_code ec;
-  const auto size = fs::file_size(path, ec);
-  if (!ec && size > kMaxConfigBytes) {
+  // an attack on the parser), refused before it is read. A pipe (`--config <(generate)`) is read
+  // up to the same bound, so /dev/zero is refused too instead of filling memory.
+  constexpr std::size_t kMaxConfigBytes = 16u << 20;
+  FileReadProblem problem;
+  auto text = read_bounded_file(path, kMaxConfigBytes, problem, FileKinds::any);
+  if (!text) {
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
     diagnostics.error(
         path, 0, 0, "",
-        "the config file is " + std::to_string(size >> 20) + " MiB; at most 16 MiB is read");
+        problem.kind != FileReadProblem::Kind::too_large ? "cannot read the config file"
+        : ec                                             ? "the config file " + problem.text
+             : "the config file is " + std::to_string(size >> 20) + " MiB; at most 16 MiB is read");
     return std::nullopt;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return load_config_text(path, text.str(), options, diagnostics);
+  return load_config_text(path, *text, options, diagnostics);
 }
 
 std::string config_summary(const Config& config, const Catalog& catalog) {

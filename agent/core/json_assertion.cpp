@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/duration.h"
+#include "core/json_parse.h"
 
 namespace campus {
 namespace {
@@ -277,7 +278,7 @@ std::optional<JsonAssertion> JsonAssertion::parse(const std::string& text, std::
     a.regex_ = Regex::compile(rest, error);
     if (!a.regex_) return std::nullopt;
   } else if (needs_value) {
-    a.expected_ = nlohmann::json::parse(rest, nullptr, false);
+    a.expected_ = parse_json_bounded(rest);
     if (a.expected_.is_discarded()) a.expected_ = rest;  // a bare string
     if ((a.op_ == Op::lt || a.op_ == Op::le || a.op_ == Op::gt || a.op_ == Op::ge) &&
         !a.expected_.is_number()) {

@@ -163,6 +163,8 @@ bool Daemon::start() {
       options.fsync = shared->evidence.fsync;
       options.fsync_interval = shared->evidence.fsync_interval;
       options.segment_max_bytes = shared->evidence.segment_max_bytes;
+      options.backlog_max_bytes = shared->evidence.backlog_max_bytes;
+      options.queue_capacity = shared->evidence.backlog_max_records;
       options.retain = shared->evidence.retain;
       if (shared->evidence.timestamp_url) {
         timestamper_ = std::make_unique<Timestamper>(io_, curl_, log_, *metrics_.registry(),

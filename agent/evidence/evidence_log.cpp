@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/bounded_file.h"
 #include "core/json_parse.h"
 #include "evidence/record.h"
 #include "version.h"
@@ -59,10 +60,10 @@ std::string load_evidence_key(const std::string& path) {
         "evidence key file " + path +
         " is readable by other users; chmod 600 it (or 640 with a dedicated group)");
   }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream key;
-  key << in.rdbuf();
-  std::string value = key.str();
+  FileReadProblem problem;
+  auto key = read_bounded_file(path, kMaxSecretFileBytes, problem);
+  if (!key) throw EvidenceError("evidence key file " + path + " " + problem.text);
+  std::string value = std::move(*key);
   while (!value.empty() && (value.back() == '\n' || value.back() == '\r'))
     value.pop_back();
   if (value.size() < 32) {

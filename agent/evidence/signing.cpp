@@ -9,6 +9,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "core/bounded_file.h"
 #include "core/hash.h"
 #include "core/openssl_error.h"
 
@@ -48,7 +49,14 @@ void write_new_file(const std::string& path, const std::string& content, mode_t 
 }
 
 EvpPkeyPtr read_pem(const std::string& path, bool is_private) {
-  BioPtr bio(BIO_new_file(path.c_str(), "r"));
+  FileReadProblem problem;
+  const auto pem = read_bounded_file(path, kMaxSecretFileBytes, problem);
+  if (!pem) {
+    throw std::runtime_error(problem.kind == FileReadProblem::Kind::unreadable
+                                 ? "cannot read " + path
+                                 : path + " " + problem.text);
+  }
+  BioPtr bio(BIO_new_mem_buf(pem->data(), int(pem->size())));
   if (!bio) throw std::runtime_error("cannot read " + path);
   EvpPkeyPtr key(is_private ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr)
                             : PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_parse.h"
 #include "core/redactor.h"
 #include "core/text_width.h"
 #include "core/yaml_json.h"
@@ -104,7 +105,7 @@ class NativeProbe final : public Probe {
                              ? ProbeResult::fail(kind_named(reported->kind), reason)
                              : ProbeResult::error(reason);
     if (!reported->measurements.empty()) {
-      const auto m = nlohmann::json::parse(reported->measurements, nullptr, false);
+      const auto m = parse_json_bounded(reported->measurements);
       if (m.is_object()) {
         for (const auto& [name, value] : m.items()) {
           if (value.is_number() && valid_measurement_name(name))
@@ -113,7 +114,7 @@ class NativeProbe final : public Probe {
       }
     }
     if (!reported->evidence.empty()) {
-      const auto e = nlohmann::json::parse(reported->evidence, nullptr, false);
+      const auto e = parse_json_bounded(reported->evidence);
       result.evidence =
           e.is_object()
               ? redactor_.json(e)

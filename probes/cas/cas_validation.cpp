@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_parse.h"
 #include "core/strings.h"
 
 namespace campus {
@@ -80,7 +81,7 @@ std::optional<CasValidation> parse_cas_xml(std::string_view body) {
 }
 
 std::optional<CasValidation> parse_cas_json(std::string_view body) {
-  const auto doc = nlohmann::json::parse(body, nullptr, false);
+  const auto doc = parse_json_bounded(body);
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("serviceResponse")) {
     return std::nullopt;
   }

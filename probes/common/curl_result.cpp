@@ -1,8 +1,10 @@
 #include "common/curl_result.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <ctime>
 #include <string_view>
+#include <sys/resource.h>
 #include <vector>
 
 #include <openssl/ssl.h>
@@ -41,6 +43,19 @@ FailureKind failure_kind_of(CURLcode code) {
     default:
       return FailureKind::protocol_error;
   }
+}
+
+bool out_of_descriptors(CURLcode code, int socket_errno) {
+  return code == CURLE_COULDNT_CONNECT && (socket_errno == EMFILE || socket_errno == ENFILE);
+}
+
+std::string out_of_descriptors_reason(int socket_errno) {
+  if (socket_errno == ENFILE) return "out of file descriptors (the system's file table is full)";
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) {
+    return "out of file descriptors (the process's open files limit)";
+  }
+  return "out of file descriptors (open files limit " + std::to_string(limit.rlim_cur) + ")";
 }
 
 std::string describe_curl_error(CURLcode code, const char* error_buffer) {

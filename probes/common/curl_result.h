@@ -23,6 +23,15 @@ std::string describe_curl_error(CURLcode code, const char* error_buffer);
 /// after the transfer ended, before the handle is reused.
 std::string describe_curl_failure(CURL* easy, CURLcode code, const char* error_buffer);
 
+/// Whether a transfer that ended with `code` failed because the agent could not open a socket
+/// for want of file descriptors (`socket_errno` from CurlSetup::socket_errno: EMFILE, ENFILE):
+/// the agent's own limit, to be reported as `internal`, not as the target refusing connections.
+bool out_of_descriptors(CURLcode code, int socket_errno);
+
+/// The reason for such a run: "out of file descriptors (open files limit 1024)", or for ENFILE
+/// "out of file descriptors (the system's file table is full)".
+std::string out_of_descriptors_reason(int socket_errno);
+
 /// Adds dns, connect, tls, processing and transfer phases from curl's timers.
 void add_curl_phases(CURL* easy, ProbeResult& result);
 

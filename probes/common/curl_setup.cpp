@@ -1,7 +1,9 @@
 #include "common/curl_setup.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <sys/socket.h>
 
 namespace campus {
 namespace {
@@ -18,6 +20,15 @@ long curl_ssl_version(TlsVersion v) {
       break;
   }
   return CURL_SSLVERSION_TLSv1_0;
+}
+
+// curl's own socket(2), keeping its errno where CurlSetup::socket_errno says. Close-on-exec, so
+// that programs the exec plugin starts do not inherit probe connections.
+curl_socket_t open_socket_keeping_errno(void* socket_errno, curlsocktype, curl_sockaddr* address) {
+  const curl_socket_t fd =
+      ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+  if (fd == CURL_SOCKET_BAD) *static_cast<int*>(socket_errno) = errno;
+  return fd;
 }
 
 }  // namespace
@@ -49,6 +60,11 @@ void apply_curl_setup(CURL* e, const ProbeContext& ctx, const CurlSetup& setup) 
     curl_easy_setopt(e, CURLOPT_HEADERDATA, setup.callback_data);
   }
   curl_easy_setopt(e, CURLOPT_USERAGENT, "campus-probe");
+  if (setup.socket_errno) {
+    *setup.socket_errno = 0;
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, &open_socket_keeping_errno);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, static_cast<void*>(setup.socket_errno));
+  }
   if (const TlsSettings* tls = setup.tls) {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, tls->verify ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, tls->verify ? 2L : 0L);

@@ -20,6 +20,9 @@ struct CurlSetup {
   bool fresh_connection = false;
   /// Peer verification, trust, client certificate and minimum version; nullptr: curl's defaults.
   const TlsSettings* tls = nullptr;
+  /// Set to the errno of a socket curl could not open (EMFILE when the agent is out of file
+  /// descriptors), 0 otherwise; curl itself only says it could not connect. nullptr: not kept.
+  int* socket_errno = nullptr;
 };
 
 /// Applies `setup` to `easy` for a transfer of the run `ctx`: curl's own timeout ends a little

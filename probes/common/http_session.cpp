@@ -71,7 +71,9 @@ void WebOptions::read(YamlMapReader& params) {
 }
 
 FailureKind failure_kind_of(const WebResponse& response) {
-  if (response.budget_exhausted && !response.ok()) return FailureKind::internal;
+  if ((response.budget_exhausted || response.out_of_descriptors) && !response.ok()) {
+    return FailureKind::internal;
+  }
   return failure_kind_of(response.code);
 }
 
@@ -162,6 +164,7 @@ boost::asio::awaitable<WebResponse> WebSession::send(const WebRequest& request) 
   WebResponse response;
   Transfer transfer{this, &response, options_.max_body_bytes};
   char error[CURL_ERROR_SIZE] = {0};
+  int socket_errno = 0;
   CurlList headers;
   CurlList resolve;
   CURL* e = request.browser ? easy_.get() : backchannel_.get();
@@ -175,7 +178,8 @@ boost::asio::awaitable<WebResponse> WebSession::send(const WebRequest& request) 
                     .on_body = &Transfer::on_body,
                     .on_header = &Transfer::on_header,
                     .callback_data = &transfer,
-                    .tls = &options_.tls});
+                    .tls = &options_.tls,
+                    .socket_errno = &socket_errno});
   if (request.browser) {
     curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");  // in-memory jar, nothing read or written
   }
@@ -236,6 +240,10 @@ boost::asio::awaitable<WebResponse> WebSession::send(const WebRequest& request) 
   response.code = rc == CURLE_WRITE_ERROR && response.truncated ? CURLE_OK : rc;
   if (response.code == CURLE_WRITE_ERROR && response.budget_exhausted) {
     response.error = response.body_reservation.budget().exhausted_reason();
+    log(response.error);
+  } else if (out_of_descriptors(response.code, socket_errno)) {
+    response.out_of_descriptors = true;
+    response.error = out_of_descriptors_reason(socket_errno);
     log(response.error);
   } else if (response.code != CURLE_OK) {
     response.error = describe_curl_failure(e, rc, error);

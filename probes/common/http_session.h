@@ -66,6 +66,9 @@ struct WebResponse {
   /// The transfer stopped because runs in flight hold the whole budget: `error` says so and
   /// failure_kind_of(response) is `internal`.
   bool budget_exhausted = false;
+  /// No socket could be opened: the agent is out of file descriptors; `error` says so and
+  /// failure_kind_of(response) is `internal`.
+  bool out_of_descriptors = false;
   std::string url;           ///< where the response came from (after redirects)
   std::string redirect_url;  ///< the Location of a redirect that was not followed, resolved
   std::chrono::duration<double> elapsed{0};

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/json_parse.h"
+
 namespace campus::feed {
 namespace {
 
@@ -20,7 +22,7 @@ struct Fd {
 std::optional<TimePoint> line_time(std::string_view line, const FileQuery& q, bool& matches) {
   matches = true;
   if (q.format == FileFormat::syslog) return parse_syslog_time(line, q.zone, q.now);
-  const auto json = nlohmann::json::parse(line, nullptr, false);
+  const auto json = parse_json_bounded(line);
   if (!json.is_object()) return std::nullopt;
   if (q.event_type && json.value("event_type", "") != *q.event_type) {
     matches = false;

@@ -7,6 +7,8 @@
 #include <mosquitto.h>
 #include <mutex>
 
+#include "core/json_parse.h"
+
 namespace campus::feed {
 namespace {
 
@@ -53,7 +55,7 @@ void on_message(mosquitto*, void* self, const mosquitto_message* message) {
     if (!message->retain) out.times.push_back(std::chrono::system_clock::now());
     return;
   }
-  const auto json = nlohmann::json::parse(payload, nullptr, false);
+  const auto json = parse_json_bounded(payload);
   std::optional<TimePoint> newest;
   if (!json.is_discarded()) {
     for (const auto* value : select_values(json, *q.timestamp_pointer)) {

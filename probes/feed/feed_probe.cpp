@@ -15,6 +15,7 @@
 #include "common/template_settings.h"
 #include "common/transforms.h"
 #include "core/duration.h"
+#include "core/json_parse.h"
 #include "core/strings.h"
 #include "core/text_width.h"
 #include "feed_file.h"
@@ -282,7 +283,11 @@ class FeedProbe final : public Probe {
           r.status == 401 || r.status == 403 ? FailureKind::auth_rejected : FailureKind::bad_status,
           "expected status 2xx, got " + std::to_string(r.status), evidence);
     }
-    const auto json = nlohmann::json::parse(r.body, nullptr, false);
+    const auto parsed = parse_json_limited(r.body);
+    if (!parsed.limit.empty()) {
+      co_return ProbeResult::fail(FailureKind::bad_content, "feed JSON " + parsed.limit, evidence);
+    }
+    const auto& json = parsed.value;
     if (json.is_discarded()) {
       // A feed that echoes the request (an error page quoting it) shows what was derived from
       // a secret: the session hides it.

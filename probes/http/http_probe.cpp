@@ -12,6 +12,7 @@
 #include "core/body_budget.h"
 #include "core/duration.h"
 #include "core/hash.h"
+#include "core/json_parse.h"
 #include "core/redactor.h"
 #include "core/strings.h"
 #include "core/text_width.h"
@@ -50,6 +51,7 @@ struct Exchange {
   const Redactor* hide = nullptr;
   bool keep_headers = true;  // for the evidence; the step log is asked separately
   char error[CURL_ERROR_SIZE] = {0};
+  int socket_errno = 0;
 
   static size_t on_body(char* data, size_t size, size_t count, void* self_ptr) {
     auto* self = static_cast<Exchange*>(self_ptr);
@@ -147,7 +149,8 @@ class HttpProbe final : public Probe {
                       .on_header = &Exchange::on_header,
                       .callback_data = &x,
                       .fresh_connection = true,
-                      .tls = &s_.tls});
+                      .tls = &s_.tls,
+                      .socket_errno = &x.socket_errno});
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, s_.follow_redirects ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, long(s_.max_redirects));
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
@@ -306,6 +309,14 @@ class HttpProbe final : public Probe {
       r.evidence = std::move(evidence);
       return r;
     }
+    if (out_of_descriptors(rc, x.socket_errno)) {
+      // The agent's own limit, not the target refusing: no verdict on the target.
+      const std::string reason = out_of_descriptors_reason(x.socket_errno);
+      ctx_log(x, reason + "; no socket for the connection");
+      ProbeResult r = ProbeResult::error(reason);
+      r.evidence = std::move(evidence);
+      return r;
+    }
     if (rc != CURLE_OK && !truncated_only) {
       ctx_log(x, "curl: " + describe_curl_error(rc, x.error));
       return fail(failure_kind_of(rc), describe_curl_failure(e, rc, x.error));
@@ -345,7 +356,10 @@ class HttpProbe final : public Probe {
         return fail(FailureKind::bad_content,
                     "body is larger than max_body_bytes, so JSON assertions cannot be checked");
       }
-      const auto doc = nlohmann::json::parse(x.body, nullptr, false);
+      const auto parsed = parse_json_limited(x.body);
+      if (!parsed.limit.empty())
+        return fail(FailureKind::bad_content, "response JSON " + parsed.limit);
+      const auto& doc = parsed.value;
       if (doc.is_discarded()) return fail(FailureKind::bad_content, "body is not valid JSON");
       for (const auto& a : s_.json_assert) {
         if (auto problem = a.check(doc)) return fail(FailureKind::bad_content, *problem);

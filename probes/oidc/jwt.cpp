@@ -10,6 +10,7 @@
 #include <openssl/rsa.h>
 
 #include "common/transforms.h"
+#include "core/json_parse.h"
 
 namespace campus {
 namespace {
@@ -151,7 +152,7 @@ bool verify_signature(EVP_PKEY* key, const Algorithm& alg, std::string_view sign
 std::optional<nlohmann::json> decode_part(std::string_view part) {
   auto bytes = base64_decode(part);
   if (!bytes) return std::nullopt;
-  auto json = nlohmann::json::parse(*bytes, nullptr, false);
+  auto json = parse_json_bounded(*bytes);
   if (json.is_discarded() || !json.is_object()) return std::nullopt;
   return json;
 }

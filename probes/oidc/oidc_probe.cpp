@@ -9,6 +9,7 @@
 #include "common/run_outcome.h"
 #include "common/transforms.h"
 #include "common/url.h"
+#include "core/json_parse.h"
 #include "core/text_width.h"
 #include "jwt.h"
 #include "oidc_settings.h"
@@ -133,7 +134,12 @@ class OidcRun {
            what + ": expected status 200, got " + std::to_string(r.status));
       co_return std::nullopt;
     }
-    auto json = nlohmann::json::parse(r.body, nullptr, false);
+    auto parsed = parse_json_limited(r.body);
+    if (!parsed.limit.empty()) {
+      fail(FailureKind::protocol_error, what + ": response JSON " + parsed.limit);
+      co_return std::nullopt;
+    }
+    auto json = std::move(parsed.value);
     if (json.is_discarded() || !json.is_object()) {
       fail(FailureKind::protocol_error, what + ": the answer is not a JSON object");
       co_return std::nullopt;
@@ -305,7 +311,8 @@ class OidcRun {
       fail(failure_kind_of(r), "token: " + r.error);
       co_return std::nullopt;
     }
-    auto json = nlohmann::json::parse(r.body, nullptr, false);
+    auto parsed = parse_json_limited(r.body);
+    auto json = std::move(parsed.value);
     if (json.is_object()) {
       for (const char* key : {"access_token", "id_token", "refresh_token"}) {
         if (json.contains(key) && json[key].is_string())
@@ -322,6 +329,11 @@ class OidcRun {
                (error == "invalid_client"  ? " (client id or secret refused)"
                 : error == "invalid_grant" ? " (the user's credentials or the code were refused)"
                                            : ""));
+      co_return std::nullopt;
+    }
+    if (!parsed.limit.empty()) {
+      outcome_.evidence()["grant"] = token_evidence;
+      fail(FailureKind::protocol_error, "token: response JSON " + parsed.limit);
       co_return std::nullopt;
     }
     if (!json.is_object() || !json.contains("access_token") || !json["access_token"].is_string()) {
@@ -398,7 +410,12 @@ class OidcRun {
           "userinfo: status " + std::to_string(r.status));
       co_return std::nullopt;
     }
-    auto json = nlohmann::json::parse(r.body, nullptr, false);
+    auto parsed = parse_json_limited(r.body);
+    if (!parsed.limit.empty()) {
+      fail(FailureKind::protocol_error, "userinfo: response JSON " + parsed.limit);
+      co_return std::nullopt;
+    }
+    auto json = std::move(parsed.value);
     if (json.is_discarded() || !json.is_object()) {
       fail(FailureKind::protocol_error, "userinfo: the answer is not a JSON object");
       co_return std::nullopt;

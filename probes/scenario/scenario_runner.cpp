@@ -6,6 +6,7 @@
 
 #include "common/curl_result.h"
 #include "common/url.h"
+#include "core/json_parse.h"
 #include "core/redactor.h"
 #include "core/text_width.h"
 
@@ -163,7 +164,7 @@ class StepRun {
     }
     if (!step_.json_assert.empty()) {
       const nlohmann::json* doc = json_body(r);
-      if (!doc) return std::pair(FailureKind::bad_content, "body is not valid JSON");
+      if (!doc) return std::pair(FailureKind::bad_content, not_json_reason());
       for (const auto& a : step_.json_assert) {
         if (auto problem = a.check(*doc)) return std::pair(FailureKind::bad_content, *problem);
       }
@@ -206,7 +207,7 @@ class StepRun {
             const auto& at = (*doc)[pointer];
             value = at.is_string() ? at.get<std::string>() : at.dump();
           }
-          missing = doc ? "no " + rule.arg + " in the JSON body" : "body is not valid JSON";
+          missing = doc ? "no " + rule.arg + " in the JSON body" : not_json_reason();
           break;
         }
         case ExtractRule::Source::header:
@@ -262,10 +263,17 @@ class StepRun {
 
   const nlohmann::json* json_body(const WebResponse& r) {
     if (!json_parsed_) {
-      json_ = nlohmann::json::parse(r.body, nullptr, false);
+      auto parsed = parse_json_limited(r.body);
+      json_ = std::move(parsed.value);
+      json_limit_ = std::move(parsed.limit);
       json_parsed_ = true;
     }
     return json_.is_discarded() ? nullptr : &json_;
+  }
+
+  /// Why json_body() gave nothing: the limit the body exceeded, or that it is not JSON.
+  std::string not_json_reason() const {
+    return json_limit_.empty() ? "body is not valid JSON" : "response JSON " + json_limit_;
   }
 
   void store_form(const ExtractRule& rule, const HtmlForm& form, const std::string& page_url) {
@@ -291,6 +299,7 @@ class StepRun {
   std::map<std::string, Fields>& forms_;
   bool json_parsed_ = false;
   nlohmann::json json_;
+  std::string json_limit_;
   bool forms_parsed_ = false;
   std::vector<HtmlForm> page_forms_;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "core/json_parse.h"
 #include "core/text_width.h"
 #include "sql_session.h"
 
@@ -13,13 +14,13 @@ nlohmann::json text_value(std::string_view text) {
 }
 
 nlohmann::json number_value(std::string_view text) {
-  auto value = nlohmann::json::parse(text, nullptr, false);
+  auto value = parse_json_bounded(text);
   if (value.is_discarded() || !value.is_number()) return text_value(text);
   return value;
 }
 
 nlohmann::json json_value(std::string_view text) {
-  auto value = nlohmann::json::parse(text, nullptr, false);
+  auto value = parse_json_bounded(text);
   if (value.is_discarded()) return text_value(text);
   return value;
 }

@@ -318,3 +318,40 @@ TEST_CASE("the agent on a full evidence disk: quick answers, true counters, boun
   CHECK(out.find("record(s) dropped in 1 gap(s)") != std::string::npos);
   CHECK(out.find("head: seq ") != std::string::npos);
 }
+
+TEST_CASE("evidence.backlog_max_records bounds what waits for a full disk in the agent") {
+  TempDir dir;
+  const std::string evidence_dir = dir.path() + "/evidence";
+  Tmpfs disk(evidence_dir, "256k");
+  REQUIRE_TMPFS(disk);
+  const int port = free_port();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  std::string config = "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+                       ", default_interval: 200ms, default_timeout: 200ms, shutdown_grace: 1s}\n"
+                       "evidence: {dir: " +
+                       evidence_dir +
+                       ", fsync: always, backlog_max_records: 16, backlog_max_bytes: 1MiB}\n"
+                       "checks:\n";
+  for (int i = 0; i < 8; ++i) {
+    config += "  - {id: self-" + std::to_string(i) + ", probe: http, target: \"" + base +
+              "/-/healthy\"}\n";
+  }
+  Process agent({CAMPUS_PROBE_BIN, "run", "--config", dir.file("campus.yaml", config)},
+                dir.path() + "/agent.log");
+  REQUIRE_MESSAGE(wait_until([&] { return metric(base, "campus_evidence_records_total") >= 8; }),
+                  agent.output());
+  REQUIRE(fill_disk(evidence_dir + "/filler") > 0);
+  // 40 records a second against a backlog of 16: drops within a second or two.
+  REQUIRE_MESSAGE(wait_until([&] { return metric(base, "campus_evidence_dropped_total") > 0; }),
+                  agent.output());
+  // With the default bound (65536 records, 16 MiB) nothing would be dropped for minutes.
+  const std::string log = agent.output();
+  const auto said = log.find("evidence: backlog full (");
+  REQUIRE(said != std::string::npos);
+  const std::string waiting = log.substr(said + 24, log.find(')', said) - said - 24);
+  INFO(waiting);
+  CHECK(std::stoul(waiting) <= 16);  // "N records, B bytes waiting"
+  CHECK(std::stoul(waiting.substr(waiting.find(", ") + 2)) <= (1u << 20));
+  agent.signal(SIGTERM);
+  CHECK(agent.wait(10s) == 0);
+}

@@ -49,6 +49,17 @@ std::vector<std::string> lines_of(const std::string& path) {
   return out;
 }
 
+// The exit code of docs/verify_evidence.py (the independent verifier) over `evidence`, its
+// output in `out`.
+int python_verify(const TempDir& dir, const std::string& evidence, const std::string& log,
+                  std::string& out, std::vector<std::string> extra = {}) {
+  const std::string key_file = dir.file("python.key", kCutKey);
+  std::vector<std::string> argv{"/usr/bin/env", "python3",
+                                CAMPUS_SOURCE_DIR "/docs/verify_evidence.py", evidence, key_file};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return run_to_end(argv, dir, log, &out);
+}
+
 void cut_lines(const std::string& path, std::size_t n) {
   auto lines = lines_of(path);
   REQUIRE(lines.size() > n);
@@ -76,6 +87,10 @@ TEST_CASE("lines cut from the end are caught by the head file, and a restart rec
   CHECK(v.problem ==
         "records removed from the end: the log ends at seq 27, its head file says 30 (in " +
             fs::path(last_segment(evidence)).filename().string() + ")");
+  std::string py;
+  CHECK(python_verify(dir, evidence, "python-cut.log", py) == 1);
+  CHECK(py.find("records removed from the end: the log ends at seq 27, its head file says 30") !=
+        std::string::npos);
 
   // Without the head file only a head known from elsewhere catches it: --min-seq.
   const std::string head = file_text(evidence + "/head");
@@ -91,6 +106,12 @@ TEST_CASE("lines cut from the end are caught by the head file, and a restart rec
   CHECK(run_to_end({CAMPUS_PROBE_BIN, "evidence", "verify", evidence, "--min-seq", "27"}, dir,
                    "verify-ok.log", &out) == 0);
   CHECK(out.find("head: seq 27") != std::string::npos);
+  CHECK(python_verify(dir, evidence, "python-min.log", py, {"--min-seq", "30"}) == 1);
+  CHECK(py.find("the log ends at seq 27, before seq 30 (--min-seq)") != std::string::npos);
+  CHECK(python_verify(dir, evidence, "python-ok.log", py, {"--min-seq", "27"}) == 0);
+  CHECK(py.find("intact: up to seq 27") != std::string::npos);
+  CHECK(py.find("head: seq 27") != std::string::npos);
+  CHECK(py.find("no head file") != std::string::npos);
   std::ofstream(evidence + "/head", std::ios::binary) << head;
 
   // The agent starts: it sees the missing records, says so, and continues from the head.
@@ -115,6 +136,10 @@ TEST_CASE("lines cut from the end are caught by the head file, and a restart rec
   CHECK(run_to_end({CAMPUS_PROBE_BIN, "evidence", "verify", evidence}, dir, "verify-gap.log",
                    &out) == 1);
   CHECK(out.find("GAP: records missing") != std::string::npos);
+  CHECK(python_verify(dir, evidence, "python-gap.log", py) == 1);
+  CHECK(py.rfind("GAP: records missing: seq 28 to 30 (3 record(s))", 0) == 0);
+  CHECK(py.find("Otherwise the chain holds: up to seq 33") != std::string::npos);
+  CHECK(py.find("the head file says seq 33") != std::string::npos);
 }
 
 TEST_CASE("a removed last segment is caught, and the restart begins a segment with the gap") {
@@ -130,6 +155,9 @@ TEST_CASE("a removed last segment is caught, and the restart begins a segment wi
   CHECK_FALSE(v.intact);
   CHECK(v.problem.find("records removed from the end") != std::string::npos);
   CHECK(v.problem.find("its head file says " + std::to_string(head_seq)) != std::string::npos);
+  std::string py;
+  CHECK(python_verify(dir, evidence, "python-removed.log", py) == 1);
+  CHECK(py.find("its head file says " + std::to_string(head_seq)) != std::string::npos);
 
   write_runs(evidence, 1);
   const auto first = nlohmann::json::parse(lines_of(last_segment(evidence)).front());
@@ -141,6 +169,8 @@ TEST_CASE("a removed last segment is caught, and the restart begins a segment wi
   CHECK_FALSE(v.intact);
   REQUIRE(v.missing.size() == 1);
   CHECK(v.summary().rfind("GAP: records missing", 0) == 0);
+  CHECK(python_verify(dir, evidence, "python-gap.log", py) == 1);
+  CHECK(py.rfind("GAP: records missing: seq ", 0) == 0);
 }
 
 TEST_CASE("an emptied last segment is removed on start, and a repair record names it") {

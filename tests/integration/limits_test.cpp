@@ -8,6 +8,7 @@
 #include <memory>
 #include <netinet/in.h>
 #include <poll.h>
+#include <set>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include "support.h"
 
@@ -291,6 +293,119 @@ TEST_CASE(
   CHECK(small.body.find("verdict:  pass") != std::string::npos);
   agent->signal(SIGTERM);
   CHECK(agent->wait(10s) == 0);
+}
+
+TEST_CASE(
+    "a target's JSON nested 100,000 deep fails its checks with the limit, and nothing crashes") {
+  // Parsing such a body is iterative, but walking, comparing or serialising it recurses once per
+  // level: the agent refuses it at the nesting limit, names the limit, and keeps running.
+  TempDir dir;
+  const int port = free_port();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  const std::string target = "http://127.0.0.1:" + server("MISBEHAVE_BIGBODY_PORT");
+  const std::string deep = target + "/deep-json?depth=100000";
+  const auto agent = ready_agent(
+      dir, port,
+      "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+          ", default_interval: 1s, default_timeout: 900ms}\n"
+          "evidence: {dir: " +
+          dir.path() +
+          "/evidence}\n"
+          "checks:\n"
+          "  - {id: deep-http, probe: http, target: \"" +
+          deep +
+          "\", params: {json_assert: [\"/0 exists\"]}}\n"
+          "  - {id: deep-step, probe: scenario, target: \"" +
+          target +
+          "\", params: {steps: [{name: api, url: \"/deep-json?depth=100000\", extract: [{var: x, "
+          "json: /0}]}]}}\n"
+          "  - {id: deep-feed, probe: feed, target: \"" +
+          deep +
+          "\"}\n"
+          "  - {id: deep-oidc, probe: oidc, target: \"" +
+          target + "/deep-json\"}\n");
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"deep-http", "response JSON nested more than 128 levels"},
+      {"deep-step", "response JSON nested more than 128 levels"},
+      {"deep-feed", "feed JSON nested more than 128 levels"},
+      {"deep-oidc", "discovery: response JSON nested more than 128 levels"}};
+  REQUIRE_MESSAGE(wait_until(
+                      [&] {
+                        const std::string text = http_request(base + "/metrics").body;
+                        return std::all_of(expected.begin(), expected.end(), [&](const auto& e) {
+                          return metric_value(text, "campus_probe_runs_total{check=\"" + e.first +
+                                                        "\",result=\"fail\"}")
+                                     .value_or(0) >= 2;
+                        });
+                      },
+                      20s),
+                  agent->output());
+  for (const auto& [id, reason] : expected) {
+    INFO(id);
+    const HttpReply detail = http_request(base + "/api/checks/" + id);
+    REQUIRE(detail.status == 200);
+    CHECK(nlohmann::json::parse(detail.body).dump().find(reason) != std::string::npos);
+  }
+  CHECK(http_request(base + "/api/checks").status == 200);
+  const HttpReply records = http_request(base + "/api/evidence?since=1h");
+  REQUIRE(records.status == 200);
+  const auto parsed = nlohmann::json::parse(records.body);
+  CHECK(std::count_if(parsed.begin(), parsed.end(), [](const auto& r) {
+          return r.value("type", "") == "run" && r.value("verdict", "") == "fail";
+        }) >= 4);
+  CHECK(http_request(base + "/metrics").status == 200);
+  agent->signal(SIGTERM);
+  CHECK(agent->wait(10s) == 0);
+  Process verify({CAMPUS_PROBE_BIN, "evidence", "verify", dir.path() + "/evidence"},
+                 dir.path() + "/verify.log");
+  CHECK_MESSAGE(verify.wait(20s) == 0, verify.output());
+}
+
+TEST_CASE("runs that find no descriptor for their socket say so as internal, not as connect") {
+  // 150 checks against a target that holds every connection open until the run times out
+  // (about 140 connections at any moment), in an agent allowed 64 descriptors: some runs cannot
+  // open a socket at all. That is the agent's limit, not the
+  // target refusing connections, and the runs must say which.
+  TempDir dir;
+  const int port = free_port();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  const std::string silent = "127.0.0.1:" + server("MISBEHAVE_SILENT_PORT");
+  std::string config = "agent: {listen: 127.0.0.1:" + std::to_string(port) +
+                       ", concurrency: 256, default_interval: 2s, default_timeout: 1900ms}\n"
+                       "checks:\n";
+  for (int i = 0; i < 150; ++i) {
+    config += "  - {id: web-" + std::to_string(i) + ", probe: http, target: \"http://" + silent +
+              "/\"}\n";
+  }
+  for (int i = 0; i < 32; ++i)
+    config += "  - {id: tcp-" + std::to_string(i) + ", probe: tcp, target: \"" + silent + "\"}\n";
+  const std::string file = dir.file("campus.yaml", config);
+  Process agent({"/usr/bin/prlimit", "--nofile=64:64", CAMPUS_PROBE_BIN, "run", "--config", file},
+                dir.path() + "/agent.log");
+  std::set<std::string> out_of_descriptors;
+  std::set<std::string> kinds;
+  const std::string reason = "out of file descriptors (open files limit 64)";
+  wait_until(
+      [&] {
+        const HttpReply reply = http_request(base + "/api/checks", "GET", 2s);
+        if (reply.status != 200) return false;
+        for (const auto& c : nlohmann::json::parse(reply.body)) {
+          if (!c["last"].is_object()) continue;
+          kinds.insert(c["last"]["kind"].get<std::string>());
+          if (c["last"]["reason"].get<std::string>().find(reason) != std::string::npos) {
+            CHECK(c["last"]["kind"] == "internal");
+            out_of_descriptors.insert(c["id"].get<std::string>().substr(0, 3));
+          }
+        }
+        return out_of_descriptors.size() == 2;
+      },
+      30s);
+  INFO(agent.output());
+  CHECK(out_of_descriptors.count("web") == 1);
+  CHECK(out_of_descriptors.count("tcp") == 1);
+  CHECK(kinds.count("connect") == 0);
+  agent.signal(SIGTERM);
+  CHECK(agent.wait(10s) == 0);
 }
 
 }  // namespace limits_test

@@ -13,7 +13,9 @@
           body (the reason in the JSON answer)
   hugeheader  answers with a 300 KB header line (an endless header)
   bigbody  GET /N answers 200 with a body of N bytes ("x"), 256 KiB every 20 ms, so that several
-          transfers overlap
+          transfers overlap; any path with "deep-json" in it (/deep-json?depth=N, default
+          100000, also /deep-json/.well-known/openid-configuration) answers application/json
+          nested N levels deep ([[[...]]])
   hugetoken  redirects every request to /done?token= and 90,000 characters; /done answers
           200 with the same token in a header and in the body
   reflect  echoes the request's headers in its body, as echo endpoints and debug pages do:
@@ -249,10 +251,21 @@ def reflect(conn):
         conn.close()
 
 
+def deep_json(conn, path):
+    match = re.search(r"depth=(\d+)", path)
+    depth = int(match.group(1)) if match else 100000
+    body = b"[" * depth + b"]" * depth
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+                 b"Connection: close\r\n\r\n" % len(body) + body)
+
+
 def bigbody(conn):
     try:
         request = conn.recv(65536).decode("latin-1")
         path = (request.split(" ") + ["", ""])[1]
+        if "deep-json" in path:
+            deep_json(conn, path)
+            return
         size = int(path.strip("/") or "0") if path.strip("/").isdigit() else 0
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
                      b"Connection: close\r\n\r\n" % size)
