@@ -55,9 +55,8 @@ void print_one(const Recipe& recipe, std::ostream& out) {
   for (const auto& p : recipe.params) {
     out << "  " << p.name;
     if (p.default_value) {
-      YAML::Emitter e;
-      e << YAML::Flow << *p.default_value;
-      out << " (default " << (p.default_value->IsNull() ? "none" : e.c_str()) << ")";
+      out << " (default " << (p.default_value->is_null() ? "none" : p.default_value->dump(true))
+          << ")";
     } else {
       out << " (required)";
     }

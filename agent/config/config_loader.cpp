@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 #include <sys/stat.h>
@@ -742,7 +743,7 @@ class ConfigParser {
       if (params && !params->is_map()) params->error("expected a mapping");
       er.finish();
       if (source_.diagnostics->size() != errors_before || !probe) continue;
-      std::string material = YAML::Dump(entry.node());
+      std::string material = entry.dump();
       for (const auto& secret : config_.secrets.values())
         material += '\0' + secret;
       session->fingerprint = sha256_hex(material);
@@ -931,7 +932,7 @@ class ConfigParser {
     if (auto v = r.get("fail_after")) check->fail_after = int(v->integer(1, 100).value_or(1));
     auto params = r.get("params");
     if (params && !params->is_map()) params->error("expected a mapping");
-    if (expanded && item.node()["params"]) {
+    if (expanded && item.has_key("params")) {
       item.map().get("params")->error(
           "a check that uses a recipe takes its parameters in with:, not params:");
     }
@@ -940,8 +941,8 @@ class ConfigParser {
     if (source_.diagnostics->size() == errors_before) {
       // Anything that changes what a run does changes the fingerprint: a check whose
       // fingerprint is unchanged by a reload is the same check and keeps its history.
-      std::string material = YAML::Dump(item.node());
-      if (expanded) material += '\0' + YAML::Dump(expanded->node());
+      std::string material = item.dump();
+      if (expanded) material += '\0' + expanded->dump();
       for (const auto& secret : config_.secrets.values())
         material += '\0' + secret;
       // A check of a session runs differently when its session's login does.
@@ -975,7 +976,7 @@ class ConfigParser {
     RecipeExpansion expansion = expand_recipe(*recipe, item, with, path, *source_.diagnostics);
     if (!expansion.check) return std::nullopt;
     check.recipe = recipe->name;
-    check.recipe_expansion = YAML::Dump(expansion.check->node());
+    check.recipe_expansion = expansion.check->dump();
     loaded_.recipe_sources.push_back(std::move(expansion.source));
     return expansion.check;
   }

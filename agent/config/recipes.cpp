@@ -46,11 +46,15 @@ std::vector<Placeholder> placeholders(std::string_view text) {
   return out;
 }
 
-void report(Diagnostics& diagnostics, const std::string& file, const YAML::Node& node,
-            const std::string& path, const std::string& message) {
-  const auto mark = node.Mark();
-  diagnostics.error(file, mark.is_null() ? 0 : mark.line + 1, mark.is_null() ? 0 : mark.column + 1,
-                    path, message);
+void report(Diagnostics& diagnostics, const std::string& file, const YamlTree& tree,
+            YamlTree::Id node, const std::string& path, const std::string& message) {
+  diagnostics.error(file, tree.line(node), tree.column(node), path, message);
+}
+
+// A key as it appears in paths: its text, "null" for a null key, empty for anything else.
+std::string key_text(const YamlTree& tree, YamlTree::Id key) {
+  if (tree.kind(key) == YamlTree::Kind::null) return "null";
+  return std::string(tree.scalar(key));
 }
 
 std::string param_names(const Recipe& recipe) {
@@ -61,50 +65,60 @@ std::string param_names(const Recipe& recipe) {
 }
 
 // Every placeholder of the recipe's check names one of its parameters.
-void check_placeholders(const Recipe& recipe, const YAML::Node& node, const std::string& path,
-                        Diagnostics& diagnostics) {
-  if (node.IsScalar()) {
-    for (const auto& p : placeholders(node.Scalar())) {
-      if (!recipe.param(p.name)) {
-        report(diagnostics, recipe.file, node, path,
-               "{{" + p.name + "}} is not a parameter of recipe '" + recipe.name +
-                   "' (its parameters: " + param_names(recipe) + ")");
+void check_placeholders(const Recipe& recipe, const YamlTree& tree, YamlTree::Id node,
+                        const std::string& path, Diagnostics& diagnostics) {
+  const auto children = tree.children(node);
+  switch (tree.kind(node)) {
+    case YamlTree::Kind::scalar:
+      for (const auto& p : placeholders(tree.scalar(node))) {
+        if (!recipe.param(p.name)) {
+          report(diagnostics, recipe.file, tree, node, path,
+                 "{{" + p.name + "}} is not a parameter of recipe '" + recipe.name +
+                     "' (its parameters: " + param_names(recipe) + ")");
+        }
       }
-    }
-  } else if (node.IsMap()) {
-    for (const auto& entry : node) {
-      check_placeholders(recipe, entry.second, path + "." + entry.first.as<std::string>(""),
-                         diagnostics);
-    }
-  } else if (node.IsSequence()) {
-    for (std::size_t i = 0; i < node.size(); ++i)
-      check_placeholders(recipe, node[i], path + "[" + std::to_string(i) + "]", diagnostics);
+      break;
+    case YamlTree::Kind::map:
+      for (std::size_t i = 0; i + 1 < children.size(); i += 2) {
+        check_placeholders(recipe, tree, children[i + 1], path + "." + key_text(tree, children[i]),
+                           diagnostics);
+      }
+      break;
+    case YamlTree::Kind::sequence:
+      for (std::size_t i = 0; i < children.size(); ++i) {
+        check_placeholders(recipe, tree, children[i], path + "[" + std::to_string(i) + "]",
+                           diagnostics);
+      }
+      break;
+    case YamlTree::Kind::null:
+      break;
   }
 }
 
-using Values = std::map<std::string, YAML::Node, std::less<>>;
+using Values = std::map<std::string, YamlSubtree, std::less<>>;
 
-// Fills in the placeholders under `node`. A scalar that is one placeholder takes the value's
-// node (so a list or mapping can be passed); placeholders inside text take scalar values.
-void substitute(YAML::Node node, const Values& values, const Recipe& recipe,
-                const std::string& path, Diagnostics& diagnostics);
-
-// The node that replaces `node` when it is a whole placeholder of a non-scalar value.
-std::optional<YAML::Node> whole_value(const YAML::Node& node, const Values& values) {
-  if (!node.IsScalar()) return std::nullopt;
-  const auto found = placeholders(node.Scalar());
-  if (found.size() != 1 || found[0].begin != 0 || found[0].end != node.Scalar().size()) {
+// The value that replaces `node` when it is a whole placeholder of a non-scalar value.
+std::optional<YamlSubtree> whole_value(const YamlTree& tree, YamlTree::Id node,
+                                       const Values& values) {
+  if (tree.kind(node) != YamlTree::Kind::scalar) return std::nullopt;
+  const std::string_view text = tree.scalar(node);
+  const auto found = placeholders(text);
+  if (found.size() != 1 || found[0].begin != 0 || found[0].end != text.size()) {
     return std::nullopt;
   }
   auto it = values.find(found[0].name);
-  if (it == values.end() || it->second.IsScalar()) return std::nullopt;
+  if (it == values.end() || it->second.is_scalar()) return std::nullopt;
   return it->second;  // a list, a mapping, or null (an optional parameter left out)
 }
 
-void substitute(YAML::Node node, const Values& values, const Recipe& recipe,
+// Fills in the placeholders under `node`. A scalar that is one placeholder takes the value's
+// nodes (so a list or mapping can be passed); placeholders inside text take scalar values.
+// Nodes taken from values keep their own positions.
+void substitute(YamlTree& tree, YamlTree::Id node, const Values& values, const Recipe& recipe,
                 const std::string& path, Diagnostics& diagnostics) {
-  if (node.IsScalar()) {
-    const std::string text = node.Scalar();
+  const YamlTree::Kind kind = tree.kind(node);
+  if (kind == YamlTree::Kind::scalar) {
+    const std::string text(tree.scalar(node));
     const auto found = placeholders(text);
     if (found.empty()) return;
     std::string out;
@@ -115,42 +129,45 @@ void substitute(YAML::Node node, const Values& values, const Recipe& recipe,
       auto it = values.find(p.name);
       if (it == values.end()) {
         out.append(text, p.begin, p.end - p.begin);  // reported when the recipe was read
-      } else if (it->second.IsScalar()) {
-        out += it->second.Scalar();
-      } else if (!it->second.IsNull()) {
-        report(diagnostics, recipe.file, node, path,
+      } else if (it->second.is_scalar()) {
+        out += it->second.tree->scalar(it->second.id);
+      } else if (!it->second.is_null()) {
+        report(diagnostics, recipe.file, tree, node, path,
                "{{" + p.name +
                    "}} stands inside text here, so its value must be a single value, "
                    "not a list or mapping");
       }
     }
     out.append(text, at, std::string::npos);
-    node = out;  // keeps the node's place in the recipe file
+    tree.set_scalar(node, out);  // keeps the node's place in the recipe file
     return;
   }
-  if (node.IsMap()) {
+  // Children are read by index: importing a value may move the tree's arrays.
+  const std::size_t count = tree.children(node).size();
+  if (kind == YamlTree::Kind::map) {
     std::vector<std::string> unset;  // keys whose whole value is an optional parameter left out
-    for (auto entry : node) {
-      const std::string key = entry.first.as<std::string>("");
-      if (auto value = whole_value(entry.second, values)) {
-        if (value->IsNull()) {
+    for (std::size_t i = 0; i + 1 < count; i += 2) {
+      const std::string key = key_text(tree, tree.children(node)[i]);
+      const YamlTree::Id entry = tree.children(node)[i + 1];
+      if (auto value = whole_value(tree, entry, values)) {
+        if (value->is_null()) {
           unset.push_back(key);
         } else {
-          entry.second = *value;
+          tree.set_child(node, i + 1, tree.import(*value->tree, value->id));
         }
       } else {
-        substitute(entry.second, values, recipe, path + "." + key, diagnostics);
+        substitute(tree, entry, values, recipe, path + "." + key, diagnostics);
       }
     }
     for (const auto& key : unset)
-      node.remove(key);
-  } else if (node.IsSequence()) {
-    for (std::size_t i = 0; i < node.size(); ++i) {
-      YAML::Node item = node[i];
-      if (auto value = whole_value(item, values)) {
-        item = *value;
+      tree.erase_key(node, key);
+  } else if (kind == YamlTree::Kind::sequence) {
+    for (std::size_t i = 0; i < count; ++i) {
+      const YamlTree::Id item = tree.children(node)[i];
+      if (auto value = whole_value(tree, item, values)) {
+        tree.set_child(node, i, tree.import(*value->tree, value->id));
       } else {
-        substitute(item, values, recipe, path + "[" + std::to_string(i) + "]", diagnostics);
+        substitute(tree, item, values, recipe, path + "[" + std::to_string(i) + "]", diagnostics);
       }
     }
   }
@@ -194,7 +211,7 @@ void RecipeBook::add(std::string file, std::string text, Diagnostics& diagnostic
       }
       auto er = entry.map();
       if (auto d = er.required("description")) param.description = d->text().value_or("");
-      if (auto d = er.get("default")) param.default_value = d->node();
+      if (auto d = er.get("default")) param.default_value = YamlSubtree{d->shared_tree(), d->id()};
       er.finish();
       recipe->params.push_back(std::move(param));
     }
@@ -208,7 +225,9 @@ void RecipeBook::add(std::string file, std::string text, Diagnostics& diagnostic
                       "the recipe is named '" + recipe->name + "' but its file '" + stem +
                           ".yaml': name the file after the recipe");
   }
-  if (check && check->is_map()) check_placeholders(*recipe, check->node(), "check", diagnostics);
+  if (check && check->is_map()) {
+    check_placeholders(*recipe, check->tree(), check->id(), "check", diagnostics);
+  }
   if (diagnostics.size() != before || recipe->name.empty()) return;
   recipe->text = std::move(text);
   recipes_[recipe->name] = std::move(recipe);
@@ -281,13 +300,13 @@ RecipeExpansion expand_recipe(const Recipe& recipe, const YamlValue& use,
                     "' (its parameters: " + param_names(recipe) + ")");
         continue;
       }
-      values[name] = value.node();
+      values[name] = YamlSubtree{value.shared_tree(), value.id()};
     }
   }
   for (const auto& p : recipe.params) {
     if (values.count(p.name)) continue;
     if (p.default_value) {
-      values[p.name] = YAML::Clone(*p.default_value);
+      values[p.name] = *p.default_value;  // copied into the expansion, never changed
     } else {
       (with ? *with : use)
           .error("recipe '" + recipe.name + "' needs with." + p.name + ": " + p.description);
@@ -295,13 +314,20 @@ RecipeExpansion expand_recipe(const Recipe& recipe, const YamlValue& use,
   }
   if (diagnostics.size() != before) return expansion;
   expansion.source = std::make_unique<YamlSource>(YamlSource{recipe.file, &diagnostics});
-  // A fresh parse: this use's nodes, each still marked with its place in the recipe file.
-  auto root = YamlValue::parse(recipe.text, expansion.source.get());
-  if (!root) return expansion;
-  YAML::Node check = root->node()["check"];
-  substitute(check, values, recipe, path, diagnostics);
+  // A fresh parse: this use's nodes, each still marked with its place in the recipe file. The
+  // text parsed when the recipe was read, so it parses again.
+  std::shared_ptr<YamlTree> tree;
+  try {
+    tree = std::make_shared<YamlTree>(YamlTree::parse(recipe.text));
+  } catch (const std::exception& e) {
+    diagnostics.error(recipe.file, 0, 0, path, std::string("cannot parse the recipe: ") + e.what());
+    return expansion;
+  }
+  const auto check = tree->find(YamlTree::root(), "check");
+  if (!check) return expansion;
+  substitute(*tree, *check, values, recipe, path, diagnostics);
   if (diagnostics.size() != before) return expansion;
-  expansion.check = YamlValue(check, path, expansion.source.get(), 0, 0);
+  expansion.check = YamlValue(std::move(tree), *check, path, expansion.source.get(), 0, 0);
   return expansion;
 }
 

@@ -31,7 +31,7 @@ namespace campus {
 struct RecipeParam {
   std::string name;
   std::string description;
-  std::optional<YAML::Node> default_value;  ///< absent: the parameter is required
+  std::optional<YamlSubtree> default_value;  ///< absent: the parameter is required
 };
 
 struct Recipe {

@@ -3,12 +3,13 @@
 // params): plain scalars keep their YAML meaning (true, 3, 2.5), quoted ones stay strings.
 
 #include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
+
+#include "core/yaml_reader.h"
 
 namespace campus {
 
 /// Throws std::length_error when the value would expand to more than 100,000 nodes or nest deeper
 /// than 64 levels: YAML aliases let a few lines stand for gigabytes (an alias bomb).
-nlohmann::json yaml_to_json(const YAML::Node& node);
+nlohmann::json yaml_to_json(const YamlValue& value);
 
 }  // namespace campus

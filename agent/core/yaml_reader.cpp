@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <stdexcept>
 
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/exceptions.h>
 
 namespace campus {
 namespace {
@@ -31,30 +33,21 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-int line_of(const YAML::Node& node, int fallback) {
-  const auto mark = node.Mark();
-  return mark.is_null() ? fallback : mark.line + 1;
-}
-
-int column_of(const YAML::Node& node, int fallback) {
-  const auto mark = node.Mark();
-  return mark.is_null() ? fallback : mark.column + 1;
-}
-
 }  // namespace
 
-YamlValue::YamlValue(YAML::Node node, std::string path, const YamlSource* source, int line,
-                     int column)
-    : node_(std::move(node)),
+YamlValue::YamlValue(std::shared_ptr<const YamlTree> tree, YamlTree::Id id, std::string path,
+                     const YamlSource* source, int line, int column)
+    : tree_(std::move(tree)),
+      id_(id),
       path_(std::move(path)),
       source_(source),
-      line_(line_of(node_, line)),
-      column_(column_of(node_, column)) {}
+      line_(tree_->line(id) ? tree_->line(id) : line),
+      column_(tree_->line(id) ? tree_->column(id) : column) {}
 
 std::optional<YamlValue> YamlValue::parse(std::string_view text, const YamlSource* source) {
   try {
-    YAML::Node root = YAML::Load(std::string(text));
-    return YamlValue(root, "", source, 1, 1);
+    auto tree = std::make_shared<const YamlTree>(YamlTree::parse(text));
+    return YamlValue(std::move(tree), YamlTree::root(), "", source, 1, 1);
   } catch (const YAML::DeepRecursion& e) {
     // yaml-cpp says only "bad file" for this.
     source->diagnostics->error(source->file, e.mark.is_null() ? 0 : e.mark.line + 1,
@@ -67,6 +60,9 @@ std::optional<YamlValue> YamlValue::parse(std::string_view text, const YamlSourc
                                e.mark.is_null() ? 0 : e.mark.column + 1, "",
                                "YAML syntax error: " + e.msg);
     return std::nullopt;
+  } catch (const std::length_error& e) {  // beyond what the tree's 32-bit indices hold
+    source->diagnostics->error(source->file, 0, 0, "", std::string("YAML too large: ") + e.what());
+    return std::nullopt;
   }
 }
 
@@ -75,11 +71,11 @@ void YamlValue::error(std::string_view message) const {
 }
 
 std::optional<std::string> YamlValue::string() const {
-  if (!node_.IsScalar()) {
+  if (!is_scalar()) {
     error("expected a string");
     return std::nullopt;
   }
-  return node_.Scalar();
+  return std::string(scalar());
 }
 
 std::optional<std::string> YamlValue::text() const {
@@ -92,14 +88,14 @@ std::optional<std::string> YamlValue::text() const {
 }
 
 std::optional<std::int64_t> YamlValue::integer(std::int64_t min, std::int64_t max) const {
-  if (node_.IsScalar()) {
-    const std::string& s = node_.Scalar();
+  if (is_scalar()) {
+    const std::string_view s = scalar();
     std::int64_t v = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec == std::errc() && end == s.data() + s.size()) {
       if (v < min || v > max) {
         error("expected an integer from " + std::to_string(min) + " to " + std::to_string(max) +
-              ", got " + s);
+              ", got " + std::string(s));
         return std::nullopt;
       }
       return v;
@@ -110,8 +106,8 @@ std::optional<std::int64_t> YamlValue::integer(std::int64_t min, std::int64_t ma
 }
 
 std::optional<double> YamlValue::number() const {
-  if (node_.IsScalar()) {
-    const std::string& s = node_.Scalar();
+  if (is_scalar()) {
+    const std::string_view s = scalar();
     double v = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec == std::errc() && end == s.data() + s.size() && std::isfinite(v)) return v;
@@ -121,8 +117,8 @@ std::optional<double> YamlValue::number() const {
 }
 
 std::optional<bool> YamlValue::boolean() const {
-  if (node_.IsScalar()) {
-    const std::string& s = node_.Scalar();
+  if (is_scalar()) {
+    const std::string_view s = scalar();
     if (s == "true") return true;
     if (s == "false") return false;
   }
@@ -131,7 +127,7 @@ std::optional<bool> YamlValue::boolean() const {
 }
 
 std::optional<std::vector<std::string>> YamlValue::string_list() const {
-  if (!node_.IsSequence()) {
+  if (!is_list()) {
     error("expected a list of strings");
     return std::nullopt;
   }
@@ -143,7 +139,7 @@ std::optional<std::vector<std::string>> YamlValue::string_list() const {
       ok = false;
       continue;
     }
-    out.push_back(item.node().Scalar());
+    out.emplace_back(item.scalar());
   }
   if (!ok) return std::nullopt;
   return out;
@@ -151,13 +147,16 @@ std::optional<std::vector<std::string>> YamlValue::string_list() const {
 
 std::vector<YamlValue> YamlValue::items() const {
   std::vector<YamlValue> out;
-  if (!node_.IsSequence()) {
+  if (!is_list()) {
     error("expected a list");
     return out;
   }
+  const auto children = tree_->children(id_);
+  out.reserve(children.size());
   std::size_t i = 0;
-  for (const auto& child : node_) {
-    out.emplace_back(child, path_ + "[" + std::to_string(i++) + "]", source_, line_, column_);
+  for (const YamlTree::Id child : children) {
+    out.emplace_back(tree_, child, path_ + "[" + std::to_string(i++) + "]", source_, line_,
+                     column_);
   }
   return out;
 }
@@ -172,21 +171,26 @@ YamlMapReader::YamlMapReader(const YamlValue& value) : self_(value) {
     return;
   }
   valid_ = true;
-  for (const auto& kv : value.node()) {
-    const auto& key_node = kv.first;
-    if (!key_node.IsScalar()) {
-      YamlValue(key_node, value.path(), &value.source(), value.line(), value.column())
-          .error("keys must be strings");
+  const YamlTree& tree = value.tree();
+  const auto children = tree.children(value.id());
+  entries_.reserve(children.size() / 2);
+  for (std::size_t i = 0; i + 1 < children.size(); i += 2) {
+    const YamlValue key_value(value.shared_tree(), children[i], value.path(), &value.source(),
+                              value.line(), value.column());
+    if (!key_value.is_scalar()) {
+      key_value.error("keys must be strings");
       continue;
     }
-    std::string key = key_node.Scalar();
-    const int line = line_of(key_node, value.line());
-    const int column = column_of(key_node, value.column());
+    std::string key(key_value.scalar());
+    const int line = key_value.line();
+    const int column = key_value.column();
     bool duplicate =
         std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.key == key; });
-    YamlValue child(kv.second, child_path(value.path(), key), &value.source(), line, column);
+    YamlValue child(value.shared_tree(), children[i + 1], child_path(value.path(), key),
+                    &value.source(), line, column);
     if (duplicate) {
-      YamlValue(key_node, child.path(), &value.source(), line, column).error("duplicate key");
+      YamlValue(value.shared_tree(), children[i], child.path(), &value.source(), line, column)
+          .error("duplicate key");
       continue;
     }
     entries_.push_back(Entry{std::move(key), std::move(child), line, column});

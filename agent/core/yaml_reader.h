@@ -5,15 +5,15 @@
 // campus config must never pass silently.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
 #include "core/diagnostic.h"
+#include "core/yaml_tree.h"
 
 namespace campus {
 
@@ -25,10 +25,13 @@ struct YamlSource {
 
 class YamlMapReader;
 
-/// A node together with its key path and position. Cheap to copy.
+/// A node together with its key path and position. Cheap to copy: the values of one document
+/// share its tree, which lives as long as any of them does.
 class YamlValue {
  public:
-  YamlValue(YAML::Node node, std::string path, const YamlSource* source, int line, int column);
+  /// The node `id` of `tree`; `line` and `column` stand in when the node has no position.
+  YamlValue(std::shared_ptr<const YamlTree> tree, YamlTree::Id id, std::string path,
+            const YamlSource* source, int line, int column);
 
   /// Parses `text`; on a syntax error records it and returns nullopt.
   static std::optional<YamlValue> parse(std::string_view text, const YamlSource* source);
@@ -36,15 +39,23 @@ class YamlValue {
   const std::string& path() const { return path_; }
   int line() const { return line_; }
   int column() const { return column_; }
-  const YAML::Node& node() const { return node_; }
+  const YamlTree& tree() const { return *tree_; }
+  const std::shared_ptr<const YamlTree>& shared_tree() const { return tree_; }
+  YamlTree::Id id() const { return id_; }
   const YamlSource& source() const { return *source_; }
 
   void error(std::string_view message) const;
 
-  bool is_null() const { return !node_.IsDefined() || node_.IsNull(); }
-  bool is_map() const { return node_.IsMap(); }
-  bool is_list() const { return node_.IsSequence(); }
-  bool is_scalar() const { return node_.IsScalar(); }
+  bool is_null() const { return kind() == YamlTree::Kind::null; }
+  bool is_map() const { return kind() == YamlTree::Kind::map; }
+  bool is_list() const { return kind() == YamlTree::Kind::sequence; }
+  bool is_scalar() const { return kind() == YamlTree::Kind::scalar; }
+  /// A scalar's text as written (no diagnostic); empty for anything else.
+  std::string_view scalar() const { return tree_->scalar(id_); }
+  /// Whether this is a mapping with the key `key`.
+  bool has_key(std::string_view key) const { return tree_->find(id_, key).has_value(); }
+  /// The value as YAML text (what YAML::Dump writes for the same nodes).
+  std::string dump() const { return tree_->dump(id_); }
 
   std::optional<std::string> string() const;
   /// A string that is not empty or blank.
@@ -60,7 +71,10 @@ class YamlValue {
   YamlMapReader map() const;
 
  private:
-  YAML::Node node_;
+  YamlTree::Kind kind() const { return tree_->kind(id_); }
+
+  std::shared_ptr<const YamlTree> tree_;
+  YamlTree::Id id_;
   std::string path_;
   const YamlSource* source_;
   int line_;

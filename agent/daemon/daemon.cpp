@@ -13,9 +13,9 @@
 namespace campus {
 namespace {
 
-// Parsing a config builds a YAML node tree several times the size of what is kept (about 4 KB per
-// check); glibc keeps the freed pages, so a 10,000-check agent would stay at its start-up peak.
-// Hand them back once the tree is gone.
+// Loading a config holds its text, its YAML tree and the loaded checks until the probes are
+// built; glibc keeps the freed pages, so the agent would stay at its start-up peak. Hand them back
+// once they are gone.
 void return_freed_memory() {
   malloc_trim(0);
 }

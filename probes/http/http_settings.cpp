@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/yaml_scalar.h"
+
 namespace campus {
 std::optional<HttpSettings> parse_http_settings(ProbeSetup& setup) {
   HttpSettings s;
@@ -28,13 +30,12 @@ std::optional<HttpSettings> parse_http_settings(ProbeSetup& setup) {
     bool ok = v->is_list();
     if (ok) {
       for (const auto& item : v->items()) {
-        const auto& n = item.node();
-        int code = 0;
-        if (!n.IsScalar() || !YAML::convert<int>::decode(n, code) || code < 100 || code > 599) {
+        const auto code = item.is_scalar() ? yaml_scalar_int(item.scalar()) : std::nullopt;
+        if (!code || *code < 100 || *code > 599) {
           ok = false;
           break;
         }
-        s.valid_status.push_back(code);
+        s.valid_status.push_back(*code);
       }
     }
     if (!ok) v->error("expected a list of integers");

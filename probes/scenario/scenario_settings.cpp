@@ -189,7 +189,7 @@ std::optional<ScenarioStep> read_step(const YamlValue& value, std::size_t index,
   }
   if (auto v = r.get("json")) {
     ++bodies;
-    step.json = yaml_to_json(v->node());
+    step.json = yaml_to_json(*v);
     check_json_templates(*step.json, *v, scope);
   }
   if (auto v = r.get("body")) {
@@ -236,7 +236,7 @@ std::optional<ScenarioStep> read_step(const YamlValue& value, std::size_t index,
 std::optional<std::vector<StatusRange>> read_status_ranges(const YamlValue& value) {
   std::vector<StatusRange> out;
   auto one = [&](const YamlValue& item) {
-    const auto text = item.node().IsScalar() ? item.node().Scalar() : std::string();
+    const auto text = std::string(item.scalar());
     int low = 0;
     int high = 0;
     char dash = 0;
