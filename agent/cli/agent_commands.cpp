@@ -10,6 +10,7 @@
 
 #include "catalog/catalog.h"
 #include "cli/cli.h"
+#include "cli/site_summary.h"
 #include "config/config.h"
 #include "core/worker_pool.h"
 #include "daemon/daemon.h"
@@ -98,6 +99,9 @@ int check_config(const std::string& config_path, const CheckConfigOptions& optio
   if (!plan) return kExitUsage;
   out << config_path << ": ok, " << config_summary(*plan->config, catalog) << "\n";
   print_unmapped(*plan->config, catalog, out);
+  // Every site's view, or with --site that site's alone (its checks are all that was kept).
+  print_site_summary(*plan->config, catalog, out,
+                     options.site ? plan->config->agent.site : std::string());
   std::map<std::string, int> recipes;
   for (const auto& check : plan->checks) {
     if (!check->recipe.empty()) ++recipes[check->recipe];

@@ -1,6 +1,6 @@
 // Sites: two agents of one campus started from ONE config file with different --site. Each runs
 // only its own site's checks, every series it exposes carries its site and labels, and so does
-// every evidence record it writes.
+// every evidence record it writes; check-config shows what runs where.
 
 #include <filesystem>
 #include <regex>
@@ -162,4 +162,35 @@ TEST_CASE("sites: two agents of one config run only their own site's checks, lab
                      dir, std::string(site) + "-report.md", &report) == 0);
     CHECK(report.find(std::string("Site: ") + site + " (campus=" + campus) != std::string::npos);
   }
+}
+
+TEST_CASE("sites: check-config shows what runs on each site and refuses an unknown one") {
+  TempDir dir;
+  const std::string config = dir.file("campus.yaml", sites_config());
+  std::string out;
+  CHECK(run_to_end({CAMPUS_PROBE_BIN, "check-config", config}, dir, "all.log", &out) == 0);
+  CHECK(out.find(": ok, 3 checks (dns 1, http 1, tcp 1); indicators covered: higher 3/61") !=
+        std::string::npos);
+  CHECK(out.find("unmapped higher: 58 (") != std::string::npos);
+  CHECK(out.find("site dorm-north (campus=north, college=demo, network=dorm): 2 checks\n"
+                 "  higher 2/61: H-3.4.3.1, H-4.1.1.2\n") != std::string::npos);
+  CHECK(out.find("site office-south (campus=south, college=demo, network=office): 2 checks\n"
+                 "  higher 2/61: H-3.4.3.1, H-4.1.1.1\n") != std::string::npos);
+
+  CHECK(run_to_end({CAMPUS_PROBE_BIN, "check-config", config, "--site", "dorm-north"}, dir,
+                   "dorm.log", &out) == 0);
+  CHECK(out.find(": ok, 2 checks (http 1, tcp 1); indicators covered: higher 2/61") !=
+        std::string::npos);
+  CHECK(out.find("site dorm-north (campus=north, college=demo, network=dorm): 2 checks") !=
+        std::string::npos);
+  CHECK(out.find("office-south") == std::string::npos);
+
+  CHECK(run_to_end({CAMPUS_PROBE_BIN, "check-config", config, "--site", "lab"}, dir, "lab.log",
+                   &out) == 2);
+  CHECK(out.find("--site: unknown site 'lab' (sites: dorm-north, office-south)") !=
+        std::string::npos);
+  // An agent without a site cannot tell which checks are its own.
+  CHECK(run_to_end({CAMPUS_PROBE_BIN, "run", "--config", config}, dir, "nosite.log", &out) == 2);
+  CHECK(out.find("this agent has no site: set agent.site, or run with --site NAME") !=
+        std::string::npos);
 }

@@ -12,6 +12,7 @@
 #include <doctest/doctest.h>
 
 #include "catalog/catalog.h"
+#include "cli/site_summary.h"
 #include "config/claims_json.h"
 #include "config/config.h"
 #include "pipeline/result_pipeline.h"
@@ -304,4 +305,40 @@ TEST_CASE_FIXTURE(SiteFixture, "site: without a site the series are as they alwa
   CHECK(text.find("campus_probe_success{check=\"a\",probe=\"dns\",system=\"unknown\"} 1") !=
         std::string::npos);
   CHECK(text.find("site=") == std::string::npos);
+}
+
+TEST_CASE_FIXTURE(SiteFixture, "site: check-config's summary says what runs on each site") {
+  std::string text = kCampus;
+  text.replace(text.find("agent:\n"), 7, "editions: [higher]\nagent:\n  site: dorm-north\n");
+  auto all = load_ok(text, std::nullopt, true);
+  std::ostringstream out;
+  print_site_summary(*all, catalog, out);
+  CHECK(out.str() ==
+        "site dorm-north (campus=north, college=demo, network=dorm): 4 checks\n"
+        "  higher 4/61: H-3.3.1.1, H-3.4.3.1, H-4.1.1.1, H-4.1.1.2\n"
+        "site dorm-south (campus=south, college=demo, network=dorm): 3 checks\n"
+        "  higher 3/61: H-3.3.1.1, H-4.1.1.1, H-4.1.1.2\n"
+        "site office-north (campus=north, college=demo, network=office): 3 checks\n"
+        "  higher 3/61: H-3.3.1.1, H-3.4.3.1, H-4.1.1.1\n");
+
+  // One site's view, as its agent loads the config.
+  auto office = load_ok(text, "office-north");
+  std::ostringstream one;
+  print_site_summary(*office, catalog, one, "office-north");
+  CHECK(one.str() ==
+        "site office-north (campus=north, college=demo, network=office): 3 checks\n"
+        "  higher 3/61: H-3.3.1.1, H-3.4.3.1, H-4.1.1.1\n");
+
+  // Without sites: the names the checks select, and nothing at all for a config without any.
+  auto named = load_ok(
+      "checks:\n  - {id: a, probe: dns, target: x.cn, sites: [dorm, lab]}\n"
+      "  - {id: b, probe: dns, target: x.cn, indicators: [H-4.1.1.1]}\n",
+      std::nullopt, true);
+  std::ostringstream names;
+  print_site_summary(*named, catalog, names);
+  CHECK(names.str().find("site dorm: 2 checks\n  higher 1/61: H-4.1.1.1\n  secondary 0/44\n"
+                         "site lab: 2 checks\n") == 0);
+  std::ostringstream none;
+  print_site_summary(*load_ok("checks:\n  - {id: a, probe: dns, target: x.cn}\n"), catalog, none);
+  CHECK(none.str().empty());
 }
