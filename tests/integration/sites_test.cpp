@@ -23,9 +23,10 @@ namespace {
 // Each agent of a campus runs on its own host, which has its own evidence directory; here two
 // directories that link to the one config file stand in for the two hosts' /etc/campus-probe
 // (relative paths in a config are read against the directory it was opened from).
-std::string sites_config() {
+std::string sites_config(const std::string& extra = "") {
   const std::string http = "http://127.0.0.1:" + server("NGINX_HTTP_PORT");
-  return "agent: {listen: 127.0.0.1:0, default_interval: 1s, default_timeout: 1s, "
+  return extra +
+         "agent: {listen: 127.0.0.1:0, default_interval: 1s, default_timeout: 1s, "
          "shutdown_grace: 1s, labels: {college: demo}}\n"
          "evidence: {dir: evidence, fsync: always}\n"
          "sites:\n"
@@ -131,6 +132,9 @@ TEST_CASE("sites: two agents of one config run only their own site's checks, lab
   CHECK(metric(office.base, R"(campus_indicator_checks{edition="higher",indicator="H-4.1.1.2",)" +
                                 office_labels + "}") == 0);
 
+  // The status page says whose it is.
+  CHECK(http_request(dorm.base + "/").body.find("站点 site dorm-north") != std::string::npos);
+
   // Evidence: every run record, and each segment's open record, says where it was made.
   dorm.process.signal(SIGTERM);
   office.process.signal(SIGTERM);
@@ -193,4 +197,46 @@ TEST_CASE("sites: check-config shows what runs on each site and refuses an unkno
   CHECK(run_to_end({CAMPUS_PROBE_BIN, "run", "--config", config}, dir, "nosite.log", &out) == 2);
   CHECK(out.find("this agent has no site: set agent.site, or run with --site NAME") !=
         std::string::npos);
+}
+
+TEST_CASE("sites: the agents of two sites push to one Pushgateway without replacing each other") {
+  TempDir dir;
+  const std::string shared =
+      dir.file("campus.yaml",
+               sites_config("push: {pushgateway: \"http://127.0.0.1:" + server("PUSHGATEWAY_PORT") +
+                            "\", job: campus-probe, interval: 1s, "
+                            "grouping: {instance: sites-push}}\n"));
+  SiteAgent dorm(dir, shared, "dorm-north");
+  SiteAgent office(dir, shared, "office-south");
+  REQUIRE_MESSAGE(wait_until([&] { return dorm.ready() && office.ready(); }),
+                  (dorm.process.output() + office.process.output()));
+  // The gateway sorts the labels; the site and the extra labels are the grouping key's too.
+  const std::string gateway = "http://127.0.0.1:" + server("PUSHGATEWAY_PORT") + "/metrics";
+  const auto series = [](const std::string& campus, const std::string& check,
+                         const std::string& network, const std::string& probe,
+                         const std::string& site, const std::string& system) {
+    return "campus_probe_success{campus=\"" + campus + "\",check=\"" + check +
+           "\",college=\"demo\",instance=\"sites-push\",job=\"campus-probe\",network=\"" + network +
+           "\",probe=\"" + probe + "\",site=\"" + site + "\",system=\"" + system + "\"}";
+  };
+  CHECK_MESSAGE(wait_until(
+                    [&] {
+                      const auto text = http_request(gateway).body;
+                      return metric_value(text, series("north", "dorm-only", "dorm", "tcp",
+                                                       "dorm-north", "network")) == 1 &&
+                             metric_value(text, series("south", "office-only", "office", "dns",
+                                                       "office-south", "network")) == 1 &&
+                             metric_value(text, series("north", "everywhere", "dorm", "http",
+                                                       "dorm-north", "website")) == 1 &&
+                             metric_value(text, series("south", "everywhere", "office", "http",
+                                                       "office-south", "website")) == 1;
+                    },
+                    20s),
+                (dorm.process.output() + office.process.output()));
+  dorm.process.signal(SIGTERM);
+  office.process.signal(SIGTERM);
+  CHECK(dorm.process.wait(5s) == 0);
+  CHECK(office.process.wait(5s) == 0);
+  CHECK(dorm.process.output().find("push to") == std::string::npos);  // no failed pushes
+  CHECK(office.process.output().find("push to") == std::string::npos);
 }
