@@ -436,6 +436,7 @@ boost::asio::awaitable<HttpResponse> handle_http(Daemon& daemon, const HttpReque
     nlohmann::json initial = {{"indicators", std::move(indicators)},
                               {"checks", checks_json(daemon, *config, true)},
                               {"failures", failures_json(daemon, *config, 10)}};
+    if (!config->agent.site.empty()) initial["site"] = config->agent.site;
     co_return make_response(req, http::status::ok, "text/html; charset=utf-8",
                             status_page(daemon.catalog(), std::move(initial)));
   }

@@ -62,7 +62,11 @@ std::string status_page(const Catalog& catalog, nlohmann::json initial) {
   initial["version"] = kVersion;
   initial["catalog"] = catalog_names(catalog);
   std::string page(page_template());
-  replace_first(page, "@VERSION@", kVersion);
+  // Which site's agent this is, beside the version: one campus runs several (site names are
+  // [a-z0-9_-], safe in HTML as they stand).
+  const std::string site = initial.value("site", "");
+  replace_first(page, "@VERSION@",
+                std::string(kVersion) + (site.empty() ? "" : " · 站点 site " + site));
   replace_first(
       page, "@INITIAL@",
       script_safe(initial.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));

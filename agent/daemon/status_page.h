@@ -12,7 +12,8 @@ namespace campus {
 class Catalog;
 
 /// The page with `initial` (an object of /api/*'s answers: "indicators", "checks" with history,
-/// "failures"), the catalog's names in English, and the version spliced in. The data is placed
+/// "failures", and "site" when the agent has one), the catalog's names in English, and the
+/// version (with the site) spliced in. The data is placed
 /// inside a <script type="application/json"> element, escaped so that no text of a target can
 /// end it.
 std::string status_page(const Catalog& catalog, nlohmann::json initial);
