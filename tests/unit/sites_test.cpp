@@ -2,6 +2,9 @@
 // checks each site runs (by name or by the sites' labels), the errors a typo gets, and the site
 // on every series and evidence record.
 
+#include <cstdlib>  // mkdtemp
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -24,45 +27,9 @@ using namespace campus;
 
 namespace {
 
-struct SiteFixture {
-  Catalog catalog = Catalog::builtin();
-  ProbeRegistry probes = ProbeRegistry::builtin();
-  std::optional<CheckPlan> plan;
-
-  std::shared_ptr<const Config> load(const std::string& text, Diagnostics& d,
-                                     std::optional<std::string> site = std::nullopt,
-                                     bool all_sites = false) {
-    ConfigLoadOptions options{catalog, [](const std::string&) { return std::nullopt; }};
-    options.site = std::move(site);
-    options.all_sites = all_sites;
-    plan = load_plan_text("campus.yaml", text, options, probes, d);
-    return plan ? plan->config : nullptr;
-  }
-  std::shared_ptr<const Config> load_ok(const std::string& text,
-                                        std::optional<std::string> site = std::nullopt,
-                                        bool all_sites = false) {
-    Diagnostics d;
-    auto config = load(text, d, std::move(site), all_sites);
-    INFO(d.str());
-    REQUIRE(config);
-    return config;
-  }
-  std::string errors(const std::string& text, std::optional<std::string> site = std::nullopt) {
-    Diagnostics d;
-    CHECK_FALSE(load(text, d, std::move(site)));
-    return d.str();
-  }
-  std::set<std::string> ids(const Config& config) {
-    std::set<std::string> out;
-    for (const auto& c : config.checks)
-      out.insert(c->id);
-    return out;
-  }
-};
-
 // Three sites on two campuses; checks chosen by name, by label, by a list of values, or not at
 // all (everywhere). The portal check logs in through a session only the dormitories use.
-const char* const kCampus = R"(agent:
+const char* const kCampusText = R"(agent:
   default_interval: 30s
   labels: {college: demo}
 sites:
@@ -70,7 +37,7 @@ sites:
   dorm-south: {labels: {network: dorm, campus: south}}
   office-north: {labels: {network: office, campus: north}}
 secrets:
-  student: {username: s1, password_file: /dev/null}
+  student: {username: s1, password_file: STUDENT_PASSWORD_FILE}
 sessions:
   student:
     probe: cas
@@ -104,10 +71,74 @@ checks:
     indicators: [H-3.3.1.1]
 )";
 
+// The student's password in a file only its owner can read, as the loader demands of secrets.
+struct SecretFile {
+  SecretFile() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "campus-site-XXXXXX").string();
+    REQUIRE(mkdtemp(pattern.data()) != nullptr);
+    dir = pattern;
+    path = dir + "/student.pass";
+    std::ofstream(path) << "pw\n";
+    std::filesystem::permissions(path, std::filesystem::perms(0600));
+  }
+  ~SecretFile() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  SecretFile(const SecretFile&) = delete;
+  SecretFile& operator=(const SecretFile&) = delete;
+  std::string dir;
+  std::string path;
+};
+
+std::string with_secret_file(std::string text, const std::string& path) {
+  const std::string placeholder = "STUDENT_PASSWORD_FILE";
+  text.replace(text.find(placeholder), placeholder.size(), path);
+  return text;
+}
+
+struct SiteFixture {
+  Catalog catalog = Catalog::builtin();
+  ProbeRegistry probes = ProbeRegistry::builtin();
+  std::optional<CheckPlan> plan;
+  SecretFile secret;
+  std::string campus_text = with_secret_file(kCampusText, secret.path);
+
+  std::shared_ptr<const Config> load(const std::string& text, Diagnostics& d,
+                                     std::optional<std::string> site = std::nullopt,
+                                     bool all_sites = false) {
+    ConfigLoadOptions options{catalog, [](const std::string&) { return std::nullopt; }};
+    options.site = std::move(site);
+    options.all_sites = all_sites;
+    plan = load_plan_text("campus.yaml", text, options, probes, d);
+    return plan ? plan->config : nullptr;
+  }
+  std::shared_ptr<const Config> load_ok(const std::string& text,
+                                        std::optional<std::string> site = std::nullopt,
+                                        bool all_sites = false) {
+    Diagnostics d;
+    auto config = load(text, d, std::move(site), all_sites);
+    INFO(d.str());
+    REQUIRE(config);
+    return config;
+  }
+  std::string errors(const std::string& text, std::optional<std::string> site = std::nullopt) {
+    Diagnostics d;
+    CHECK_FALSE(load(text, d, std::move(site)));
+    return d.str();
+  }
+  std::set<std::string> ids(const Config& config) {
+    std::set<std::string> out;
+    for (const auto& c : config.checks)
+      out.insert(c->id);
+    return out;
+  }
+};
+
 }  // namespace
 
 TEST_CASE_FIXTURE(SiteFixture, "site: each agent of one config runs only its own site's checks") {
-  auto dorm = load_ok(kCampus, "dorm-north");
+  auto dorm = load_ok(campus_text, "dorm-north");
   CHECK(dorm->agent.site == "dorm-north");
   CHECK(ids(*dorm) == std::set<std::string>{"everywhere", "dorm-internet", "north", "dorm-portal"});
   CHECK(dorm->sessions.count("student") == 1);
@@ -115,11 +146,11 @@ TEST_CASE_FIXTURE(SiteFixture, "site: each agent of one config runs only its own
   CHECK(dorm->site_labels() == std::map<std::string, std::string>{
                                    {"campus", "north"}, {"college", "demo"}, {"network", "dorm"}});
 
-  auto south = load_ok(kCampus, "dorm-south");
+  auto south = load_ok(campus_text, "dorm-south");
   CHECK(ids(*south) == std::set<std::string>{"everywhere", "dorm-internet", "dorm-portal"});
 
   // The office runs no check of the session: it is gone, and is never logged in there.
-  auto office = load_ok(kCampus, "office-north");
+  auto office = load_ok(campus_text, "office-north");
   CHECK(ids(*office) == std::set<std::string>{"everywhere", "by-name", "north"});
   CHECK(office->sessions.empty());
   CHECK(plan->sessions.empty());
@@ -127,13 +158,13 @@ TEST_CASE_FIXTURE(SiteFixture, "site: each agent of one config runs only its own
   CHECK(office->find_check("by-name") != nullptr);
 
   // agent.site in the file, and --site over it.
-  std::string text = kCampus;
+  std::string text = campus_text;
   text.replace(text.find("  labels: {college: demo}"), 0, "  site: dorm-south\n");
   CHECK(load_ok(text)->agent.site == "dorm-south");
   CHECK(load_ok(text, "office-north")->agent.site == "office-north");
 
   // check-config's overview keeps every site's checks.
-  auto all = load_ok(kCampus, std::nullopt, true);
+  auto all = load_ok(campus_text, std::nullopt, true);
   CHECK(all->checks.size() == 5);
   CHECK(all->runs_on(*all->find_check("north"), "office-north"));
   CHECK_FALSE(all->runs_on(*all->find_check("north"), "dorm-south"));
@@ -228,7 +259,7 @@ TEST_CASE_FIXTURE(SiteFixture, "site: mistakes are named with file, line and the
 
 TEST_CASE_FIXTURE(SiteFixture,
                   "site: the site and labels are on every series and evidence record") {
-  auto config = load_ok(kCampus, "dorm-north");
+  auto config = load_ok(campus_text, "dorm-north");
   ResultPipeline pipeline(catalog);
   Metrics metrics(catalog, "test");
   pipeline.add(metrics);
@@ -308,7 +339,7 @@ TEST_CASE_FIXTURE(SiteFixture, "site: without a site the series are as they alwa
 }
 
 TEST_CASE_FIXTURE(SiteFixture, "site: check-config's summary says what runs on each site") {
-  std::string text = kCampus;
+  std::string text = campus_text;
   text.replace(text.find("agent:\n"), 7, "editions: [higher]\nagent:\n  site: dorm-north\n");
   auto all = load_ok(text, std::nullopt, true);
   std::ostringstream out;
