@@ -171,6 +171,7 @@ bool Daemon::start() {
         options.on_signed = [ts = timestamper_.get()](const SignedPoint& p) { ts->checkpoint(p); };
       }
       evidence_ = std::make_unique<EvidenceLog>(options, *metrics_.registry(), log_);
+      evidence_lines_ = std::make_unique<EvidenceLineReader>(evidence_->dir());
       if (timestamper_) timestamper_->attach(*evidence_);
     } catch (const std::exception& e) {
       log_.error(std::string("evidence: ") + e.what() + "; not starting");
