@@ -122,6 +122,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   pull->add_option("--key-file", pull_options.key_file, "The evidence HMAC key: check every MAC");
   pull->add_option("--public-key", pull_options.public_key,
                    "The agent's public key (FILE.pub of evidence keygen): check every signature");
+  pull->add_option("--tsa-ca", pull_options.tsa_ca,
+                   "The time-stamping authority's CA certificate(s), PEM: check the timestamps' "
+                   "signatures too");
   pull->add_option("--max-timestamp-delay", pull_options.max_timestamp_delay,
                    "How long after its checkpoint a timestamp may have been taken (default 1d)");
   pull->add_option("--interval", pull_options.interval,

@@ -16,6 +16,7 @@
 #include "evidence/evidence_log.h"
 #include "evidence/replica.h"
 #include "evidence/signing.h"
+#include "evidence/timestamp.h"
 
 namespace campus {
 namespace {
@@ -66,12 +67,13 @@ enum class PullOutcome { ok, refused, unreachable };
 class EvidencePuller {
  public:
   EvidencePuller(const EvidencePullOptions& options, ReplicationClient& client,
-                 std::optional<std::string> hmac_key, const VerifyKey* pubkey,
+                 std::optional<std::string> hmac_key, const VerifyKey* pubkey, const TsaTrust* tsa,
                  Duration max_timestamp_delay, std::ostream& out, std::ostream& err)
       : options_(options),
         client_(client),
         hmac_key_(std::move(hmac_key)),
         pubkey_(pubkey),
+        tsa_(tsa),
         max_timestamp_delay_(max_timestamp_delay),
         out_(out),
         err_(err) {}
@@ -100,6 +102,7 @@ class EvidencePuller {
   ReplicationClient& client_;
   std::optional<std::string> hmac_key_;
   const VerifyKey* pubkey_;
+  const TsaTrust* tsa_;
   Duration max_timestamp_delay_;
   std::ostream& out_;
   std::ostream& err_;
@@ -229,7 +232,7 @@ PullOutcome EvidencePuller::once() {
     }
     after = before.seq;
   }
-  ChainFollower follower(before, hmac_key_, pubkey_, max_timestamp_delay_);
+  ChainFollower follower(before, hmac_key_, pubkey_, max_timestamp_delay_, tsa_);
   std::uint64_t pulled = 0;
   std::optional<std::uint64_t> first_pulled;
   while (follower.tip().empty || follower.tip().seq < head->seq) {
@@ -280,6 +283,10 @@ PullOutcome EvidencePuller::once() {
         out_ << ", " << tip.unsigned_tail << " record(s) after the last signed one";
     } else {
       out_ << ", signatures not checked (no --public-key)";
+    }
+    if (tip.timestamps > 0) {
+      out_ << ", " << tip.timestamps << " trusted timestamp(s) match their checkpoints"
+           << (tsa_ ? " and verify with the TSA's CA" : "");
     }
   }
   out_ << "\n";
@@ -342,16 +349,18 @@ int evidence_pull_command(const EvidencePullOptions& options, std::ostream& out,
   }
   std::optional<std::string> hmac_key;
   std::optional<VerifyKey> pubkey;
+  std::optional<TsaTrust> tsa;
   try {
     if (!options.key_file.empty()) hmac_key = load_evidence_key(options.key_file);
     if (!options.public_key.empty()) pubkey = VerifyKey::load(options.public_key);
+    if (!options.tsa_ca.empty()) tsa = TsaTrust::load(options.tsa_ca);
   } catch (const std::exception& e) {
     err << "campus-probe: " << e.what() << "\n";
     return kExitUsage;
   }
   ReplicationClient client(options.url, std::move(auth));
-  EvidencePuller puller(options, client, hmac_key, pubkey ? &*pubkey : nullptr, *max_delay, out,
-                        err);
+  EvidencePuller puller(options, client, hmac_key, pubkey ? &*pubkey : nullptr,
+                        tsa ? &*tsa : nullptr, *max_delay, out, err);
   for (;;) {
     const PullOutcome outcome = puller.once();
     out.flush();

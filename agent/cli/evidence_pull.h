@@ -20,6 +20,7 @@ struct EvidencePullOptions {
   std::string key;
   std::string key_file;    ///< HMAC key: check every MAC
   std::string public_key;  ///< the agent's Ed25519 public key: check every signature
+  std::string tsa_ca;      ///< the time-stamping authority's CA: check the tokens' signatures
   std::string max_timestamp_delay = "1d";
   std::string interval;  ///< pull again after this long, for ever; empty: once
   std::size_t batch = 1000;

@@ -21,6 +21,7 @@ nlohmann::json ChainTip::to_json() const {
           {"records", records},
           {"signed_records", signed_records},
           {"unsigned_tail", unsigned_tail},
+          {"timestamps", timestamps},
           {"recent_signed", std::move(points)},
           {"missing", missing}};
 }
@@ -39,6 +40,7 @@ std::optional<ChainTip> ChainTip::from_json(const nlohmann::json& j) {
     tip.records = j.at("records").get<std::uint64_t>();
     tip.signed_records = j.value("signed_records", std::uint64_t(0));
     tip.unsigned_tail = j.value("unsigned_tail", std::uint64_t(0));
+    tip.timestamps = j.value("timestamps", std::uint64_t(0));
     for (const auto& p : j.value("recent_signed", nlohmann::json::array())) {
       tip.recent_signed.push_back({p.at("seq").get<std::uint64_t>(),
                                    p.at("hash").get<std::string>(),
@@ -58,11 +60,11 @@ bool is_segment_name(const std::string& name) {
 }
 
 ChainFollower::ChainFollower(ChainTip tip, std::optional<std::string> key, const VerifyKey* pubkey,
-                             Duration max_timestamp_delay)
+                             Duration max_timestamp_delay, const TsaTrust* tsa)
     : tip_(std::move(tip)),
       key_(std::move(key)),
       pubkey_(pubkey),
-      timestamps_(nullptr, max_timestamp_delay) {
+      timestamps_(tsa, max_timestamp_delay) {
   for (const auto& p : tip_.recent_signed)
     timestamps_.signed_record(p.seq, p.hash, p.time);
 }
@@ -129,6 +131,7 @@ ChainFollower::Step ChainFollower::accept(const std::string& line) {
       step.problem = where() + problem;
       return step;
     }
+    ++tip_.timestamps;
   }
   // The line holds: move the tip past it.
   if (tip_.empty) tip_.first_seq = c.seq;

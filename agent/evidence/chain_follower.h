@@ -31,6 +31,7 @@ struct ChainTip {
   std::uint64_t records = 0;     ///< records followed since the first
   std::uint64_t signed_records = 0;
   std::uint64_t unsigned_tail = 0;  ///< records after the last signed one
+  std::uint64_t timestamps = 0;     ///< timestamp tokens that matched their checkpoints
   /// The newest signed records, for the timestamps that name them (a token is taken right
   /// after its checkpoint is written, so a few are enough).
   std::vector<SignedPoint> recent_signed;
@@ -52,9 +53,11 @@ bool is_segment_name(const std::string& name);
 class ChainFollower {
  public:
   /// `key` checks MACs, `pubkey` signatures (nullptr: not checked); timestamps are checked
-  /// against their checkpoints and dated within `max_timestamp_delay` after them.
+  /// against their checkpoints and dated within `max_timestamp_delay` after them, and with `tsa`
+  /// their authorities' signatures too.
   ChainFollower(ChainTip tip, std::optional<std::string> key, const VerifyKey* pubkey,
-                Duration max_timestamp_delay = std::chrono::hours(24));
+                Duration max_timestamp_delay = std::chrono::hours(24),
+                const TsaTrust* tsa = nullptr);
 
   struct Step {
     std::string problem;  ///< empty when the line continues the chain

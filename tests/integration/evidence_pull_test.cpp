@@ -276,3 +276,78 @@ TEST_CASE("report over two sites' pulled evidence gives each site and the campus
   CHECK(north.process.wait(10s) == 0);
   CHECK(south.process.wait(10s) == 0);
 }
+
+TEST_CASE(
+    "evidence pull checks signatures and trusted timestamps as they arrive, and a tampered "
+    "record stops it") {
+  TempDir dir;
+  const std::string key = dir.path() + "/signing.key";
+  REQUIRE(run_to_end({CAMPUS_PROBE_BIN, "evidence", "keygen", key}, dir, "keygen.log") == 0);
+  const std::string pub = key + ".pub";
+  const std::string ca = server("TSA_CA");
+  http_request("http://127.0.0.1:" + server("TSA_PORT") + "/__control?down=0", "POST");
+  const std::string settings =
+      "signing_key_file: " + key +
+      ", checkpoint_interval: 300ms, timestamp_url: \"http://127.0.0.1:" + server("TSA_PORT") +
+      "/\"";
+  const std::string checks = pull_checks("127.0.0.1:" + server("NGINX_HTTP_PORT"), "H-3.3.1.1");
+  std::optional<EvidenceAgent> agent;
+  agent.emplace(dir, "default_interval: 200ms, default_timeout: 200ms", checks, settings);
+  const std::string copies = dir.path() + "/central";
+  std::string out;
+  const auto pull = [&](const std::string& site, const std::string& name) {
+    return run_to_end({CAMPUS_PROBE_BIN, "evidence", "pull", agent->base, "--dir", copies, "--site",
+                       site, "--batch", "3", "--public-key", pub, "--tsa-ca", ca},
+                      dir, name, &out);
+  };
+  // Several pulls while tokens keep coming: each one takes up the signed records it needs from
+  // the copy's state.
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE_MESSAGE(wait_until([&] {
+                      return metric(agent->base,
+                                    "campus_evidence_timestamps_total{result=\"granted\"}") >=
+                             2 * (i + 1);
+                    }),
+                    agent->process.output());
+    REQUIRE_MESSAGE(pull("campus", "pull" + std::to_string(i) + ".log") == 0, out);
+  }
+  CHECK(out.find("trusted timestamp(s) match their checkpoints and verify with the TSA's CA") !=
+        std::string::npos);
+  CHECK(out.find("signature(s) verified") != std::string::npos);
+  REQUIRE(run_to_end({CAMPUS_PROBE_BIN, "evidence", "verify", copies + "/campus", "--pubkey", pub,
+                      "--tsa-ca", ca},
+                     dir, "verify.log", &out) == 0);
+  CHECK(out.find("trusted timestamp(s) match their checkpoints") != std::string::npos);
+
+  // A record changed on the agent's disk: a new copy takes the records before it and stops there.
+  agent->process.signal(SIGTERM);
+  REQUIRE(agent->process.wait(10s) == 0);
+  std::string first_segment;
+  for (const auto& entry : fs::directory_iterator(agent->evidence)) {
+    const auto name = entry.path().filename().string();
+    if (name.ends_with(".jsonl") && (first_segment.empty() || name < first_segment))
+      first_segment = name;
+  }
+  const std::string path = agent->evidence + "/" + first_segment;
+  std::string text = pulled_file_text(path);
+  const auto verdict = text.find("\"verdict\":\"pass\"");
+  REQUIRE(verdict != std::string::npos);
+  text.replace(verdict, 16, "\"verdict\":\"fail\"");
+  const auto line_start = text.rfind('\n', verdict) + 1;  // npos + 1 == 0: the first line
+  const auto altered_seq =
+      nlohmann::json::parse(text.substr(line_start, text.find('\n', verdict) - line_start))["seq"]
+          .get<long long>();
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+  agent.reset();
+  agent.emplace(dir, "default_interval: 200ms, default_timeout: 200ms", checks, settings);
+  wait_for_records(*agent, 1);
+  CHECK(pull("tampered", "tampered.log") == 1);
+  CHECK_MESSAGE(out.find("REFUSED: a record from " + agent->base + " does not verify: seq " +
+                         std::to_string(altered_seq) + " (" + first_segment +
+                         "): hash mismatch — record altered") != std::string::npos,
+                out);
+  CHECK(out.find("keeps the " + std::to_string(altered_seq) + " record(s) before it") !=
+        std::string::npos);
+  agent->process.signal(SIGTERM);
+  CHECK(agent->process.wait(10s) == 0);
+}
