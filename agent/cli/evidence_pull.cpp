@@ -94,8 +94,9 @@ class EvidencePuller {
                                                       std::size_t limit);
   /// The hash of the agent's record `seq`; nullopt when it has none (or did not answer).
   std::optional<std::string> agent_hash_at(std::uint64_t seq);
-  /// Says where the agent's chain leaves the copy's, given that it does at or before `high`.
-  void report_fork(const EvidenceReplica& replica, const AgentHead& head, std::uint64_t high);
+  /// Says where the agent's chain leaves the copy's, given that it does at or before `high`;
+  /// false (and nothing said) when the agent stopped answering meanwhile.
+  bool report_fork(const EvidenceReplica& replica, const AgentHead& head, std::uint64_t high);
   void unreachable(const std::string& what, const ReplicationClient::Reply& reply);
 
   const EvidencePullOptions& options_;
@@ -106,6 +107,8 @@ class EvidencePuller {
   Duration max_timestamp_delay_;
   std::ostream& out_;
   std::ostream& err_;
+  // A request failed while comparing chains: what looked like a fork may be the network.
+  bool request_failed_ = false;
 };
 
 void EvidencePuller::unreachable(const std::string& what, const ReplicationClient::Reply& reply) {
@@ -143,6 +146,7 @@ std::optional<std::vector<std::string>> EvidencePuller::agent_lines(
   const auto reply = client_.get(query);
   if (reply.status != 200) {
     unreachable("cannot read evidence lines", reply);
+    request_failed_ = true;
     return std::nullopt;
   }
   return split_lines(reply.body);
@@ -157,7 +161,7 @@ std::optional<std::string> EvidencePuller::agent_hash_at(std::uint64_t seq) {
   return record.value("hash", "");
 }
 
-void EvidencePuller::report_fork(const EvidenceReplica& replica, const AgentHead& head,
+bool EvidencePuller::report_fork(const EvidenceReplica& replica, const AgentHead& head,
                                  std::uint64_t high) {
   const ChainTip& tip = replica.tip();
   const std::uint64_t low = std::max(tip.first_seq, head.first_seq);
@@ -166,6 +170,7 @@ void EvidencePuller::report_fork(const EvidenceReplica& replica, const AgentHead
       [&](std::uint64_t seq) { return agent_hash_at(seq); });
   const auto ours = replica.hash_at(fork);
   const auto theirs = agent_hash_at(fork);
+  if (request_failed_) return false;
   err_ << "REFUSED: the agent's evidence chain forks from the copy in " << replica.dir()
        << " at seq " << fork
        << (fork == low && fork > 0 ? " (or before: older records are gone)" : "")
@@ -174,9 +179,11 @@ void EvidencePuller::report_fork(const EvidenceReplica& replica, const AgentHead
        << ". The agent's log was rewritten or replaced, or " << client_.base()
        << " serves another agent's log. Nothing was merged; the copy is unchanged (pull into "
           "another --dir or --site to keep both).\n";
+  return true;
 }
 
 PullOutcome EvidencePuller::once() {
+  request_failed_ = false;
   bool empty = false;
   const auto head = agent_head(empty);
   if (empty) {
@@ -215,19 +222,21 @@ PullOutcome EvidencePuller::once() {
     }
     if (head->seq < before.seq) {
       const auto theirs = agent_hash_at(head->seq);
+      if (request_failed_) return PullOutcome::unreachable;
       if (theirs && theirs == replica->hash_at(head->seq)) {
         err_ << "REFUSED: the agent's log ends at seq " << head->seq << ", before seq "
              << before.seq << " already in " << replica->dir()
              << ": records were removed from its end (or it was restored from an older copy). "
                 "The copy is unchanged.\n";
-      } else {
-        report_fork(*replica, *head, head->seq);
+      } else if (!report_fork(*replica, *head, head->seq)) {
+        return PullOutcome::unreachable;
       }
       return PullOutcome::refused;
     }
     // (When retention removed exactly the copy's last record, the next one's prev is checked.)
     if (head->first_seq <= before.seq && agent_hash_at(before.seq) != before.hash) {
-      report_fork(*replica, *head, before.seq);
+      if (request_failed_ || !report_fork(*replica, *head, before.seq))
+        return PullOutcome::unreachable;
       return PullOutcome::refused;
     }
     after = before.seq;

@@ -351,3 +351,30 @@ TEST_CASE(
   agent->process.signal(SIGTERM);
   CHECK(agent->process.wait(10s) == 0);
 }
+
+TEST_CASE("evidence pull --interval keeps a copy up to date until it is stopped") {
+  TempDir dir;
+  EvidenceAgent agent(dir, "default_interval: 200ms, default_timeout: 200ms",
+                      pull_checks("127.0.0.1:" + server("NGINX_HTTP_PORT"), "H-3.3.1.1"));
+  wait_for_records(agent, 3);
+  const std::string copy = dir.path() + "/central/main";
+  const auto copy_head = [&]() -> long long {
+    const std::string text = pulled_file_text(copy + "/head");
+    return text.empty() ? -1 : nlohmann::json::parse(text)["seq"].get<long long>();
+  };
+  Process puller({CAMPUS_PROBE_BIN, "evidence", "pull", agent.base, "--dir",
+                  dir.path() + "/central", "--site", "main", "--interval", "500ms"},
+                 dir.path() + "/puller.log");
+  REQUIRE_MESSAGE(wait_until([&] { return copy_head() >= 3; }), puller.output());
+  // Records written after the first pull reach the copy without another command.
+  const long long later = agent_head_seq(agent) + 10;
+  wait_for_records(agent, later);
+  CHECK_MESSAGE(wait_until([&] { return copy_head() >= later; }), puller.output());
+  puller.signal(SIGTERM);
+  puller.wait(5s);
+  CHECK(puller.output().find("main: pulled") != std::string::npos);
+  std::string out;
+  CHECK(run_to_end({CAMPUS_PROBE_BIN, "evidence", "verify", copy}, dir, "verify.log", &out) == 0);
+  agent.process.signal(SIGTERM);
+  CHECK(agent.process.wait(10s) == 0);
+}
