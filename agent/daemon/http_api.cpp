@@ -390,7 +390,8 @@ boost::asio::awaitable<HttpResponse> handle_http(Daemon& daemon, const HttpReque
       co_return json_response(req, {{"seq", head.seq},
                                     {"hash", head.hash},
                                     {"segment", head.segment},
-                                    {"first_seq", head.first_seq}});
+                                    {"first_seq", head.first_seq},
+                                    {"site", config->agent.site}});
     }
     const auto after_text = query_param(target, "after");
     const auto limit_text = query_param(target, "limit").value_or("1000");
