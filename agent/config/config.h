@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "config/web_config.h"
 #include "core/active_window.h"
 #include "core/diagnostic.h"
 #include "core/duration.h"
@@ -39,6 +40,11 @@ struct AgentSettings {
   std::size_t body_budget = std::size_t(256) << 20;
   std::vector<std::string> plugin_dirs;
   std::vector<std::string> recipe_dirs;  ///< a campus's own recipes, besides the built-in ones
+  /// The listener's TLS and authentication (agent.web_config), loaded with the config; nullptr:
+  /// plain HTTP, open to whoever connects.
+  std::shared_ptr<const WebConfig> web;
+  /// Serve a non-loopback address without TLS and authentication all the same.
+  bool insecure = false;
 };
 
 enum class FsyncPolicy { always, interval, never };
