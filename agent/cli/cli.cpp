@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 
 #include <algorithm>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "cli/evidence_pull.h"
 #include "cli/indicators_command.h"
 #include "cli/recipes_command.h"
+#include "cli/web_command.h"
 #include "version.h"
 
 namespace campus {
@@ -141,6 +143,18 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   pull->add_option("--batch", pull_options.batch, "Records per request (default 1000)")
       ->check(CLI::Range(1, 10000));
 
+  // web hash-password | hash-token
+  auto* web = app.add_subcommand("web", "Make the values of the listener's web config");
+  verbs.push_back(web);
+  web->require_subcommand(1);
+  auto* hash_password = web->add_subcommand(
+      "hash-password", "Read a password from standard input and print its bcrypt hash");
+  int bcrypt_cost = 10;
+  hash_password->add_option("--cost", bcrypt_cost, "bcrypt cost, 4 to 31 (default 10)")
+      ->check(CLI::Range(4, 31));
+  auto* hash_token = web->add_subcommand(
+      "hash-token", "Read a bearer token from standard input and print its SHA-256 (hex)");
+
   // report
   auto* report =
       app.add_subcommand("report", "The per-indicator compliance report from the evidence");
@@ -230,6 +244,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                                         report_dirs.end());
     return report_command(report_options, out, err);
   }
+  if (hash_password->parsed()) return web_hash_password(std::cin, bcrypt_cost, out, err);
+  if (hash_token->parsed()) return web_hash_token(std::cin, out, err);
   err << app.help();
   return kExitUsage;
 }

@@ -39,6 +39,7 @@
 namespace campus {
 
 class HttpServer;
+class ListenerSecurity;
 
 class Daemon {
  public:
@@ -135,6 +136,7 @@ class Daemon {
   std::unique_ptr<EvidenceSink> evidence_sink_;
   std::unique_ptr<PushSink> push_;
   LogSink log_sink_;
+  std::unique_ptr<ListenerSecurity> security_;  // the server's guard: outlives it
   std::unique_ptr<HttpServer> server_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer stop_timer_;
