@@ -1,7 +1,8 @@
 // Central evidence against running agents on loopback: `evidence pull` copies a signed, MACed
 // log that `evidence verify` accepts; a second pull fetches only what is new; an interrupted pull
 // resumes; a rewritten or replaced log is refused with the seq where it forks; and `report` over
-// two sites' copies gives each site and the campus. Plain HTTP: the listener here has no TLS.
+// two sites' copies gives each site and the campus. Over plain HTTP on loopback, and over the
+// secured listener (HTTPS, a bearer token with the admin role, a client certificate).
 
 #include <filesystem>
 #include <fstream>
@@ -380,6 +381,89 @@ TEST_CASE("evidence pull --interval keeps a copy up to date until it is stopped"
   CHECK(puller.output().find("main: pulled") != std::string::npos);
   std::string out;
   CHECK(run_to_end({CAMPUS_PROBE_BIN, "evidence", "verify", copy}, dir, "verify.log", &out) == 0);
+  agent.process.signal(SIGTERM);
+  CHECK(agent.process.wait(10s) == 0);
+}
+
+TEST_CASE("evidence pull over HTTPS with a bearer token and a client certificate") {
+  TempDir dir;
+  // A CA, the agent's certificate for 127.0.0.1, and a client certificate from the same CA.
+  dir.file("ext.cnf", "subjectAltName=IP:127.0.0.1\n");
+  REQUIRE(
+      run_to_end({"/bin/sh", "-c",
+                  "set -e; cd '" + dir.path() +
+                      "'; k='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'\n"
+                      "openssl req -x509 $k -keyout ca.key -out ca.crt -days 2 -subj /CN=pull-ca\n"
+                      "for n in tls client; do openssl req $k -keyout $n.key -out $n.csr "
+                      "-subj /CN=pull-$n; done\n"
+                      "openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
+                      "-days 2 -extfile ext.cnf -out tls.crt\n"
+                      "openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key "
+                      "-CAcreateserial -days 2 -out client.crt\nchmod 600 *.key"},
+                 dir, "pki.log") == 0);
+  const std::string admin_token = dir.file("admin.token", "pull-admin-token-0123456789\n");
+  const std::string scraper_token = dir.file("scraper.token", "pull-scraper-token-0123456789\n");
+  std::string admin_hash, scraper_hash;
+  REQUIRE(run_to_end({"/bin/sh", "-c",
+                      std::string(CAMPUS_PROBE_BIN) + " web hash-token < '" + admin_token + "'"},
+                     dir, "admin-hash.log", &admin_hash) == 0);
+  REQUIRE(run_to_end({"/bin/sh", "-c",
+                      std::string(CAMPUS_PROBE_BIN) + " web hash-token < '" + scraper_token + "'"},
+                     dir, "scraper-hash.log", &scraper_hash) == 0);
+  const auto trimmed = [](std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
+      s.pop_back();
+    return s;
+  };
+  const std::string web =
+      dir.file("web.yml", "tls_server_config:\n  cert_file: " + dir.path() +
+                              "/tls.crt\n  key_file: " + dir.path() +
+                              "/tls.key\n  client_auth_type: RequireAndVerifyClientCert\n" +
+                              "  client_ca_file: " + dir.path() + "/ca.crt\n" +
+                              "bearer_tokens:\n  - {name: central, sha256: " + trimmed(admin_hash) +
+                              "}\n  - {name: vmagent, sha256: " + trimmed(scraper_hash) +
+                              "}\nroles:\n  central: admin\n  vmagent: scraper\n");
+  fs::permissions(web, fs::perms(0600));
+  EvidenceAgent agent(
+      dir, "site: dc, web_config: " + web + ", default_interval: 200ms, default_timeout: 200ms",
+      pull_checks("127.0.0.1:" + server("NGINX_HTTP_PORT"), "H-3.3.1.1"));
+  const std::string base = "https://127.0.0.1:" + std::to_string(agent.port);
+  const std::string copies = dir.path() + "/central";
+  std::string out;
+  const auto pull = [&](const std::string& name, std::vector<std::string> extra) {
+    std::vector<std::string> argv = {
+        CAMPUS_PROBE_BIN, "evidence", "pull",     base,
+        "--dir",          copies,     "--cacert", dir.path() + "/ca.crt"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run_to_end(argv, dir, name, &out);
+  };
+  const std::vector<std::string> client_cert = {"--cert", dir.path() + "/client.crt", "--key",
+                                                dir.path() + "/client.key"};
+  std::vector<std::string> admin = {"--bearer-token-file", admin_token};
+  admin.insert(admin.end(), client_cert.begin(), client_cert.end());
+  REQUIRE_MESSAGE(wait_until(
+                      [&] {
+                        return pull("first.log", admin) == 0 &&
+                               out.find("dc: pulled") != std::string::npos;
+                      },
+                      30s),
+                  (out + agent.process.output()));
+  std::this_thread::sleep_for(1s);
+  REQUIRE_MESSAGE(pull("second.log", admin) == 0, out);
+  CHECK(run_to_end({CAMPUS_PROBE_BIN, "evidence", "verify", copies + "/dc"}, dir, "verify.log",
+                   &out) == 0);
+  // The scraper's token may not read the evidence; no token, none; no client certificate, no
+  // handshake. Tokens are never printed.
+  std::vector<std::string> scraper = {"--bearer-token-file", scraper_token};
+  scraper.insert(scraper.end(), client_cert.begin(), client_cert.end());
+  CHECK(pull("scraper.log", scraper) == 1);
+  CHECK(out.find("HTTP 403") != std::string::npos);
+  CHECK(pull("anonymous.log", client_cert) == 1);
+  CHECK(out.find("HTTP 401") != std::string::npos);
+  CHECK(pull("no-cert.log", {"--bearer-token-file", admin_token}) == 1);
+  CHECK(out.find("cannot read the evidence head") != std::string::npos);
+  for (const char* log : {"first.log", "second.log", "scraper.log", "anonymous.log", "no-cert.log"})
+    CHECK(pulled_file_text(dir.path() + "/" + log).find("token-0123456789") == std::string::npos);
   agent.process.signal(SIGTERM);
   CHECK(agent.process.wait(10s) == 0);
 }
