@@ -11,7 +11,7 @@ build_packages=(
   g++ cmake ninja-build pkg-config make
   libcurl4-openssl-dev libboost-dev libssl-dev nlohmann-json3-dev prometheus-cpp-dev
   libyaml-cpp-dev libldap-dev libcli11-dev libpcre2-dev libxml2-dev libmosquitto-dev
-  libpq-dev libmariadb-dev
+  libpq-dev libmariadb-dev libcrypt-dev
   # dpkg-shlibdeps, which gives the .deb (cpack -G DEB) its Depends on the runtime libraries.
   dpkg-dev
 )

@@ -21,6 +21,7 @@
 #include "net/curl_driver.h"
 #include "net/curl_handles.h"
 #include "probe/registry.h"
+#include "report/campus_report.h"
 #include "report/compliance_report.h"
 #include "runtime/check_plan.h"
 #include "runtime/check_runner.h"
@@ -224,8 +225,13 @@ int evidence_keygen_command(const std::string& file, std::ostream& out, std::ost
 
 int report_command(const ReportOptions& options, std::ostream& out, std::ostream& err) {
   const Catalog catalog = Catalog::builtin();
+  if (options.evidence_dirs.empty()) {
+    err << "campus-probe: report: name the evidence directory (--evidence DIR), or several for "
+           "a campus report\n";
+    return kExitUsage;
+  }
   ReportRequest request;
-  request.evidence_dir = options.evidence_dir;
+  request.evidence_dir = options.evidence_dirs.front();
   request.edition = *parse_edition(options.edition);
   std::shared_ptr<const Config> config;
   if (!options.config.empty()) {
@@ -270,16 +276,55 @@ int report_command(const ReportOptions& options, std::ostream& out, std::ostream
     }
     *target = *t;
   }
-  const auto report = build_report(request, catalog);
   std::string text;
-  if (options.format == "json") {
-    text = report_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  } else if (options.format == "md") {
-    text = report_markdown(report);
-  } else if (options.format == "csv") {
-    text = report_csv(report);
+  bool intact = true;
+  std::string broken;  // the verification of each site whose evidence does not verify
+  if (options.evidence_dirs.size() == 1) {
+    const auto report = build_report(request, catalog);
+    intact = report.evidence_intact;
+    broken = report.verification;
+    if (options.format == "json") {
+      text =
+          report_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    } else if (options.format == "md") {
+      text = report_markdown(report);
+    } else if (options.format == "csv") {
+      text = report_csv(report);
+    } else {
+      text = report_html(report);
+    }
   } else {
-    text = report_html(report);
+    // Several sites: the same period, edition, config and key for each of them.
+    std::vector<std::string> sites;
+    std::vector<ReportRequest> requests;
+    for (const auto& dir : options.evidence_dirs) {
+      sites.push_back(evidence_site(dir));
+      requests.push_back(request);
+      requests.back().evidence_dir = dir;
+    }
+    for (std::size_t i = 0; i < sites.size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (sites[i] == sites[j]) sites[i] += " (" + options.evidence_dirs[i] + ")";
+      }
+    }
+    const auto report = build_campus_report(sites, requests, catalog);
+    intact = report.evidence_intact;
+    for (const auto& site : report.sites) {
+      if (!site.report.evidence_intact)
+        broken += (broken.empty() ? "" : "\ncampus-probe: ") + site.site + ": " +
+                  site.report.verification;
+    }
+    if (options.format == "json") {
+      text =
+          campus_report_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+          "\n";
+    } else if (options.format == "md") {
+      text = campus_report_markdown(report);
+    } else if (options.format == "csv") {
+      text = campus_report_csv(report);
+    } else {
+      text = campus_report_html(report);
+    }
   }
   if (options.output.empty()) {
     out << text;
@@ -291,8 +336,8 @@ int report_command(const ReportOptions& options, std::ostream& out, std::ostream
       return kExitUsage;
     }
   }
-  if (!report.evidence_intact) err << "campus-probe: " << report.verification << "\n";
-  return report.evidence_intact ? kExitOk : kExitCheckFailed;
+  if (!intact) err << "campus-probe: " << broken << "\n";
+  return intact ? kExitOk : kExitCheckFailed;
 }
 
 }  // namespace campus

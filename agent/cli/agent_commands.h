@@ -5,6 +5,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "core/logger.h"
 
@@ -33,7 +34,9 @@ int probe_once(const std::string& config_path, const std::string& check_id, bool
                const std::optional<std::string>& site, std::ostream& out, std::ostream& err);
 
 struct ReportOptions {
-  std::string evidence_dir;
+  /// One directory: the site's report. Several (one per site, e.g. the copies `evidence pull`
+  /// makes): the campus report, per site and for the campus.
+  std::vector<std::string> evidence_dirs;
   std::string edition;
   std::string config;
   std::string key_file;

@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 
 #include <algorithm>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -8,8 +9,10 @@
 
 #include "catalog/catalog.h"
 #include "cli/agent_commands.h"
+#include "cli/evidence_pull.h"
 #include "cli/indicators_command.h"
 #include "cli/recipes_command.h"
+#include "cli/web_command.h"
 #include "version.h"
 
 namespace campus {
@@ -109,14 +112,59 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       "keygen", "Make the agent's Ed25519 signing key: FILE (private, 0600) and FILE.pub");
   std::string keygen_file;
   keygen->add_option("file", keygen_file, "Where to write the private key")->required();
+  auto* pull = evidence->add_subcommand(
+      "pull", "Copy an agent's evidence over its listener into DIR/SITE, verifying as it comes");
+  EvidencePullOptions pull_options;
+  pull->add_option("url", pull_options.url, "The agent's listener, e.g. https://probe-dorm:9877")
+      ->required();
+  pull->add_option("--dir", pull_options.dir, "Where the copies live: one directory per site")
+      ->required();
+  pull->add_option("--site", pull_options.site,
+                   "The copy's directory below --dir (default: the site the agent names, else "
+                   "the URL's host)");
+  pull->add_option("--bearer-token-file", pull_options.bearer_token_file,
+                   "A file holding the bearer token for the listener");
+  pull->add_option("--basic-user", pull_options.basic_user, "The listener's Basic auth user");
+  pull->add_option("--password-file", pull_options.password_file,
+                   "A file holding the Basic auth password");
+  pull->add_option("--cacert", pull_options.cacert, "CA certificate(s) for the agent's TLS, PEM");
+  pull->add_option("--cert", pull_options.cert, "A client certificate, PEM");
+  pull->add_option("--key", pull_options.key, "The client certificate's private key, PEM");
+  pull->add_option("--key-file", pull_options.key_file, "The evidence HMAC key: check every MAC");
+  pull->add_option("--public-key", pull_options.public_key,
+                   "The agent's public key (FILE.pub of evidence keygen): check every signature");
+  pull->add_option("--tsa-ca", pull_options.tsa_ca,
+                   "The time-stamping authority's CA certificate(s), PEM: check the timestamps' "
+                   "signatures too");
+  pull->add_option("--max-timestamp-delay", pull_options.max_timestamp_delay,
+                   "How long after its checkpoint a timestamp may have been taken (default 1d)");
+  pull->add_option("--interval", pull_options.interval,
+                   "Pull again after this long, until stopped (e.g. 5m); default: once");
+  pull->add_option("--batch", pull_options.batch, "Records per request (default 1000)")
+      ->check(CLI::Range(1, 10000));
+
+  // web hash-password | hash-token
+  auto* web = app.add_subcommand("web", "Make the values of the listener's web config");
+  verbs.push_back(web);
+  web->require_subcommand(1);
+  auto* hash_password = web->add_subcommand(
+      "hash-password", "Read a password from standard input and print its bcrypt hash");
+  int bcrypt_cost = 10;
+  hash_password->add_option("--cost", bcrypt_cost, "bcrypt cost, 4 to 31 (default 10)")
+      ->check(CLI::Range(4, 31));
+  auto* hash_token = web->add_subcommand(
+      "hash-token", "Read a bearer token from standard input and print its SHA-256 (hex)");
 
   // report
   auto* report =
       app.add_subcommand("report", "The per-indicator compliance report from the evidence");
   verbs.push_back(report);
   ReportOptions report_options;
-  report->add_option("--evidence", report_options.evidence_dir, "The evidence directory")
-      ->required();
+  report->add_option("--evidence", report_options.evidence_dirs,
+                     "An evidence directory; repeat it (or list directories after the options) "
+                     "for a campus report over several sites");
+  std::vector<std::string> report_dirs;  // positional: appended to --evidence
+  report->add_option("dirs", report_dirs, "More evidence directories");
   report->add_option("--edition", report_options.edition, "higher or secondary")
       ->required()
       ->check(CLI::IsMember({"higher", "secondary"}));
@@ -190,7 +238,14 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     return verify_evidence_command(evidence_dir, verify_options, out, err);
   }
   if (keygen->parsed()) return evidence_keygen_command(keygen_file, out, err);
-  if (report->parsed()) return report_command(report_options, out, err);
+  if (pull->parsed()) return evidence_pull_command(pull_options, out, err);
+  if (report->parsed()) {
+    report_options.evidence_dirs.insert(report_options.evidence_dirs.end(), report_dirs.begin(),
+                                        report_dirs.end());
+    return report_command(report_options, out, err);
+  }
+  if (hash_password->parsed()) return web_hash_password(std::cin, bcrypt_cost, out, err);
+  if (hash_token->parsed()) return web_hash_token(std::cin, out, err);
   err << app.help();
   return kExitUsage;
 }

@@ -17,6 +17,7 @@
 
 #include "catalog/catalog.h"
 #include "config/sites.h"
+#include "config/web_config.h"
 #include "core/active_window.h"
 #include "core/diagnostic.h"
 #include "core/duration.h"
@@ -45,6 +46,11 @@ struct AgentSettings {
   std::string site;
   /// Extra labels on every series and evidence record (`agent.labels`), e.g. {campus: north}.
   std::map<std::string, std::string> labels;
+  /// The listener's TLS and authentication (agent.web_config), loaded with the config; nullptr:
+  /// plain HTTP, open to whoever connects.
+  std::shared_ptr<const WebConfig> web;
+  /// Serve a non-loopback address without TLS and authentication all the same.
+  bool insecure = false;
 };
 
 enum class FsyncPolicy { always, interval, never };

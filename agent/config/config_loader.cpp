@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <arpa/inet.h>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -11,9 +12,11 @@
 
 #include "config/config.h"
 #include "config/recipes.h"
+#include "config/web_config.h"
 #include "core/body_budget.h"
 #include "core/bounded_file.h"
 #include "core/hash.h"
+#include "core/secret_file.h"
 
 namespace campus {
 namespace {
@@ -55,29 +58,37 @@ fs::path secret_file_path(const std::string& path, const fs::path& base) {
   return p.is_relative() ? base / p : p;
 }
 
-// Why the secret file at `p` may not be used, or nothing: other users can read (or rewrite) it.
-// As with the evidence key, such a file is refused, not merely warned about: a warning scrolls
-// by in a journal while the password stays readable. But a file is refused only when other
-// users can actually reach it: a 0644 file inside a directory they cannot enter (the package's
-// /etc/campus-probe is 0750) exposes nothing, and refusing it would stop working installs.
-std::optional<std::string> exposed_secret_file(const fs::path& p) {
-  std::error_code ec;
-  const fs::path real = fs::canonical(p, ec);  // the file a symlink leads to, with its parents
-  struct stat st {};
-  if (ec || ::stat(real.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  if ((st.st_mode & (S_IROTH | S_IWOTH)) == 0) return std::nullopt;
-  for (fs::path dir = real.parent_path();; dir = dir.parent_path()) {
-    struct stat ds {};
-    if (::stat(dir.c_str(), &ds) != 0 || (ds.st_mode & S_IXOTH) == 0) return std::nullopt;
-    if (dir == dir.root_path() || dir.parent_path() == dir) break;
-  }
-  char mode[8];
-  std::snprintf(mode, sizeof mode, "%04o", unsigned(st.st_mode & 07777));
-  const bool writable = st.st_mode & S_IWOTH;
-  return "secret file " + p.string() + " is " + (writable ? "writable" : "readable") +
-         " by other users (mode " + mode +
-         "); chmod 600 it (or 640 with a dedicated group), or keep it in a directory they "
-         "cannot enter";
+// Whether `host` (an address, or localhost) reaches only this machine.
+bool is_loopback_host(const std::string& host) {
+  if (host == "localhost") return true;
+  unsigned char addr[16];
+  if (inet_pton(AF_INET, host.c_str(), addr) == 1) return addr[0] == 127;
+  if (inet_pton(AF_INET6, host.c_str(), addr) != 1) return false;
+  static constexpr unsigned char kLoopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  return std::equal(addr, addr + 16, kLoopback) ||
+         (std::equal(addr, addr + 12, kMapped) && addr[12] == 127);
+}
+
+// Why the listener may not serve `agent.listen` as configured, or nothing. On the campus network
+// an open listener gives anyone the evidence (targets, accounts' names, step logs), the reports,
+// and the power to reload the agent or declare maintenance that hides outages; without TLS the
+// passwords and tokens that would prevent it cross the network in clear.
+std::optional<std::string> insecure_exposure(const AgentSettings& a) {
+  if (a.insecure || is_loopback_host(a.listen_host)) return std::nullopt;
+  const bool tls = a.web && a.web->tls;
+  const bool auth = a.web && (a.web->has_credentials() || a.web->requires_client_cert());
+  if (tls && auth) return std::nullopt;
+  const std::string missing = !tls && !auth ? "neither TLS nor authentication"
+                              : !tls        ? "no TLS (passwords and tokens would cross the "
+                                              "network in clear)"
+                                            : "no authentication";
+  return "listening on " + a.listen_host + ", beyond this machine, with " + missing +
+         ": anyone on the campus network could read the evidence and reports, declare "
+         "maintenance and reload the agent. Set agent.web_config to a web.yml with "
+         "tls_server_config and basic_auth_users or bearer_tokens (see configs/web.example.yml), "
+         "listen on 127.0.0.1 behind a proxy that does, or set agent.insecure: true to accept "
+         "the exposure";
 }
 
 // Reads the whole file at `path` (relative paths against `base`); nullopt with `problem` set
@@ -163,8 +174,9 @@ class ConfigParser {
   void parse_agent(const YamlValue& value) {
     auto r = value.map();
     auto& a = config_.agent;
-    if (auto v = r.get("listen")) {
-      if (auto s = v->string()) parse_listen(*v, *s);
+    const std::optional<YamlValue> listen = r.get("listen");
+    if (listen) {
+      if (auto s = listen->string()) parse_listen(*listen, *s);
     }
     if (auto v = r.get("concurrency")) a.concurrency = int(v->integer(1, 100000).value_or(64));
     if (auto v = r.get("workers")) a.workers = int(v->integer(1, 256).value_or(4));
@@ -217,7 +229,19 @@ class ConfigParser {
       agent_site_ = v;
     }
     if (auto v = r.get("labels")) a.labels = read_extra_labels(*v);
+    std::optional<YamlValue> web_config = r.get("web_config");
+    if (web_config) {
+      if (auto path = web_config->text()) {
+        a.web = load_web_config(secret_file_path(*path, base_dir_).string(), *source_.diagnostics);
+      }
+    }
+    std::optional<YamlValue> insecure = r.get("insecure");
+    if (insecure) a.insecure = insecure->boolean().value_or(false);
     r.finish();
+    // A web config that did not load has said why already.
+    if (listen && (a.web || !web_config)) {
+      if (auto problem = insecure_exposure(a)) listen->error(*problem);
+    }
   }
 
   // The agent's own site: --site over agent.site, one of the campus's sites when it defines

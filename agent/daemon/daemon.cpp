@@ -7,6 +7,7 @@
 
 #include "config/claims_json.h"
 #include "daemon/http_api.h"
+#include "daemon/listener_security.h"
 #include "http/http_server.h"
 #include "version.h"
 
@@ -175,6 +176,7 @@ bool Daemon::start() {
         options.on_signed = [ts = timestamper_.get()](const SignedPoint& p) { ts->checkpoint(p); };
       }
       evidence_ = std::make_unique<EvidenceLog>(options, *metrics_.registry(), log_);
+      evidence_lines_ = std::make_unique<EvidenceLineReader>(evidence_->dir());
       if (timestamper_) timestamper_->attach(*evidence_);
     } catch (const std::exception& e) {
       log_.error(std::string("evidence: ") + e.what() + "; not starting");
@@ -198,14 +200,27 @@ bool Daemon::start() {
     BodyBudget::process().set_observer(budget_metrics.get());
     body_budget_metrics_ = std::move(budget_metrics);
   }
+  security_ = std::make_unique<ListenerSecurity>(io_, *workers_, log_, *metrics_.registry());
+  {
+    ListenerSecurity::Prepared prepared;
+    if (auto problem = security_->prepare(shared->agent, prepared)) {
+      log_.error(*problem + "; not starting");
+      return false;
+    }
+    security_->apply(std::move(prepared));
+  }
   try {
     HttpServerOptions listener;
     listener.max_connections = max_connections(shared->agent, open_files_limit_);
     listener.log = &log_;
     listener.metrics = metrics_.registry().get();
+    listener.guard = [this](const HttpRequest& request, const HttpPeer& peer) {
+      return security_->guard(request, peer);
+    };
     server_ = std::make_unique<HttpServer>(
         io_, shared->agent.listen_host, shared->agent.listen_port,
         [this](const HttpRequest& request) { return handle_http(*this, request); }, listener);
+    server_->set_tls(security_->tls());
     log_.info(
         "HTTP listener: at most " + std::to_string(listener.max_connections) + " connections" +
         (shared->agent.max_connections > 0 ? "" : " (a quarter of the open-files limit)") +
@@ -229,8 +244,9 @@ bool Daemon::start() {
   schedule_refresh();
   server_->start();
   ready_ = true;
-  log_.info("campus-probe " + std::string(kVersion) + " listening on http://" +
-            shared->agent.listen_host + ":" + std::to_string(server_->port()) +
+  log_.info("campus-probe " + std::string(kVersion) + " listening on " +
+            (server_->tls() ? "https://" : "http://") + shared->agent.listen_host + ":" +
+            std::to_string(server_->port()) +
             (shared->agent.site.empty() ? "" : " at site " + shared->agent.site) + " with " +
             config_summary(*shared, catalog_));
   return true;
@@ -360,6 +376,17 @@ std::string Daemon::reload() {
     metrics_.set_reload_result(false);
     return diagnostics.str();
   }
+  // The listener's certificate, key and CA are read again; one that cannot be used keeps the
+  // whole previous config (and certificate) running, as a broken config does.
+  ListenerSecurity::Prepared listener;
+  if (auto problem = security_->prepare(plan->config->agent, listener)) {
+    log_.error("reload: " + *problem);
+    log_.error("reload failed; keeping the running config and certificate");
+    metrics_.set_reload_result(false);
+    return *problem + "\n";
+  }
+  security_->apply(std::move(listener));
+  if (server_) server_->set_tls(security_->tls());
   apply(std::move(*plan));
   log_.info("reloaded " + config_path_ + ": " + config_summary(*plan_->config, catalog_));
   return "";

@@ -22,6 +22,7 @@
 #include "core/worker_pool.h"
 #include "daemon/timestamper.h"
 #include "evidence/evidence_log.h"
+#include "evidence/line_reader.h"
 #include "net/curl_driver.h"
 #include "net/curl_handles.h"
 #include "pipeline/result_pipeline.h"
@@ -38,6 +39,7 @@
 namespace campus {
 
 class HttpServer;
+class ListenerSecurity;
 
 class Daemon {
  public:
@@ -88,6 +90,8 @@ class Daemon {
   const Redactor& redactor() const { return redactor_; }
   /// The evidence log, or nullptr when the config has none.
   EvidenceLog* evidence() { return evidence_.get(); }
+  /// The evidence log's lines by seq, for replication; nullptr when the config has no evidence.
+  EvidenceLineReader* evidence_lines() { return evidence_lines_.get(); }
   WorkerPool& workers() { return *workers_; }
 
  private:
@@ -126,11 +130,13 @@ class Daemon {
   // checkpoint while the log is destroyed, and the timestamper must be there to ignore it.
   std::unique_ptr<Timestamper> timestamper_;
   std::unique_ptr<EvidenceLog> evidence_;
-  std::set<std::string> claims_recorded_;  // the claim records written by this process
+  std::unique_ptr<EvidenceLineReader> evidence_lines_;  // its index lives between requests
+  std::set<std::string> claims_recorded_;               // the claim records written by this process
   std::size_t on_demand_runs_ = 0;
   std::unique_ptr<EvidenceSink> evidence_sink_;
   std::unique_ptr<PushSink> push_;
   LogSink log_sink_;
+  std::unique_ptr<ListenerSecurity> security_;  // the server's guard: outlives it
   std::unique_ptr<HttpServer> server_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer stop_timer_;

@@ -61,6 +61,20 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
   return std::nullopt;
 }
 
+// /api/evidence/lines answers at most this many lines, and stops adding lines past this many
+// bytes: a replica pulls in batches, each one a bounded response.
+constexpr std::uint64_t kMaxEvidenceLines = 10000;
+constexpr std::size_t kMaxEvidenceBytes = 8u << 20;
+
+// A seq or a count in a query: decimal digits only, no sign, no overflow.
+std::optional<std::uint64_t> parse_seq_param(const std::string& text) {
+  if (text.empty() || text.size() > 19 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return std::stoull(text);
+}
+
 std::string_view path_of(std::string_view target) {
   return target.substr(0, target.find('?'));
 }
@@ -363,6 +377,39 @@ boost::asio::awaitable<HttpResponse> handle_http(Daemon& daemon, const HttpReque
         out.push_back(std::move(item));
     }
     co_return json_response(req, out);
+  }
+  if (path == "/api/evidence/head" || path == "/api/evidence/lines") {
+    auto* lines = daemon.evidence_lines();
+    if (!lines) co_return text(req, http::status::not_found, "no evidence log\n");
+    if (path == "/api/evidence/head") {
+      const std::function<EvidenceLineReader::Head()> work = [lines] { return lines->head(); };
+      const auto head = co_await off_loop(daemon, work);
+      if (!head.any) {
+        co_return text(req, http::status::not_found, "the evidence log has no synced record yet\n");
+      }
+      co_return json_response(req, {{"seq", head.seq},
+                                    {"hash", head.hash},
+                                    {"segment", head.segment},
+                                    {"first_seq", head.first_seq},
+                                    {"site", config->agent.site}});
+    }
+    const auto after_text = query_param(target, "after");
+    const auto limit_text = query_param(target, "limit").value_or("1000");
+    const auto after = after_text ? parse_seq_param(*after_text) : std::nullopt;
+    const auto limit = parse_seq_param(limit_text);
+    if ((after_text && !after) || !limit || *limit == 0 || *limit > kMaxEvidenceLines) {
+      co_return text(req, http::status::bad_request,
+                     "use /api/evidence/lines?after=SEQ&limit=N (N from 1 to " +
+                         std::to_string(kMaxEvidenceLines) + "; without after: from the start)\n");
+    }
+    const std::function<EvidenceLineReader::Lines()> work = [lines, after, limit] {
+      return lines->lines_after(after, std::size_t(*limit), kMaxEvidenceBytes);
+    };
+    auto batch = co_await off_loop(daemon, work);
+    auto response =
+        make_response(req, http::status::ok, "application/x-ndjson", std::move(batch.body));
+    response.set("X-Evidence-Lines", std::to_string(batch.count));
+    co_return response;
   }
   if (path == "/api/evidence") {
     auto* evidence = daemon.evidence();

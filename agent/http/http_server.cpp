@@ -5,9 +5,11 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
@@ -24,8 +26,8 @@ using asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 struct HttpServer::Connection {
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
-  beast::tcp_stream stream;
+  /// The TCP layer of the connection's stream (plain, or under TLS), which lives in serve().
+  beast::tcp_stream* tcp = nullptr;
   std::list<Connection*>::iterator at;
   bool listed = false;
   /// Handling or answering a request: never closed to make room.
@@ -59,7 +61,8 @@ struct HttpServer::Metrics {
         closed_evicted(closed_family.Add({{"reason", "evicted"}})),
         closed_read_timeout(closed_family.Add({{"reason", "read_timeout"}})),
         closed_idle_timeout(closed_family.Add({{"reason", "idle_timeout"}})),
-        closed_too_large(closed_family.Add({{"reason", "too_large"}})) {}
+        closed_too_large(closed_family.Add({{"reason", "too_large"}})),
+        closed_tls_handshake(closed_family.Add({{"reason", "tls_handshake"}})) {}
 
   prometheus::Gauge& open;
   prometheus::Gauge& limit;
@@ -71,6 +74,7 @@ struct HttpServer::Metrics {
   prometheus::Counter& closed_read_timeout;
   prometheus::Counter& closed_idle_timeout;
   prometheus::Counter& closed_too_large;
+  prometheus::Counter& closed_tls_handshake;
 };
 
 namespace {
@@ -112,7 +116,7 @@ HttpServer::~HttpServer() {
   // Wake every connection: its coroutine sees `alive` false and ends without touching this.
   for (Connection* c : open_) {
     c->listed = false;
-    c->stream.socket().close(ignored);
+    c->tcp->socket().close(ignored);
   }
   open_.clear();
 }
@@ -174,7 +178,7 @@ bool HttpServer::evict_idle() {
   open_.erase(victim->at);
   victim->listed = false;
   boost::system::error_code ignored;
-  victim->stream.socket().close(ignored);  // its coroutine wakes with an error and ends
+  victim->tcp->socket().close(ignored);  // its coroutine wakes with an error and ends
   if (metrics_) {
     metrics_->closed_evicted.Increment();
     metrics_->open.Set(double(open_.size()));
@@ -206,6 +210,7 @@ void HttpServer::closed(Connection& connection, CloseReason reason) {
     metrics_->open.Set(double(open_.size()));
     if (reason == CloseReason::read_timeout) metrics_->closed_read_timeout.Increment();
     if (reason == CloseReason::idle_timeout) metrics_->closed_idle_timeout.Increment();
+    if (reason == CloseReason::tls_handshake) metrics_->closed_tls_handshake.Increment();
   }
   // The episode ends once a quarter of the slots are free again.
   auto& e = cap_episode_;
@@ -250,11 +255,48 @@ void HttpServer::accepted() {
 
 asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
   auto alive = alive_;
-  Connection connection(std::move(socket));
+  // Held for the connection's life: a reload may put a new context in place meanwhile.
+  const auto tls = tls_;
+  HttpPeer peer;
+  peer.tls = tls != nullptr;
+  boost::system::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  if (!ec) peer.address = remote.address().to_string();
+  Connection connection;
   connection.at = open_.insert(open_.end(), &connection);
   connection.listed = true;
   if (metrics_) metrics_->open.Set(double(open_.size()));
-  auto& stream = connection.stream;
+  std::optional<CloseReason> reason;
+  if (tls) {
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls);
+    connection.tcp = &beast::get_lowest_layer(stream);
+    // The handshake is part of the first request's time: a client that opens a connection and
+    // never finishes the handshake holds a slot no longer than one that never sends headers.
+    connection.tcp->expires_after(options_.read_timeout);
+    co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+    if (!*alive) co_return;
+    if (ec) {
+      reason = ec == beast::error::timeout ? CloseReason::read_timeout : CloseReason::tls_handshake;
+    } else {
+      reason = co_await exchange(stream, connection, peer);
+      if (!reason) co_return;
+    }
+  } else {
+    beast::tcp_stream stream(std::move(socket));
+    connection.tcp = &stream;
+    reason = co_await exchange(stream, connection, peer);
+    if (!reason) co_return;
+  }
+  closed(connection, *reason);
+}
+
+template <typename Stream>
+asio::awaitable<std::optional<HttpServer::CloseReason>> HttpServer::exchange(Stream& stream,
+                                                                             Connection& connection,
+                                                                             const HttpPeer& peer) {
+  auto alive = alive_;
+  auto& lowest = *connection.tcp;
   beast::flat_buffer buffer;
   auto reason = CloseReason::peer;  // why the connection ends, for the metrics
   bool first = true;
@@ -265,10 +307,10 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     if (buffer.size() == 0) {
       // Waiting for a request: a new connection must start one within the read timeout (one that
       // says nothing only holds a descriptor), a kept-alive one within the idle timeout.
-      stream.expires_after(first ? options_.read_timeout : options_.idle_timeout);
+      lowest.expires_after(first ? options_.read_timeout : options_.idle_timeout);
       const std::size_t n = co_await stream.async_read_some(
           buffer.prepare(4096), asio::redirect_error(asio::use_awaitable, ec));
-      if (!*alive) co_return;
+      if (!*alive) co_return std::nullopt;
       if (ec) {
         if (ec == beast::error::timeout)
           reason = first ? CloseReason::read_timeout : CloseReason::idle_timeout;
@@ -281,10 +323,10 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(options_.header_limit);
     parser.body_limit(options_.body_limit);
-    stream.expires_after(options_.read_timeout);
+    lowest.expires_after(options_.read_timeout);
     co_await http::async_read(stream, buffer, parser,
                               asio::redirect_error(asio::use_awaitable, ec));
-    if (!*alive) co_return;
+    if (!*alive) co_return std::nullopt;
     if (ec == http::error::header_limit || ec == http::error::body_limit) {
       const bool header = ec == http::error::header_limit;
       HttpResponse refusal(
@@ -301,21 +343,21 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
       // Counted now, not when the connection ends: the drain below may take a second.
       if (metrics_) metrics_->closed_too_large.Increment();
       connection.busy = true;
-      stream.expires_after(options_.write_timeout);
+      lowest.expires_after(options_.write_timeout);
       co_await http::async_write(stream, refusal, asio::redirect_error(asio::use_awaitable, ec));
-      if (!*alive) co_return;
+      if (!*alive) co_return std::nullopt;
       reason = CloseReason::too_large;
       if (!ec) {
         // Read and drop what the client is still sending, briefly and boundedly, so that closing
         // does not reset the connection before the client has read the answer.
-        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-        stream.expires_after(std::chrono::seconds(1));
+        lowest.socket().shutdown(tcp::socket::shutdown_send, ec);
+        lowest.expires_after(std::chrono::seconds(1));
         std::size_t drained = 0;
         char sink[4096];
         while (!ec && drained < options_.body_limit) {
           drained += co_await stream.async_read_some(asio::buffer(sink),
                                                      asio::redirect_error(asio::use_awaitable, ec));
-          if (!*alive) co_return;
+          if (!*alive) co_return std::nullopt;
         }
       }
       break;
@@ -328,12 +370,19 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
     HttpRequest request = parser.release();
     HttpResponse response;
     try {
-      response = co_await handler_(request);
+      std::optional<HttpResponse> refusal;
+      if (options_.guard) refusal = co_await options_.guard(request, peer);
+      if (!*alive) co_return std::nullopt;
+      if (refusal) {
+        response = std::move(*refusal);
+      } else {
+        response = co_await handler_(request);
+      }
     } catch (const std::exception& e) {
       response = make_response(request, http::status::internal_server_error, "text/plain",
                                std::string("internal error: ") + e.what() + "\n");
     }
-    if (!*alive) co_return;
+    if (!*alive) co_return std::nullopt;
     response.keep_alive(request.keep_alive());
     response.prepare_payload();
     if (request.method() == http::verb::head) {
@@ -342,15 +391,15 @@ asio::awaitable<void> HttpServer::serve(tcp::socket socket) {
       response.body().clear();
       response.content_length(length);
     }
-    stream.expires_after(options_.write_timeout);
+    lowest.expires_after(options_.write_timeout);
     co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
-    if (!*alive) co_return;
+    if (!*alive) co_return std::nullopt;
     if (ec || !response.keep_alive()) break;
     first = false;
   }
-  closed(connection, reason);
   boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  lowest.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  co_return reason;
 }
 
 HttpResponse make_response(const HttpRequest& request, http::status status,

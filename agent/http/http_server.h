@@ -9,12 +9,14 @@
 // new one is closed at once. Connections that say nothing, or send their headers too slowly
 // (slowloris), are closed after the read timeout; kept-alive connections after the idle timeout.
 // Requests whose headers or body exceed the limits get 431 or 413 and are closed, never buffered.
+// With a TLS context the listener speaks only TLS; the handshake counts under the read timeout.
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>  // boost/asio/awaitable.hpp in 1.74 uses std::exchange without it
 
@@ -22,6 +24,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http.hpp>
+
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
 
 namespace prometheus {
 class Registry;
@@ -35,6 +41,17 @@ class Logger;
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+/// Who sent a request, as far as the connection tells.
+struct HttpPeer {
+  std::string address;  ///< the remote IP address
+  bool tls = false;     ///< over TLS (with a verified client certificate if the context asks)
+};
+
+/// Looks at each request before the handler: an answer (401, 403, ...) is sent instead of the
+/// handler's; nullopt lets the request through.
+using HttpGuard = std::function<boost::asio::awaitable<std::optional<HttpResponse>>(
+    const HttpRequest&, const HttpPeer&)>;
 
 struct HttpServerOptions {
   std::size_t max_connections = 256;
@@ -51,6 +68,8 @@ struct HttpServerOptions {
   Logger* log = nullptr;
   /// Where campus_http_connections* go; nullptr: nowhere. Must outlive the server.
   prometheus::Registry* metrics = nullptr;
+  /// Asked about every request before the handler; empty: every request goes through.
+  HttpGuard guard;
 };
 
 /// Not thread-safe: used on its io_context's thread only.
@@ -71,14 +90,23 @@ class HttpServer {
   /// A new cap applies to connections accepted from now on.
   void set_max_connections(std::size_t max);
   std::size_t connections() const { return open_.size(); }
+  /// Serves TLS with `context` to connections accepted from now on; nullptr: plain HTTP. Open
+  /// connections keep the context they started with.
+  void set_tls(std::shared_ptr<boost::asio::ssl::context> context) { tls_ = std::move(context); }
+  bool tls() const { return tls_ != nullptr; }
 
  private:
   struct Connection;
   struct Metrics;
-  enum class CloseReason { peer, read_timeout, idle_timeout, too_large };
+  enum class CloseReason { peer, read_timeout, idle_timeout, too_large, tls_handshake };
 
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
+  /// Requests and answers on one connection until it ends; nullopt when the server went away.
+  template <typename Stream>
+  boost::asio::awaitable<std::optional<CloseReason>> exchange(Stream& stream,
+                                                              Connection& connection,
+                                                              const HttpPeer& peer);
   /// Closes the connection idle for longest to make room; false when all are busy.
   bool evict_idle();
   void closed(Connection& connection, CloseReason reason);
@@ -90,6 +118,7 @@ class HttpServer {
   boost::asio::ip::tcp::acceptor acceptor_;
   Handler handler_;
   HttpServerOptions options_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
   std::uint16_t port_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::list<Connection*> open_;  // oldest first; each owned by its serve() coroutine
