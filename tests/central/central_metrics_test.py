@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+"""Central metrics, end to end on 127.0.0.1, with the real servers of deploy/central:
+
+  three campus-probe agents, one per site of campus "zhijiao" (dorm, teach, office)
+    -> one vmagent (scrape config in the shape of deploy/central/vmagent/scrape.yml)
+    -> one VictoriaMetrics (the central store)
+    <- vmalert with deploy/prometheus/campus-probe.rules.yml as shipped
+
+1. The central store answers /api/v1/query with every site's campus_indicator_status, each
+   series carrying its campus and site, and with the status each site's own checks give (the
+   teach site's check fails, so its indicator fails there and nowhere else).
+2. Every expression of deploy/grafana/campus-probe.json (panels and variables, with the
+   campus and site variables at "All") runs on the central store without error; the central
+   panels answer per site.
+3. vmalert evaluates every shipped rule on the central store without error, and the teach site's
+   failing check is an alert (pending: `for:` as shipped) that carries campus and site.
+4. VictoriaMetrics stops for 30 s while the agents and vmagent keep running; vmagent buffers on
+   disk. VictoriaMetrics starts again on the same data directory and port, and the samples
+   scraped during the outage arrive: /api/v1/export over the outage window has every site's
+   samples spread across it (first, middle and last third), and /api/v1/query_range over it
+   has points.
+Every process the test starts is stopped on every path.
+
+  central_metrics_test.py CAMPUS_PROBE_BIN
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SERVERS = os.path.join(ROOT, "tests", "servers")
+RULES = os.path.join(ROOT, "deploy", "prometheus", "campus-probe.rules.yml")
+SHIPPED_SCRAPE = os.path.join(ROOT, "deploy", "central", "vmagent", "scrape.yml")
+sys.path.insert(0, os.path.join(ROOT, "tests", "alerting"))
+from alerting_test import dashboard_expressions  # noqa: E402  (the same reading of the dashboard)
+
+CAMPUS = "zhijiao"
+SITES = ["dorm", "teach", "office"]
+FAILING_SITE = "teach"
+INDICATOR = "H-3.3.1.1"
+OUTAGE = 30.0
+
+START = time.monotonic()
+failures = []
+children = []      # Popen of the agents
+server_pids = []   # PIDs the helper scripts started (VictoriaMetrics, vmagent, vmalert)
+
+
+def log(message):
+    print(f"[{time.monotonic() - START:6.1f}s] {message}", flush=True)
+
+
+def fail(message):
+    failures.append(message)
+    log("FAIL: " + message)
+
+
+def http(url, timeout=10):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as reply:
+            return reply.status, reply.read().decode("utf-8")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace")
+    except (urllib.error.URLError, ConnectionError, OSError) as e:
+        return 0, str(e)
+
+
+def wait_for(what, predicate, timeout, interval=0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def free_port():
+    out = subprocess.run(["bash", "-c", f". '{SERVERS}/lib.sh' && free_port"],
+                         capture_output=True, text=True, check=True)
+    return int(out.stdout.strip())
+
+
+def helper(script, *args):
+    """Runs tests/servers/SCRIPT; returns its KEY=VALUE lines and remembers the server's PID."""
+    out = subprocess.run([os.path.join(SERVERS, script), *map(str, args)],
+                         capture_output=True, text=True, timeout=120)
+    values = dict(re.findall(r"^(\w+)=(.*)$", out.stdout, re.M))
+    for key, value in values.items():
+        if key.endswith("_PID"):
+            server_pids.append(int(value))
+    if out.returncode != 0:
+        raise RuntimeError(f"{script} failed: {out.stderr.strip()}")
+    return values
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def stop_pid(pid, timeout=30):
+    """SIGTERM, then wait until it is gone (the helpers' servers are not our children)."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if alive(pid):
+        os.kill(pid, signal.SIGKILL)
+
+
+def stop_all():
+    for pid in reversed(server_pids):
+        began = time.monotonic()
+        stop_pid(pid)
+        log(f"stopped {pid} in {time.monotonic() - began:.1f}s")
+    server_pids.clear()
+    for process in children:
+        if process.poll() is None:
+            process.terminate()
+    for process in children:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def query(vm, expr, **params):
+    path = "query_range" if "start" in params else "query"
+    url = f"http://127.0.0.1:{vm}/api/v1/{path}?" + urllib.parse.urlencode(dict(query=expr, **params))
+    status, body = http(url)
+    try:
+        reply = json.loads(body)
+    except ValueError:
+        return None, f"HTTP {status}: {body[:300]}"
+    if reply.get("status") != "success":
+        return None, f"{reply.get('errorType')}: {reply.get('error')}"
+    return reply["data"]["result"], None
+
+
+def export(vm, selector, start, end):
+    """Raw samples of SELECTOR from /api/v1/export: {site: [timestamp s, ...]}."""
+    url = f"http://127.0.0.1:{vm}/api/v1/export?" + urllib.parse.urlencode(
+        {"match[]": selector, "start": f"{start:.3f}", "end": f"{end:.3f}"})
+    status, body = http(url)
+    out = {}
+    if status != 200:
+        return out
+    for line in body.splitlines():
+        if line.strip():
+            series = json.loads(line)
+            out.setdefault(series["metric"].get("site", ""), []).extend(
+                t / 1000 for t in series["timestamps"])
+    return {site: sorted(ts) for site, ts in out.items()}
+
+
+def agent_config(port, site):
+    # One check per site on the agent's own listener (a tcp connect that passes), and at the
+    # failing site one on a port nobody listens on: the indicator they prove fails there only.
+    target = f"127.0.0.1:{free_port()}" if site == FAILING_SITE else f"127.0.0.1:{port}"
+    return f"""agent: {{listen: 127.0.0.1:{port}, default_interval: 1s, default_timeout: 1s}}
+editions: [higher]
+checks:
+  - id: sso-port
+    probe: tcp
+    target: {target}
+    labels: {{system: sso}}
+    indicators: [{INDICATOR}]
+"""
+
+
+def scrape_config(targets):
+    """deploy/central/vmagent/scrape.yml's campus-probe job, pointed at the test's agents: plain
+    HTTP without credentials (the test agents' listener has none) and 1 s scrapes."""
+    import yaml
+    shipped = yaml.safe_load(open(SHIPPED_SCRAPE, encoding="utf-8"))
+    job = next(j for j in shipped["scrape_configs"] if j["job_name"] == "campus-probe")
+    assert job.get("honor_labels") is True, "the shipped job must honor the agents' own labels"
+    for key in ("scheme", "authorization", "basic_auth", "tls_config"):
+        job.pop(key, None)
+    job["static_configs"] = [{"targets": [f"127.0.0.1:{port}"], "labels": {"campus": CAMPUS, "site": site}}
+                             for site, port in targets.items()]
+    config = {"global": {"scrape_interval": "1s", "scrape_timeout": "1s"}, "scrape_configs": [job]}
+    return yaml.safe_dump(config, sort_keys=False)
+
+
+def run(binary, d):
+    # The three agents.
+    ports = {}
+    for site in SITES:
+        ports[site] = port = free_port()
+        path = os.path.join(d, f"agent-{site}.yaml")
+        open(path, "w", encoding="utf-8").write(agent_config(port, site))
+        out = open(os.path.join(d, f"agent-{site}.log"), "wb")
+        children.append(subprocess.Popen([binary, "run", "--config", path], stdout=out,
+                                          stderr=subprocess.STDOUT, start_new_session=True))
+    for site, port in ports.items():
+        wait_for(f"agent {site} on {port}", lambda: http(f"http://127.0.0.1:{port}/metrics")[0] == 200, 60)
+    log(f"agents up: {ports}")
+
+    # The central store, the campus's vmagent, and vmalert on the store.
+    victoria = helper("start-victoria.sh", os.path.join(d, "victoria"))
+    vm, vm_pid = int(victoria["VICTORIA_PORT"]), int(victoria["VICTORIA_PID"])
+    scrape = os.path.join(d, "scrape.yml")
+    open(scrape, "w", encoding="utf-8").write(scrape_config(ports))
+    vmagent = int(helper("start-vmagent.sh", os.path.join(d, "vmagent"), scrape,
+                         f"http://127.0.0.1:{vm}/api/v1/write")["VMAGENT_PORT"])
+    vmalert = int(helper("start-vmalert.sh", os.path.join(d, "vmalert"), RULES,
+                         f"http://127.0.0.1:{vm}", f"http://127.0.0.1:{free_port()}")["VMALERT_PORT"])
+    log(f"VictoriaMetrics on {vm}, vmagent on {vmagent}, vmalert on {vmalert}")
+
+    # 1. Every site's indicator status, with its own verdict.
+    def statuses():
+        result, _ = query(vm, f'campus_indicator_status{{job="campus-probe",indicator="{INDICATOR}"}}')
+        got = {r["metric"].get("site"): (r["metric"].get("campus"), r["value"][1]) for r in result or []}
+        want = {site: (CAMPUS, "0" if site == FAILING_SITE else "1") for site in SITES}
+        return got if got == want else None
+    try:
+        got = wait_for("every site's campus_indicator_status in the central store", statuses, 60)
+    except TimeoutError:
+        result, error = query(vm, "campus_indicator_status")
+        raise TimeoutError(f"central store has: {error or [r['metric'] for r in result][:10]}")
+    log(f"central store: {INDICATOR} per site {got}")
+    per_site, error = query(vm, 'count by (campus, site) (campus_indicator_status{job="campus-probe"})')
+    counts = {r["metric"].get("site"): int(r["value"][1]) for r in per_site or []}
+    if error or sorted(counts) != sorted(SITES) or len(set(counts.values())) != 1:
+        fail(f"indicator series per site: {counts} {error or ''}")
+    else:
+        log(f"every site exports {counts[SITES[0]]} indicator series")
+
+    # 2. The dashboard on the central store.
+    expressions, _ = dashboard_expressions()
+    errors = 0
+    for where, expr in expressions:
+        _, error = query(vm, expr)
+        if error:
+            errors += 1
+            fail(f"dashboard {where}: {error}\n    {expr}")
+    central_panels = {"各学校、各站点的关键指标状态", "各学校、各站点检查通过比例"}
+    for where, expr in expressions:
+        if any(title in where for title in central_panels):
+            result, _ = query(vm, expr)
+            sites = sorted(r["metric"].get("site", "") for r in result or [])
+            if sites != sorted(SITES):
+                fail(f"dashboard {where}: sites {sites}, expected {sorted(SITES)}")
+    log(f"{len(expressions)} dashboard expressions run on the central store, {errors} errors")
+
+    # 3. vmalert: every rule evaluates, and the failing site's check is an alert with its labels.
+    def teach_alert():
+        status, body = http(f"http://127.0.0.1:{vmalert}/api/v1/alerts")
+        alerts = (json.loads(body)["data"]["alerts"] if status == 200 else None) or []
+        return [a for a in alerts if a["name"] == "CampusCheckFailing"
+                and a["labels"].get("site") == FAILING_SITE] or None
+    alert = wait_for("vmalert's CampusCheckFailing for the failing site", teach_alert, 60)[0]
+    labels = alert["labels"]
+    if (labels.get("campus"), labels.get("check"), labels.get("system")) != (CAMPUS, "sso-port", "sso"):
+        fail(f"CampusCheckFailing labels: {labels}")
+    summary = alert["annotations"].get("summary", "")
+    if not summary.startswith(f"【{CAMPUS}/{FAILING_SITE}】sso 系统的检查 sso-port 失败"):
+        fail(f"CampusCheckFailing summary: {summary!r}")
+    if INDICATOR not in alert["annotations"].get("indicators", ""):
+        fail(f"CampusCheckFailing indicators: {alert['annotations'].get('indicators')!r}")
+    log(f"vmalert: {alert['name']} {alert['state']} {summary}")
+    def evaluated():
+        status, body = http(f"http://127.0.0.1:{vmalert}/api/v1/rules")
+        groups = (json.loads(body)["data"]["groups"] if status == 200 else None) or []
+        rules = [r for g in groups for r in g.get("rules") or []]
+        return rules if rules and all(not r["lastEvaluation"].startswith("0001") for r in rules) else None
+    rules = wait_for("vmalert evaluating every rule", evaluated, 30)
+    shipped = re.findall(r"^\s+- alert: (\w+)$", open(RULES, encoding="utf-8").read(), re.M)
+    if sorted(r["name"] for r in rules) != sorted(shipped):
+        fail(f"vmalert loaded {sorted(r['name'] for r in rules)}, shipped {sorted(shipped)}")
+    for r in rules:
+        if r.get("lastError"):
+            fail(f"vmalert rule {r['name']}: {r['lastError']}")
+    # The other sites pass: no check or indicator alert of theirs.
+    status, body = http(f"http://127.0.0.1:{vmalert}/api/v1/alerts")
+    others = [(a["name"], a["labels"].get("site")) for a in json.loads(body)["data"]["alerts"] or []
+              if a["name"] in ("CampusCheckFailing", "CampusIndicatorFailing")
+              and a["labels"].get("site") != FAILING_SITE]
+    if others:
+        fail(f"alerts for sites whose checks pass: {others}")
+    log(f"vmalert: {len(rules)} rules evaluated on the central store without error")
+
+    # 4. The outage: what the agents export meanwhile waits in vmagent's buffer.
+    def pending():
+        status, body = http(f"http://127.0.0.1:{vmagent}/metrics")
+        if status != 200:
+            return None
+        return sum(float(v) for v in re.findall(
+            r"^vmagent_remotewrite_pending_data_bytes\{[^}]*\} (\S+)$", body, re.M))
+    stopped_at = time.time()
+    stop_pid(vm_pid)
+    server_pids.remove(vm_pid)
+    log(f"VictoriaMetrics stopped for {OUTAGE:.0f}s")
+    held = 0.0
+    while time.time() < stopped_at + OUTAGE:
+        held = max(held, pending() or 0)
+        time.sleep(0.5)
+    if held <= 0:
+        fail("vmagent reported nothing pending while the store was down")
+    restarted = helper("start-victoria.sh", os.path.join(d, "victoria"), vm)
+    started_at = time.time()
+    assert int(restarted["VICTORIA_PORT"]) == vm
+    log(f"VictoriaMetrics back on {vm} after {started_at - stopped_at:.1f}s; "
+        f"vmagent held up to {held:.0f} bytes for it")
+    result, _ = query(vm, 'sum(scrape_samples_scraped{job="campus-probe"})')
+    if result:
+        per_scrape = float(result[0]["value"][1])
+        log(f"buffer: {per_scrape:.0f} samples per scrape round of the {len(SITES)} agents, "
+            f"about {held / (per_scrape * OUTAGE):.1f} bytes per sample")
+
+    # The window strictly inside the outage: nothing in it can have been written directly.
+    gap_start, gap_end = stopped_at + 1, started_at - 1
+    thirds = [(gap_start + i * (gap_end - gap_start) / 3, gap_start + (i + 1) * (gap_end - gap_start) / 3)
+              for i in range(3)]
+    selector = f'campus_indicator_status{{job="campus-probe",indicator="{INDICATOR}"}}'
+
+    def gap_filled():
+        samples = export(vm, selector, gap_start, gap_end)
+        complete = all(any(a <= t < b for t in samples.get(site, [])) for site in SITES for a, b in thirds)
+        return samples if complete else None
+    try:
+        samples = wait_for("the outage's samples of every site in the central store", gap_filled, 90)
+    except TimeoutError:
+        samples = export(vm, selector, gap_start, gap_end)
+        raise TimeoutError(f"outage window {gap_start:.0f}..{gap_end:.0f}: samples per site "
+                           f"{ {s: len(t) for s, t in samples.items()} }")
+    log(f"gap filled {time.time() - started_at:.1f}s after the restart: samples inside the outage "
+        + ", ".join(f"{site} {len(samples[site])} ({samples[site][0] - stopped_at:.1f}s.."
+                    f"{samples[site][-1] - stopped_at:.1f}s after the stop)" for site in SITES))
+    result, error = query(vm, selector, start=f"{gap_start:.3f}", end=f"{gap_end:.3f}", step="1s")
+    points = {r["metric"].get("site"): len(r["values"]) for r in result or []}
+    if error or sorted(points) != sorted(SITES) or min(points.values()) < (gap_end - gap_start) / 2:
+        fail(f"query_range over the outage: {points} {error or ''}")
+    else:
+        log(f"query_range over the outage: points per site {points}")
+    return 0
+
+
+def main():
+    binary = sys.argv[1]
+    for tool in ("victoria-metrics", "vmagent", "vmalert"):
+        if not shutil.which(tool):
+            print(f"SKIP: {tool} is not installed (deploy/install-deps.sh build test)")
+            return 77
+    d = tempfile.mkdtemp(prefix="campus-central.")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    passed = False
+    try:
+        run(binary, d)
+        passed = not failures
+    except (TimeoutError, RuntimeError, AssertionError) as e:
+        fail(str(e))
+    finally:
+        stop_all()
+        if passed:
+            shutil.rmtree(d, ignore_errors=True)
+        else:
+            log(f"logs kept in {d}")
+    log("PASS" if passed else f"{len(failures)} failure(s)")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
