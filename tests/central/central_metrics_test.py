@@ -306,20 +306,21 @@ def run(binary, d):
             return None
         return sum(float(v) for v in re.findall(
             r"^vmagent_remotewrite_pending_data_bytes\{[^}]*\} (\S+)$", body, re.M))
-    stopped_at = time.time()
     stop_pid(vm_pid)
     server_pids.remove(vm_pid)
-    log(f"VictoriaMetrics stopped for {OUTAGE:.0f}s")
+    stopped_at = time.time()   # the process has exited: from here on nothing reaches the store
+    log(f"VictoriaMetrics stopped (exited); restarting it in {OUTAGE:.0f}s")
     held = 0.0
     while time.time() < stopped_at + OUTAGE:
         held = max(held, pending() or 0)
         time.sleep(0.5)
     if held <= 0:
         fail("vmagent reported nothing pending while the store was down")
+    restarting_at = time.time()   # up to here, nothing can have reached the store
     restarted = helper("start-victoria.sh", os.path.join(d, "victoria"), vm)
     started_at = time.time()
     assert int(restarted["VICTORIA_PORT"]) == vm
-    log(f"VictoriaMetrics back on {vm} after {started_at - stopped_at:.1f}s; "
+    log(f"VictoriaMetrics back on {vm} after {restarting_at - stopped_at:.1f}s down; "
         f"vmagent held up to {held:.0f} bytes for it")
     result, _ = query(vm, 'sum(scrape_samples_scraped{job="campus-probe"})')
     if result:
@@ -327,8 +328,9 @@ def run(binary, d):
         log(f"buffer: {per_scrape:.0f} samples per scrape round of the {len(SITES)} agents, "
             f"about {held / (per_scrape * OUTAGE):.1f} bytes per sample")
 
-    # The window strictly inside the outage: nothing in it can have been written directly.
-    gap_start, gap_end = stopped_at + 1, started_at - 1
+    # The window while the store was down: every sample in it came from vmagent's buffer after
+    # the restart (a sample's timestamp is its scrape's time).
+    gap_start, gap_end = stopped_at + 0.5, restarting_at - 0.5
     thirds = [(gap_start + i * (gap_end - gap_start) / 3, gap_start + (i + 1) * (gap_end - gap_start) / 3)
               for i in range(3)]
     selector = f'campus_indicator_status{{job="campus-probe",indicator="{INDICATOR}"}}'
