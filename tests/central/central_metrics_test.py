@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Central metrics, end to end on 127.0.0.1, with the real servers of deploy/central:
 
-  three campus-probe agents, one per site of campus "zhijiao" (dorm, teach, office)
-    -> one vmagent (scrape config in the shape of deploy/central/vmagent/scrape.yml)
-    -> one VictoriaMetrics (the central store)
+  campus zhijiao: three campus-probe agents, one per site (dorm, teach, office) -> its vmagent
+  campus gongye:  one agent (site main)                                        -> its vmagent
+    -> one VictoriaMetrics (the central store; each vmagent's scrape config is the campus-probe
+       job of deploy/central/vmagent/scrape.yml with the test's targets and labels)
     <- vmalert with deploy/prometheus/campus-probe.rules.yml as shipped
 
 1. The central store answers /api/v1/query with every site's campus_indicator_status, each
@@ -11,14 +12,15 @@
    teach site's check fails, so its indicator fails there and nowhere else).
 2. Every expression of deploy/grafana/campus-probe.json (panels and variables, with the
    campus and site variables at "All") runs on the central store without error; the central
-   panels answer per site.
+   panels answer per campus and site.
 3. vmalert evaluates every shipped rule on the central store without error, and the teach site's
-   failing check is an alert (pending: `for:` as shipped) that carries campus and site.
-4. VictoriaMetrics stops for 30 s while the agents and vmagent keep running; vmagent buffers on
-   disk. VictoriaMetrics starts again on the same data directory and port, and the samples
-   scraped during the outage arrive: /api/v1/export over the outage window has every site's
-   samples spread across it (first, middle and last third), and /api/v1/query_range over it
-   has points.
+   failing check is an alert (pending: `for:` as shipped) that carries campus and site. Then
+   gongye's vmagent stops: its site becomes CampusSiteSilent, not CampusProbeDown.
+4. VictoriaMetrics stops for 30 s while zhijiao's agents and vmagent keep running; vmagent
+   buffers on disk. VictoriaMetrics starts again on the same data directory and port, and the
+   samples scraped during the outage arrive: /api/v1/export over the outage window has every
+   site's samples spread across it (first, middle and last third), and /api/v1/query_range over
+   it has points.
 Every process the test starts is stopped on every path.
 
   central_metrics_test.py CAMPUS_PROBE_BIN
@@ -44,9 +46,12 @@ SHIPPED_SCRAPE = os.path.join(ROOT, "deploy", "central", "vmagent", "scrape.yml"
 sys.path.insert(0, os.path.join(ROOT, "tests", "alerting"))
 from alerting_test import dashboard_expressions  # noqa: E402  (the same reading of the dashboard)
 
-CAMPUS = "zhijiao"
-SITES = ["dorm", "teach", "office"]
-FAILING_SITE = "teach"
+# Two campuses, each with its own vmagent: zhijiao's three sites go through the store's outage;
+# gongye's vmagent stops, and the centre hears nothing more from its site.
+CAMPUSES = {"zhijiao": ["dorm", "teach", "office"], "gongye": ["main"]}
+OUTAGE_CAMPUS, SILENT_CAMPUS = "zhijiao", "gongye"
+PLACES = [f"{campus}/{site}" for campus, sites in CAMPUSES.items() for site in sites]
+FAILING = "zhijiao/teach"   # its check fails, everywhere else they pass
 INDICATOR = "H-3.3.1.1"
 OUTAGE = 30.0
 
@@ -155,8 +160,12 @@ def query(vm, expr, **params):
     return reply["data"]["result"], None
 
 
+def place(labels):
+    return f"{labels.get('campus', '')}/{labels.get('site', '')}"
+
+
 def export(vm, selector, start, end):
-    """Raw samples of SELECTOR from /api/v1/export: {site: [timestamp s, ...]}."""
+    """Raw samples of SELECTOR from /api/v1/export: {campus/site: [timestamp s, ...]}."""
     url = f"http://127.0.0.1:{vm}/api/v1/export?" + urllib.parse.urlencode(
         {"match[]": selector, "start": f"{start:.3f}", "end": f"{end:.3f}"})
     status, body = http(url)
@@ -166,15 +175,15 @@ def export(vm, selector, start, end):
     for line in body.splitlines():
         if line.strip():
             series = json.loads(line)
-            out.setdefault(series["metric"].get("site", ""), []).extend(
+            out.setdefault(place(series["metric"]), []).extend(
                 t / 1000 for t in series["timestamps"])
     return {site: sorted(ts) for site, ts in out.items()}
 
 
-def agent_config(port, site):
+def agent_config(port, where):
     # One check per site on the agent's own listener (a tcp connect that passes), and at the
     # failing site one on a port nobody listens on: the indicator they prove fails there only.
-    target = f"127.0.0.1:{free_port()}" if site == FAILING_SITE else f"127.0.0.1:{port}"
+    target = f"127.0.0.1:{free_port()}" if where == FAILING else f"127.0.0.1:{port}"
     return f"""agent: {{listen: 127.0.0.1:{port}, default_interval: 1s, default_timeout: 1s}}
 editions: [higher]
 checks:
@@ -195,42 +204,48 @@ def scrape_config(targets):
     assert job.get("honor_labels") is True, "the shipped job must honor the agents' own labels"
     for key in ("scheme", "authorization", "basic_auth", "tls_config"):
         job.pop(key, None)
-    job["static_configs"] = [{"targets": [f"127.0.0.1:{port}"], "labels": {"campus": CAMPUS, "site": site}}
-                             for site, port in targets.items()]
+    job["static_configs"] = [{"targets": [f"127.0.0.1:{port}"],
+                              "labels": dict(zip(("campus", "site"), where.split("/")))}
+                             for where, port in targets.items()]
     config = {"global": {"scrape_interval": "1s", "scrape_timeout": "1s"}, "scrape_configs": [job]}
     return yaml.safe_dump(config, sort_keys=False)
 
 
 def run(binary, d):
-    # The three agents.
+    # An agent per site.
     ports = {}
-    for site in SITES:
-        ports[site] = port = free_port()
-        path = os.path.join(d, f"agent-{site}.yaml")
-        open(path, "w", encoding="utf-8").write(agent_config(port, site))
-        out = open(os.path.join(d, f"agent-{site}.log"), "wb")
+    for where in PLACES:
+        ports[where] = port = free_port()
+        name = where.replace("/", "-")
+        path = os.path.join(d, f"agent-{name}.yaml")
+        open(path, "w", encoding="utf-8").write(agent_config(port, where))
+        out = open(os.path.join(d, f"agent-{name}.log"), "wb")
         children.append(subprocess.Popen([binary, "run", "--config", path], stdout=out,
                                           stderr=subprocess.STDOUT, start_new_session=True))
-    for site, port in ports.items():
-        wait_for(f"agent {site} on {port}", lambda: http(f"http://127.0.0.1:{port}/metrics")[0] == 200, 60)
+    for where, port in ports.items():
+        wait_for(f"agent {where} on {port}", lambda: http(f"http://127.0.0.1:{port}/metrics")[0] == 200, 60)
     log(f"agents up: {ports}")
 
-    # The central store, the campus's vmagent, and vmalert on the store.
+    # The central store, a vmagent per campus, and vmalert on the store.
     victoria = helper("start-victoria.sh", os.path.join(d, "victoria"))
     vm, vm_pid = int(victoria["VICTORIA_PORT"]), int(victoria["VICTORIA_PID"])
-    scrape = os.path.join(d, "scrape.yml")
-    open(scrape, "w", encoding="utf-8").write(scrape_config(ports))
-    vmagent = int(helper("start-vmagent.sh", os.path.join(d, "vmagent"), scrape,
-                         f"http://127.0.0.1:{vm}/api/v1/write")["VMAGENT_PORT"])
+    vmagents = {}
+    for campus in CAMPUSES:
+        scrape = os.path.join(d, f"scrape-{campus}.yml")
+        open(scrape, "w", encoding="utf-8").write(scrape_config(
+            {where: port for where, port in ports.items() if where.startswith(campus + "/")}))
+        started = helper("start-vmagent.sh", os.path.join(d, f"vmagent-{campus}"), scrape,
+                         f"http://127.0.0.1:{vm}/api/v1/write")
+        vmagents[campus] = int(started["VMAGENT_PORT"]), int(started["VMAGENT_PID"])
     vmalert = int(helper("start-vmalert.sh", os.path.join(d, "vmalert"), RULES,
                          f"http://127.0.0.1:{vm}", f"http://127.0.0.1:{free_port()}")["VMALERT_PORT"])
-    log(f"VictoriaMetrics on {vm}, vmagent on {vmagent}, vmalert on {vmalert}")
+    log(f"VictoriaMetrics on {vm}, vmagents {vmagents}, vmalert on {vmalert}")
 
     # 1. Every site's indicator status, with its own verdict.
     def statuses():
         result, _ = query(vm, f'campus_indicator_status{{job="campus-probe",indicator="{INDICATOR}"}}')
-        got = {r["metric"].get("site"): (r["metric"].get("campus"), r["value"][1]) for r in result or []}
-        want = {site: (CAMPUS, "0" if site == FAILING_SITE else "1") for site in SITES}
+        got = {place(r["metric"]): r["value"][1] for r in result or []}
+        want = {where: "0" if where == FAILING else "1" for where in PLACES}
         return got if got == want else None
     try:
         got = wait_for("every site's campus_indicator_status in the central store", statuses, 60)
@@ -239,11 +254,11 @@ def run(binary, d):
         raise TimeoutError(f"central store has: {error or [r['metric'] for r in result][:10]}")
     log(f"central store: {INDICATOR} per site {got}")
     per_site, error = query(vm, 'count by (campus, site) (campus_indicator_status{job="campus-probe"})')
-    counts = {r["metric"].get("site"): int(r["value"][1]) for r in per_site or []}
-    if error or sorted(counts) != sorted(SITES) or len(set(counts.values())) != 1:
+    counts = {place(r["metric"]): int(r["value"][1]) for r in per_site or []}
+    if error or sorted(counts) != sorted(PLACES) or len(set(counts.values())) != 1:
         fail(f"indicator series per site: {counts} {error or ''}")
     else:
-        log(f"every site exports {counts[SITES[0]]} indicator series")
+        log(f"every site exports {counts[PLACES[0]]} indicator series")
 
     # 2. The dashboard on the central store.
     expressions, _ = dashboard_expressions()
@@ -257,9 +272,9 @@ def run(binary, d):
     for where, expr in expressions:
         if any(title in where for title in central_panels):
             result, _ = query(vm, expr)
-            sites = sorted(r["metric"].get("site", "") for r in result or [])
-            if sites != sorted(SITES):
-                fail(f"dashboard {where}: sites {sites}, expected {sorted(SITES)}")
+            places = sorted(place(r["metric"]) for r in result or [])
+            if places != sorted(PLACES):
+                fail(f"dashboard {where}: sites {places}, expected {sorted(PLACES)}")
     log(f"{len(expressions)} dashboard expressions run on the central store, {errors} errors")
 
     # 3. vmalert: every rule evaluates, and the failing site's check is an alert with its labels.
@@ -267,13 +282,13 @@ def run(binary, d):
         status, body = http(f"http://127.0.0.1:{vmalert}/api/v1/alerts")
         alerts = (json.loads(body)["data"]["alerts"] if status == 200 else None) or []
         return [a for a in alerts if a["name"] == "CampusCheckFailing"
-                and a["labels"].get("site") == FAILING_SITE] or None
+                and place(a["labels"]) == FAILING] or None
     alert = wait_for("vmalert's CampusCheckFailing for the failing site", teach_alert, 60)[0]
     labels = alert["labels"]
-    if (labels.get("campus"), labels.get("check"), labels.get("system")) != (CAMPUS, "sso-port", "sso"):
+    if (labels.get("check"), labels.get("system")) != ("sso-port", "sso"):
         fail(f"CampusCheckFailing labels: {labels}")
     summary = alert["annotations"].get("summary", "")
-    if not summary.startswith(f"【{CAMPUS}/{FAILING_SITE}】sso 系统的检查 sso-port 失败"):
+    if not summary.startswith(f"【{FAILING}】sso 系统的检查 sso-port 失败"):
         fail(f"CampusCheckFailing summary: {summary!r}")
     if INDICATOR not in alert["annotations"].get("indicators", ""):
         fail(f"CampusCheckFailing indicators: {alert['annotations'].get('indicators')!r}")
@@ -292,14 +307,36 @@ def run(binary, d):
             fail(f"vmalert rule {r['name']}: {r['lastError']}")
     # The other sites pass: no check or indicator alert of theirs.
     status, body = http(f"http://127.0.0.1:{vmalert}/api/v1/alerts")
-    others = [(a["name"], a["labels"].get("site")) for a in json.loads(body)["data"]["alerts"] or []
+    others = [(a["name"], place(a["labels"])) for a in json.loads(body)["data"]["alerts"] or []
               if a["name"] in ("CampusCheckFailing", "CampusIndicatorFailing")
-              and a["labels"].get("site") != FAILING_SITE]
+              and place(a["labels"]) != FAILING]
     if others:
         fail(f"alerts for sites whose checks pass: {others}")
     log(f"vmalert: {len(rules)} rules evaluated on the central store without error")
 
+    # A campus falls silent: its vmagent stops (as when the campus's link to the centre is
+    # down). Its site is CampusSiteSilent (pending: `for:` as shipped), not CampusProbeDown.
+    silent_pid = vmagents.pop(SILENT_CAMPUS)[1]
+    stop_pid(silent_pid)
+    server_pids.remove(silent_pid)
+
+    def silent():
+        status, body = http(f"http://127.0.0.1:{vmalert}/api/v1/alerts")
+        alerts = (json.loads(body)["data"]["alerts"] if status == 200 else None) or []
+        return alerts if any(a["name"] == "CampusSiteSilent" for a in alerts) else None
+    alerts = wait_for(f"vmalert's CampusSiteSilent once {SILENT_CAMPUS}'s vmagent stopped", silent, 60)
+    got = sorted(place(a["labels"]) for a in alerts if a["name"] == "CampusSiteSilent")
+    want = sorted(where for where in PLACES if where.startswith(SILENT_CAMPUS + "/"))
+    if got != want:
+        fail(f"CampusSiteSilent for {got}, expected {want}")
+    down = [place(a["labels"]) for a in alerts if a["name"] == "CampusProbeDown"]
+    if down:
+        fail(f"CampusProbeDown for {down}: no agent is down")
+    log(f"{SILENT_CAMPUS}'s vmagent stopped: CampusSiteSilent {got}")
+
     # 4. The outage: what the agents export meanwhile waits in vmagent's buffer.
+    vmagent = vmagents[OUTAGE_CAMPUS][0]
+    outage_places = [where for where in PLACES if where.startswith(OUTAGE_CAMPUS + "/")]
     def pending():
         status, body = http(f"http://127.0.0.1:{vmagent}/metrics")
         if status != 200:
@@ -322,10 +359,10 @@ def run(binary, d):
     assert int(restarted["VICTORIA_PORT"]) == vm
     log(f"VictoriaMetrics back on {vm} after {restarting_at - stopped_at:.1f}s down; "
         f"vmagent held up to {held:.0f} bytes for it")
-    result, _ = query(vm, 'sum(scrape_samples_scraped{job="campus-probe"})')
+    result, _ = query(vm, f'sum(scrape_samples_scraped{{job="campus-probe",campus="{OUTAGE_CAMPUS}"}})')
     if result:
         per_scrape = float(result[0]["value"][1])
-        log(f"buffer: {per_scrape:.0f} samples per scrape round of the {len(SITES)} agents, "
+        log(f"buffer: {per_scrape:.0f} samples per scrape round of the {len(outage_places)} agents, "
             f"about {held / (per_scrape * OUTAGE):.1f} bytes per sample")
 
     # The window while the store was down: every sample in it came from vmagent's buffer after
@@ -333,11 +370,12 @@ def run(binary, d):
     gap_start, gap_end = stopped_at + 0.5, restarting_at - 0.5
     thirds = [(gap_start + i * (gap_end - gap_start) / 3, gap_start + (i + 1) * (gap_end - gap_start) / 3)
               for i in range(3)]
-    selector = f'campus_indicator_status{{job="campus-probe",indicator="{INDICATOR}"}}'
+    selector = f'campus_indicator_status{{job="campus-probe",campus="{OUTAGE_CAMPUS}",indicator="{INDICATOR}"}}'
 
     def gap_filled():
         samples = export(vm, selector, gap_start, gap_end)
-        complete = all(any(a <= t < b for t in samples.get(site, [])) for site in SITES for a, b in thirds)
+        complete = all(any(a <= t < b for t in samples.get(where, [])) for where in outage_places
+                       for a, b in thirds)
         return samples if complete else None
     try:
         samples = wait_for("the outage's samples of every site in the central store", gap_filled, 90)
@@ -346,11 +384,11 @@ def run(binary, d):
         raise TimeoutError(f"outage window {gap_start:.0f}..{gap_end:.0f}: samples per site "
                            f"{ {s: len(t) for s, t in samples.items()} }")
     log(f"gap filled {time.time() - started_at:.1f}s after the restart: samples inside the outage "
-        + ", ".join(f"{site} {len(samples[site])} ({samples[site][0] - stopped_at:.1f}s.."
-                    f"{samples[site][-1] - stopped_at:.1f}s after the stop)" for site in SITES))
+        + ", ".join(f"{where} {len(samples[where])} ({samples[where][0] - stopped_at:.1f}s.."
+                    f"{samples[where][-1] - stopped_at:.1f}s after the stop)" for where in outage_places))
     result, error = query(vm, selector, start=f"{gap_start:.3f}", end=f"{gap_end:.3f}", step="1s")
-    points = {r["metric"].get("site"): len(r["values"]) for r in result or []}
-    if error or sorted(points) != sorted(SITES) or min(points.values()) < (gap_end - gap_start) / 2:
+    points = {place(r["metric"]): len(r["values"]) for r in result or []}
+    if error or sorted(points) != sorted(outage_places) or min(points.values()) < (gap_end - gap_start) / 2:
         fail(f"query_range over the outage: {points} {error or ''}")
     else:
         log(f"query_range over the outage: points per site {points}")
