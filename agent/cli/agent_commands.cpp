@@ -27,12 +27,9 @@
 namespace campus {
 namespace {
 
-std::optional<CheckPlan> load_or_report(const std::string& path, const Catalog& catalog,
-                                        const ProbeRegistry& probes, std::ostream& err,
-                                        bool secrets_may_be_missing = false) {
+std::optional<CheckPlan> load_or_report(const std::string& path, const ConfigLoadOptions& options,
+                                        const ProbeRegistry& probes, std::ostream& err) {
   Diagnostics diagnostics;
-  ConfigLoadOptions options{catalog};
-  options.secrets_may_be_missing = secrets_may_be_missing;
   auto plan = load_plan_file(path, options, probes, diagnostics);
   if (!plan) {
     err << diagnostics.str() << path << ": " << diagnostics.size() << " problem"
@@ -43,12 +40,13 @@ std::optional<CheckPlan> load_or_report(const std::string& path, const Catalog& 
 
 }  // namespace
 
-int run_daemon(const std::string& config_path, const LogOptions& log_options, std::ostream& err) {
+int run_daemon(const std::string& config_path, const std::optional<std::string>& site,
+               const LogOptions& log_options, std::ostream& err) {
   const Catalog catalog = Catalog::builtin();
   const ProbeRegistry probes = ProbeRegistry::builtin();
   Logger log(log_options.level, log_options.format,
              [&err](std::string_view line) { err << line << std::flush; });
-  Daemon daemon(catalog, probes, log, config_path);
+  Daemon daemon(catalog, probes, log, config_path, site);
   if (!daemon.start()) return kExitUsage;
   return daemon.run();
 }
@@ -92,7 +90,11 @@ int check_config(const std::string& config_path, const CheckConfigOptions& optio
                  std::ostream& out, std::ostream& err) {
   const Catalog catalog = Catalog::builtin();
   const ProbeRegistry probes = ProbeRegistry::builtin();
-  auto plan = load_or_report(config_path, catalog, probes, err, options.skip_secrets);
+  ConfigLoadOptions load{catalog};
+  load.secrets_may_be_missing = options.skip_secrets;
+  load.site = options.site;
+  load.all_sites = !options.site;
+  auto plan = load_or_report(config_path, load, probes, err);
   if (!plan) return kExitUsage;
   out << config_path << ": ok, " << config_summary(*plan->config, catalog) << "\n";
   print_unmapped(*plan->config, catalog, out);
@@ -121,14 +123,19 @@ int check_config(const std::string& config_path, const CheckConfigOptions& optio
 }
 
 int probe_once(const std::string& config_path, const std::string& check_id, bool debug,
-               std::ostream& out, std::ostream& err) {
+               const std::optional<std::string>& site, std::ostream& out, std::ostream& err) {
   const Catalog catalog = Catalog::builtin();
   const ProbeRegistry probes = ProbeRegistry::builtin();
-  auto plan = load_or_report(config_path, catalog, probes, err);
+  // Without --site, any check of the config can be tried from here; with it, only that site's.
+  ConfigLoadOptions load{catalog};
+  load.site = site;
+  load.all_sites = !site;
+  auto plan = load_or_report(config_path, load, probes, err);
   if (!plan) return kExitUsage;
   const auto* found = plan->find(check_id);
   if (!found) {
-    err << config_path << ": no check with id '" << check_id << "'\n";
+    err << config_path << ": no check with id '" << check_id << "'"
+        << (site ? " that runs on site " + *site : std::string()) << "\n";
     return kExitUsage;
   }
   const std::shared_ptr<const Check> check = *found;
@@ -219,7 +226,9 @@ int report_command(const ReportOptions& options, std::ostream& out, std::ostream
   std::shared_ptr<const Config> config;
   if (!options.config.empty()) {
     const ProbeRegistry probes = ProbeRegistry::builtin();
-    auto plan = load_or_report(options.config, catalog, probes, err);
+    ConfigLoadOptions load{catalog};
+    load.all_sites = true;  // the report reads policies and checks of whichever site it covers
+    auto plan = load_or_report(options.config, load, probes, err);
     if (!plan) return kExitUsage;
     config = plan->config;
     request.config = config.get();

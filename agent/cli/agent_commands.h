@@ -15,20 +15,22 @@ struct LogOptions {
   LogFormat format = LogFormat::text;
 };
 
-/// `campus-probe run --config FILE`: the daemon, until SIGTERM/SIGINT.
-int run_daemon(const std::string& config_path, const LogOptions& log_options, std::ostream& err);
+/// `campus-probe run --config FILE [--site NAME]`: the daemon, until SIGTERM/SIGINT.
+int run_daemon(const std::string& config_path, const std::optional<std::string>& site,
+               const LogOptions& log_options, std::ostream& err);
 
 /// `campus-probe check-config FILE`: every problem, or a one-line summary.
 struct CheckConfigOptions {
-  bool skip_secrets = false;  ///< list secrets that cannot be read instead of failing on them
-  bool expand = false;        ///< print each check that uses a recipe as expanded
+  bool skip_secrets = false;        ///< list secrets that cannot be read instead of failing on them
+  bool expand = false;              ///< print each check that uses a recipe as expanded
+  std::optional<std::string> site;  ///< that site's view instead of every site's
 };
 int check_config(const std::string& config_path, const CheckConfigOptions& options,
                  std::ostream& out, std::ostream& err);
 
-/// `campus-probe probe --config FILE CHECK_ID [--debug]`: one run, explained.
+/// `campus-probe probe --config FILE CHECK_ID [--debug] [--site NAME]`: one run, explained.
 int probe_once(const std::string& config_path, const std::string& check_id, bool debug,
-               std::ostream& out, std::ostream& err);
+               const std::optional<std::string>& site, std::ostream& out, std::ostream& err);
 
 struct ReportOptions {
   std::string evidence_dir;

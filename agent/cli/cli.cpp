@@ -41,6 +41,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   std::string log_format = "text";
   std::string log_level = "info";
   run->add_option("--config,-c", config_path, "The campus config file (YAML or JSON)")->required();
+  std::string run_site;
+  auto* run_site_option = run->add_option(
+      "--site", run_site, "The site this agent probes from (over agent.site in the config)");
   run->add_option("--log-format", log_format, "text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));
   run->add_option("--log-level", log_level, "debug, info (default), warn or error")
@@ -56,6 +59,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                   "Check everything but whether the secrets' files and variables exist yet; "
                   "list those that do not");
   check->add_flag("--expand", check_options.expand, "Show each check that uses a recipe expanded");
+  std::string check_site;
+  auto* check_site_option =
+      check->add_option("--site", check_site, "Show what runs on this site (default: every site)");
 
   // probe
   auto* probe = app.add_subcommand("probe", "Run one check now and explain the result");
@@ -65,6 +71,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   probe->add_option("--config,-c", probe_config, "The campus config file")->required();
   probe->add_option("check", probe_check, "The id of the check to run")->required();
   probe->add_flag("--debug", probe_debug, "Show phases, evidence and the step log");
+  std::string probe_site;
+  auto* probe_site_option =
+      probe->add_option("--site", probe_site, "Run as this site's agent (its checks only)");
 
   // recipes
   auto* recipes =
@@ -153,7 +162,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                     : log_level == "warn"  ? LogLevel::warn
                     : log_level == "error" ? LogLevel::error
                                            : LogLevel::info;
-    return run_daemon(config_path, options, err);
+    return run_daemon(config_path,
+                      run_site_option->count() ? std::optional(run_site) : std::nullopt, options,
+                      err);
   }
   if (recipes->parsed()) {
     Diagnostics diagnostics;
@@ -165,8 +176,15 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     }
     return diagnostics.empty() ? kExitOk : kExitUsage;
   }
-  if (check->parsed()) return check_config(check_path, check_options, out, err);
-  if (probe->parsed()) return probe_once(probe_config, probe_check, probe_debug, out, err);
+  if (check->parsed()) {
+    if (check_site_option->count()) check_options.site = check_site;
+    return check_config(check_path, check_options, out, err);
+  }
+  if (probe->parsed()) {
+    return probe_once(probe_config, probe_check, probe_debug,
+                      probe_site_option->count() ? std::optional(probe_site) : std::nullopt, out,
+                      err);
+  }
   if (verify->parsed()) {
     if (min_seq_option->count() > 0) verify_options.min_seq = min_seq;
     return verify_evidence_command(evidence_dir, verify_options, out, err);

@@ -49,4 +49,12 @@ nlohmann::json attestation_record(const Attestation& a) {
           {"expires_utc", rfc3339_utc(a.expires)}};
 }
 
+nlohmann::json site_members(const Config& config) {
+  nlohmann::json members = nlohmann::json::object();
+  if (!config.agent.site.empty()) members["site"] = config.agent.site;
+  const auto labels = config.site_labels();
+  if (!labels.empty()) members["site_labels"] = labels;
+  return members;
+}
+
 }  // namespace campus

@@ -16,4 +16,9 @@ nlohmann::json maintenance_record(const MaintenanceWindow& window, const std::st
 /// sha256}, valid_from, expires, valid_from_utc, expires_utc}
 nlohmann::json attestation_record(const Attestation& attestation);
 
+/// {site, site_labels}: where the agent probes from, as members of the evidence records it
+/// writes (runs, logins, claims, segment openings), so that logs pulled from several sites stay
+/// apart. Each member only when set; an empty object when neither is.
+nlohmann::json site_members(const Config& config);
+
 }  // namespace campus

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "config/sites.h"
 #include "core/active_window.h"
 #include "core/diagnostic.h"
 #include "core/duration.h"
@@ -39,6 +40,11 @@ struct AgentSettings {
   std::size_t body_budget = std::size_t(256) << 20;
   std::vector<std::string> plugin_dirs;
   std::vector<std::string> recipe_dirs;  ///< a campus's own recipes, besides the built-in ones
+  /// Where this agent probes from (`agent.site`, or `run --site`); empty when not set. Every
+  /// series and evidence record carries it.
+  std::string site;
+  /// Extra labels on every series and evidence record (`agent.labels`), e.g. {campus: north}.
+  std::map<std::string, std::string> labels;
 };
 
 enum class FsyncPolicy { always, interval, never };
@@ -172,6 +178,7 @@ struct CheckSpec {
   int fail_after = 1;  ///< consecutive failing runs before the indicators see a failure
   std::optional<ActiveWindow> active;  ///< when the check may run; always when absent
   std::string session;                 ///< the shared login it starts with; empty when none
+  std::optional<SiteSelector> sites;   ///< the sites it runs from; every site when absent
   std::string recipe;                  ///< the recipe it was expanded from; empty when none
   std::string recipe_expansion;        ///< the recipe's check as expanded (YAML), for humans
   int line = 0;                        ///< where the check is defined, for messages
@@ -200,6 +207,16 @@ struct Config {
   /// Statements by people, in config order.
   std::vector<std::shared_ptr<const Attestation>> attestations;
   std::vector<std::shared_ptr<const CheckSpec>> checks;
+  /// The campus's sites (`sites:`), by name; empty when the config defines none.
+  std::map<std::string, SiteSpec, std::less<>> sites;
+
+  /// The labels every series and record of this agent carries besides `site`: agent.labels with
+  /// its own site's labels over them.
+  std::map<std::string, std::string> site_labels() const;
+  /// Whether `check` runs on `site`: it selects none, or names it, or its labels match.
+  bool runs_on(const CheckSpec& check, std::string_view site) const;
+  /// The labels of `site` as its series carry them (agent.labels, the site's own over them).
+  std::map<std::string, std::string> labels_of(std::string_view site) const;
 
   /// The check with this id, or nullptr. O(1); valid once index_checks() has run after the last
   /// change of `checks` (the loader and the build step do it).
@@ -234,6 +251,11 @@ struct ConfigLoadOptions {
   /// unset variable or unreadable file of a secret is listed in LoadedConfig::missing_secrets
   /// instead of being an error.
   bool secrets_may_be_missing = false;
+  /// The agent's own site (`--site`), over `agent.site`.
+  std::optional<std::string> site = std::nullopt;
+  /// Keep the checks of every site (check-config's overview). Otherwise only the checks of the
+  /// agent's own site are kept, with the sessions they use.
+  bool all_sites = false;
 };
 
 /// Where a check's probe-specific parts were written, for the build step and its messages.

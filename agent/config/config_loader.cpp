@@ -137,6 +137,8 @@ class ConfigParser {
     auto reader = root.map();
     if (!reader.valid()) return;
     if (auto v = reader.get("agent")) parse_agent(*v);
+    auto sites = reader.get("sites");
+    if (sites) config_.sites = read_sites(*sites);  // before the checks, which select among them
     if (auto v = reader.get("editions")) parse_editions(*v);
     if (auto v = reader.get("secrets")) parse_secrets(*v);
     if (auto v = reader.get("evidence")) parse_evidence(*v);
@@ -150,6 +152,8 @@ class ConfigParser {
     if (auto v = reader.required("checks")) parse_checks(*v);
     if (waivers_) parse_waivers(*waivers_);
     reader.finish();
+    resolve_site(sites);
+    check_push_grouping();
   }
 
  private:
@@ -199,7 +203,100 @@ class ConfigParser {
       }
       loaded_.plugin_dirs = *v;  // the build step loads them and reports their problems here
     }
+    if (auto v = r.get("site")) {
+      if (auto s = v->text()) {
+        if (is_site_name(*s)) {
+          a.site = *s;
+        } else {
+          v->error("site names may use only a-z, 0-9, _ and - (at most 63), got '" + *s + "'");
+        }
+      }
+      agent_site_ = v;
+    }
+    if (auto v = r.get("labels")) a.labels = read_extra_labels(*v);
     r.finish();
+  }
+
+  // The agent's own site: --site over agent.site, one of the campus's sites when it defines
+  // them. Unless every site's checks are wanted (check-config), the checks of other sites go,
+  // and with them the sessions only they use: an agent never logs in for another site.
+  void resolve_site(const std::optional<YamlValue>& sites_key) {
+    auto& site = config_.agent.site;
+    if (options_.site) {
+      if (!is_site_name(*options_.site)) {
+        source_.diagnostics->error(
+            source_.file, 0, 0, "--site",
+            "site names may use only a-z, 0-9, _ and - (at most 63), got '" + *options_.site + "'");
+        return;
+      }
+      site = *options_.site;
+    }
+    if (!site.empty() && !config_.sites.empty() && !config_.sites.count(site)) {
+      const std::string message =
+          "unknown site '" + site + "' (sites: " + site_names(config_.sites) + ")";
+      if (options_.site) {
+        source_.diagnostics->error(source_.file, 0, 0, "--site", message);
+      } else if (agent_site_) {
+        agent_site_->error(message);
+      }
+      return;
+    }
+    if (options_.all_sites) return;
+    const auto selecting = std::find_if(config_.checks.begin(), config_.checks.end(),
+                                        [](const auto& c) { return c->sites.has_value(); });
+    if (site.empty()) {
+      if (config_.sites.empty() && selecting == config_.checks.end()) return;
+      const std::string why = !config_.sites.empty()
+                                  ? "the config defines sites (" + site_names(config_.sites) + ")"
+                                  : "check '" + (*selecting)->id + "' (line " +
+                                        std::to_string((*selecting)->line) +
+                                        ") selects the sites it runs from";
+      const std::string message =
+          why + ", but this agent has no site: set agent.site, or run with --site NAME";
+      if (sites_key) {
+        sites_key->error(message);
+      } else {
+        source_.diagnostics->error(source_.file, (*selecting)->line, 0, "sites", message);
+      }
+      return;
+    }
+    keep_site_checks(site);
+  }
+
+  // The site and the extra labels join the push's grouping key (sinks/push_sink.cpp): a grouping
+  // label by the same name would be overwritten.
+  void check_push_grouping() {
+    if (!push_grouping_ || !push_grouping_->is_map()) return;
+    auto labels = config_.site_labels();
+    if (!config_.agent.site.empty()) labels["site"] = config_.agent.site;
+    for (auto& [name, v] : push_grouping_->map().entries()) {
+      if (labels.count(name)) {
+        v.error("'" + name +
+                "' is already a label of every series (agent.site, agent.labels or the site's "
+                "labels), and part of the push's grouping key; leave it out here");
+      }
+    }
+  }
+
+  void keep_site_checks(const std::string& site) {
+    std::vector<std::shared_ptr<const CheckSpec>> kept;
+    std::vector<CheckSource> kept_sources;
+    std::set<std::string> sessions_kept, sessions_dropped;
+    for (std::size_t i = 0; i < config_.checks.size(); ++i) {
+      const auto& check = config_.checks[i];
+      const bool here = config_.runs_on(*check, site);
+      if (!check->session.empty()) (here ? sessions_kept : sessions_dropped).insert(check->session);
+      if (!here) continue;
+      kept.push_back(check);
+      if (i < loaded_.sources.size()) kept_sources.push_back(std::move(loaded_.sources[i]));
+    }
+    config_.checks = std::move(kept);
+    loaded_.sources = std::move(kept_sources);
+    for (const auto& name : sessions_dropped) {
+      if (sessions_kept.count(name)) continue;
+      config_.sessions.erase(name);
+      loaded_.session_sources.erase(name);
+    }
   }
 
   void parse_listen(const YamlValue& where, const std::string& text) {
@@ -405,7 +502,10 @@ class ConfigParser {
     }
     if (auto v = r.get("job")) p.job = v->text().value_or(p.job);
     if (auto v = r.get("interval")) p.interval = read_duration(*v).value_or(p.interval);
-    if (auto v = r.get("grouping")) p.grouping = read_labels(*v);
+    if (auto v = r.get("grouping")) {
+      p.grouping = read_labels(*v);
+      push_grouping_ = v;
+    }
     r.finish();
   }
 
@@ -889,6 +989,9 @@ class ConfigParser {
       }
     }
     if (auto v = r.get("active")) check->active = read_window(*v);
+    if (auto v = r.get("sites")) {
+      check->sites = read_site_selector(*v, config_.sites, config_.agent.labels);
+    }
     auto session = r.get("session");
     if (session) {
       if (auto name = session->text()) {
@@ -966,6 +1069,8 @@ class ConfigParser {
   Config& config_;
   fs::path base_dir_;
   std::set<std::string, std::less<>> session_names_;  // every session, also those with problems
+  std::optional<YamlValue> agent_site_;               // where agent.site was written
+  std::optional<YamlValue> push_grouping_;            // where push.grouping was written
 };
 
 }  // namespace
@@ -1018,6 +1123,23 @@ std::shared_ptr<const MaintenanceWindow> Config::maintenance_for(
     if (w->contains(t) && w->selects(check)) return w;
   }
   return nullptr;
+}
+
+std::map<std::string, std::string> Config::labels_of(std::string_view site) const {
+  auto labels = agent.labels;
+  if (auto it = sites.find(site); it != sites.end()) {
+    for (const auto& [name, value] : it->second.labels)
+      labels[name] = value;
+  }
+  return labels;
+}
+
+std::map<std::string, std::string> Config::site_labels() const {
+  return labels_of(agent.site);
+}
+
+bool Config::runs_on(const CheckSpec& check, std::string_view site) const {
+  return !check.sites || check.sites->selects(site, labels_of(site));
 }
 
 const CheckSpec* Config::find_check(std::string_view id) const {

@@ -87,11 +87,12 @@ class BodyBudgetMetrics final : public BodyBudget::Observer {
 }  // namespace
 
 Daemon::Daemon(const Catalog& catalog, const ProbeRegistry& probes, Logger& log,
-               std::string config_path)
+               std::string config_path, std::optional<std::string> site)
     : catalog_(catalog),
       probes_(probes),
       log_(log),
       config_path_(std::move(config_path)),
+      site_(std::move(site)),
       curl_(io_),
       pipeline_(catalog),
       metrics_(catalog, kVersion),
@@ -120,7 +121,7 @@ bool Daemon::start() {
   watch_signals();
   open_files_limit_ = raise_open_files_limit(log_);
   Diagnostics diagnostics;
-  auto plan = load_plan_file(config_path_, {catalog_}, probes_, diagnostics);
+  auto plan = load_plan_file(config_path_, load_options(), probes_, diagnostics);
   return_freed_memory();
   if (!plan) {
     for (const auto& d : diagnostics.items())
@@ -164,6 +165,7 @@ bool Daemon::start() {
       options.fsync_interval = shared->evidence.fsync_interval;
       options.segment_max_bytes = shared->evidence.segment_max_bytes;
       options.retain = shared->evidence.retain;
+      options.open_members = site_members(*shared);
       if (shared->evidence.timestamp_url) {
         timestamper_ = std::make_unique<Timestamper>(io_, curl_, log_, *metrics_.registry(),
                                                      *shared->evidence.timestamp_url,
@@ -179,8 +181,7 @@ bool Daemon::start() {
   }
   runner_->set_evidence_recorded(evidence_ != nullptr);
   push_ = std::make_unique<PushSink>(io_, *workers_, log_, *metrics_.registry(),
-                                     std::vector<std::shared_ptr<prometheus::Collectable>>{
-                                         metrics_.registry(), metrics_.checks()});
+                                     metrics_.collectables());
   // The order of the sinks is the order results reach them.
   pipeline_.add(store_);
   pipeline_.add(metrics_);
@@ -227,7 +228,8 @@ bool Daemon::start() {
   server_->start();
   ready_ = true;
   log_.info("campus-probe " + std::string(kVersion) + " listening on http://" +
-            shared->agent.listen_host + ":" + std::to_string(server_->port()) + " with " +
+            shared->agent.listen_host + ":" + std::to_string(server_->port()) +
+            (shared->agent.site.empty() ? "" : " at site " + shared->agent.site) + " with " +
             config_summary(*shared, catalog_));
   return true;
 }
@@ -252,11 +254,22 @@ int Daemon::run() {
   return 0;
 }
 
+ConfigLoadOptions Daemon::load_options() const {
+  ConfigLoadOptions options{catalog_};
+  options.site = site_;
+  return options;
+}
+
 void Daemon::apply(CheckPlan plan) {
   const auto& before = plan_->config;
   if (before && (plan.config->agent.listen_host != before->agent.listen_host ||
                  plan.config->agent.listen_port != before->agent.listen_port)) {
     log_.warn("agent.listen changed; the new address takes effect after a restart");
+  }
+  if (before && evidence_ && site_members(*plan.config) != site_members(*before)) {
+    log_.warn(
+        "agent.site or the site's labels changed: runs are recorded under the new ones; the "
+        "evidence segments' open records name the old ones until a restart");
   }
   // The old plan lives on while anything holds it: runs in flight hold their checks, and native
   // plugins stay loaded while a probe made from them exists.
@@ -282,7 +295,9 @@ void Daemon::apply(CheckPlan plan) {
 // from the config.
 void Daemon::record_claims() {
   if (!evidence_) return;
-  const auto record = [this](nlohmann::json claim) {
+  const auto site = site_members(*plan_->config);
+  const auto record = [this, &site](nlohmann::json claim) {
+    claim.update(site);
     if (claims_recorded_.insert(claim.dump()).second) evidence_->append(std::move(claim));
   };
   for (const auto& w : plan_->config->waivers)
@@ -293,9 +308,14 @@ void Daemon::record_claims() {
     record(maintenance_record(*m, "config"));
 }
 
+nlohmann::json Daemon::site_record(nlohmann::json record) const {
+  record.update(site_members(*plan_->config));
+  return record;
+}
+
 void Daemon::declare_maintenance(MaintenanceWindow window) {
   auto shared = std::make_shared<const MaintenanceWindow>(std::move(window));
-  if (evidence_) evidence_->append(maintenance_record(*shared, "api"));
+  if (evidence_) evidence_->append(site_record(maintenance_record(*shared, "api")));
   log_.info("maintenance window '" + shared->name + "' declared until " + rfc3339_utc(shared->to) +
             ": " + shared->reason);
   pipeline_.add_maintenance(std::move(shared));
@@ -304,7 +324,7 @@ void Daemon::declare_maintenance(MaintenanceWindow window) {
 std::size_t Daemon::end_maintenance(const std::string& name) {
   const auto ended = pipeline_.end_maintenance(name);
   for (const auto& window : ended) {
-    if (evidence_) evidence_->append(maintenance_record(*window, "api"));
+    if (evidence_) evidence_->append(site_record(maintenance_record(*window, "api")));
     log_.info("maintenance window '" + window->name + "' ended");
   }
   return ended.size();
@@ -329,7 +349,7 @@ nlohmann::json Daemon::maintenance_json() const {
 
 std::string Daemon::reload() {
   Diagnostics diagnostics;
-  auto plan = load_plan_file(config_path_, {catalog_}, probes_, diagnostics);
+  auto plan = load_plan_file(config_path_, load_options(), probes_, diagnostics);
   return_freed_memory();
   if (!plan) {
     for (const auto& d : diagnostics.items())

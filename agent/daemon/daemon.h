@@ -41,7 +41,10 @@ class HttpServer;
 
 class Daemon {
  public:
-  Daemon(const Catalog& catalog, const ProbeRegistry& probes, Logger& log, std::string config_path);
+  /// `site` (`run --site`) is the agent's own site over the config's agent.site, at every
+  /// reload too.
+  Daemon(const Catalog& catalog, const ProbeRegistry& probes, Logger& log, std::string config_path,
+         std::optional<std::string> site = std::nullopt);
   ~Daemon();
 
   /// Loads the config and binds the listener; on failure logs why and returns false.
@@ -89,7 +92,10 @@ class Daemon {
 
  private:
   void apply(CheckPlan plan);
+  ConfigLoadOptions load_options() const;
   void record_claims();
+  /// `record` with the agent's site and labels, as every evidence record carries them.
+  nlohmann::json site_record(nlohmann::json record) const;
   void watch_signals();
   void wait_for_runs(std::chrono::steady_clock::time_point give_up);
   void finish_stop(std::chrono::steady_clock::time_point give_up);
@@ -99,6 +105,7 @@ class Daemon {
   const ProbeRegistry& probes_;
   Logger& log_;
   std::string config_path_;
+  std::optional<std::string> site_;
 
   boost::asio::io_context io_;
   CurlGlobal curl_global_;

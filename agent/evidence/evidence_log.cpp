@@ -402,6 +402,7 @@ void EvidenceLog::open_segment(const std::string& day, int number, const std::st
       first.is_object() ? std::move(first) : nlohmann::json{{"type", "open"}, {"reason", reason}};
   open["segment"] = segment_;
   open["agent"] = std::string("campus-probe ") + kVersion;
+  if (open.value("type", "") == "open") open.update(options_.open_members);
   if (!previous.empty()) open["previous_segment"] = previous;
   write_record(std::move(open));
 }

@@ -71,6 +71,9 @@ class EvidenceLog {
     /// Segments whose every record is older than this are deleted, oldest first, and a
     /// `retention` record names them.
     std::optional<Duration> retain;
+    /// Members every `open` record carries besides its own: where the agent probes from (`site`,
+    /// `site_labels`), so that a segment tells its site on its first line.
+    nlohmann::json open_members = nlohmann::json::object();
     /// Called on the writer thread once a signed record (seal or checkpoint) is on disk: where a
     /// trusted timestamp can be taken. Must not block.
     std::function<void(const SignedPoint&)> on_signed;

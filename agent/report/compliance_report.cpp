@@ -62,6 +62,18 @@ void for_each_indicator(const nlohmann::json& record,
 
 }  // namespace
 
+std::string ComplianceReport::sites_text() const {
+  std::string out;
+  for (const auto& [site, labels] : sites) {
+    out += (out.empty() ? "" : ", ") + site;
+    std::string inner;
+    for (const auto& [name, value] : labels)
+      inner += (inner.empty() ? "" : ", ") + name + "=" + value;
+    if (!inner.empty()) out += " (" + inner + ")";
+  }
+  return out;
+}
+
 int ComplianceReport::count(IndicatorStatus status, const std::string& dimension) const {
   return int(std::count_if(indicators.begin(), indicators.end(), [&](const IndicatorFindings& f) {
     return f.status == status && (dimension.empty() || f.indicator->dimension == dimension);
@@ -196,6 +208,14 @@ ComplianceReport build_report(const ReportRequest& request, const Catalog& catal
           ++seen.excused;
           for_each_indicator(record, index, [&](std::size_t i) { ++report.indicators[i].excused; });
           continue;
+        }
+      }
+      if (const auto site = record.find("site"); site != record.end() && site->is_string()) {
+        auto& labels = report.sites[site->get<std::string>()];
+        if (const auto l = record.find("site_labels"); l != record.end() && l->is_object()) {
+          for (const auto& [name, value] : l->items()) {
+            if (value.is_string()) labels[name] = value.get<std::string>();
+          }
         }
       }
       const CitedRun cited{record.value("seq", std::uint64_t(0)), record.value("hash", ""), time,

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -94,6 +95,12 @@ struct ComplianceReport {
   std::vector<IndicatorFindings> indicators;  ///< catalog order
   std::vector<MaintenanceSeen> maintenance;   ///< windows of the period, by start
   std::vector<WaiverSeen> waivers;            ///< waived indicators, catalog order
+  /// The sites the period's run records were made at, each with its labels (`site`,
+  /// `site_labels` of the records); empty when the records name none.
+  std::map<std::string, std::map<std::string, std::string>> sites;
+
+  /// "dorm-north (campus=north, network=dorm), office-north (...)"; empty when no site.
+  std::string sites_text() const;
 
   int count(IndicatorStatus status, const std::string& dimension = "") const;
 };

@@ -173,9 +173,13 @@ nlohmann::json report_json(const ComplianceReport& r) {
          {"latest_failure", cited(f.latest_failure)},
          {"history", f.strip}});
   }
+  nlohmann::json sites = nlohmann::json::array();
+  for (const auto& [site, labels] : r.sites)
+    sites.push_back({{"site", site}, {"labels", labels}});
   return {{"edition", to_string(r.edition)},
           {"title", r.title},
           {"period", {{"from", r.from}, {"to", r.to}}},
+          {"sites", sites},
           {"evidence", {{"intact", r.evidence_intact}, {"verification", r.verification}}},
           {"summary",
            {{"met", r.count(IndicatorStatus::met)},
@@ -218,6 +222,7 @@ std::string report_markdown(const ComplianceReport& r) {
   std::ostringstream out;
   out << "# " << r.title << " — 监测报告 Compliance report\n\n";
   out << "Period: " << r.from << " to " << r.to << "  \n";
+  if (!r.sites.empty()) out << "Site: " << r.sites_text() << "  \n";
   out << "Evidence: " << r.verification << "\n\n";
   for (const auto& w : r.waivers) {
     out << "豁免 Waived: " << w.indicator << " until " << w.until << " — " << w.reason << " ("
@@ -299,7 +304,10 @@ td{overflow-wrap:anywhere}.strip{display:flex;gap:1px;margin-top:.2rem}.strip sp
 )";
   h << "<h1>" << html_escape(r.title) << "</h1>\n<p class=meta>监测报告 Compliance report · "
     << to_string(r.edition) << " edition · " << html_escape(r.from) << " — " << html_escape(r.to)
-    << "</p>\n<p class=\"" << (r.evidence_intact ? "meta" : "bad")
+    << "</p>\n";
+  if (!r.sites.empty())
+    h << "<p class=meta id=sites>站点 Site: " << html_escape(r.sites_text()) << "</p>\n";
+  h << "<p class=\"" << (r.evidence_intact ? "meta" : "bad")
     << "\">证据链 Evidence: " << html_escape(r.verification) << "</p>\n";
   if (!r.waivers.empty()) {
     h << "<p class=meta>豁免 Waivers (never counted as met):</p>\n<ul id=waivers>\n";

@@ -46,7 +46,8 @@ using Labels = std::initializer_list<std::pair<const char*, std::string_view>>;
 // sample, so families without samples are left out.
 class TextSink {
  public:
-  explicit TextSink(std::string& out) : out_(out) {}
+  TextSink(std::string& out, const std::string& extra_labels)
+      : out_(out), extra_labels_(extra_labels) {}
 
   void family(std::string_view name, std::string_view help, prometheus::MetricType type) {
     name_ = name;
@@ -76,6 +77,7 @@ class TextSink {
       escape_into(out_, v);
       out_ += '"';
     }
+    out_ += extra_labels_;
     out_ += "} ";
     append_number(out_, value);
     out_ += '\n';
@@ -83,6 +85,7 @@ class TextSink {
 
  private:
   std::string& out_;
+  const std::string& extra_labels_;
   std::string_view name_;
   std::string_view help_;
   prometheus::MetricType type_{};
@@ -233,10 +236,10 @@ void CheckMetrics::for_each_family(Sink& sink) const {
   }
 }
 
-void CheckMetrics::write_text(std::string& out) const {
+void CheckMetrics::write_text(std::string& out, const std::string& extra_labels) const {
   std::lock_guard lock(mutex_);
   out.reserve(out.size() + rows_.size() * 1024);
-  TextSink sink{out};
+  TextSink sink{out, extra_labels};
   for_each_family(sink);
 }
 

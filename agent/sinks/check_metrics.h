@@ -33,8 +33,9 @@ class CheckMetrics final : public prometheus::Collectable {
   /// The help texts of the measurements, by measurement name (as the probe types declare them).
   void set_help(std::map<std::string, std::string, std::less<>> help);
 
-  /// Appends the text exposition of every per-check family to `out`.
-  void write_text(std::string& out) const;
+  /// Appends the text exposition of every per-check family to `out`; `extra_labels`
+  /// (`,name="value"...`) go after each series' own labels.
+  void write_text(std::string& out, const std::string& extra_labels = "") const;
   std::vector<prometheus::MetricFamily> Collect() const override;
 
   /// The metric name of a probe measurement: campus_probe_<name>.

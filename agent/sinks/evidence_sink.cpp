@@ -1,15 +1,24 @@
 #include "sinks/evidence_sink.h"
 
+#include "config/claims_json.h"
 #include "sinks/evidence_record.h"
 
 namespace campus {
 
+void EvidenceSink::configure(const ConfigChange& change) {
+  site_ = site_members(change.config);
+}
+
 void EvidenceSink::publish(const Publication& publication) {
-  log_.append(make_run_record(*publication.record, redactor_));
+  auto record = make_run_record(*publication.record, redactor_);
+  record.update(site_);
+  log_.append(std::move(record));
 }
 
 void EvidenceSink::session_login(const SessionLoginRecord& login) {
-  log_.append(make_session_login_record(login, redactor_));
+  auto record = make_session_login_record(login, redactor_);
+  record.update(site_);
+  log_.append(std::move(record));
 }
 
 }  // namespace campus

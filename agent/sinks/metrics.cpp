@@ -110,6 +110,7 @@ Metrics::Metrics(const Catalog& catalog, const std::string& version)
 
 void Metrics::configure(const ConfigChange& change) {
   const Config& config = change.config;
+  external_->set(config.agent.site, config.site_labels());
   checks_->retain([&](std::string_view id) { return change.is_same(id); });
   std::map<std::string, std::string, std::less<>> help;
   for (const auto& name : change.probes.names()) {
@@ -270,9 +271,16 @@ void Metrics::update_indicator(const IndicatorView& view) {
 
 std::string Metrics::text() const {
   // The agent-wide families are few; the per-check ones are written straight after them.
-  std::string text = prometheus::TextSerializer().Serialize(registry_->Collect());
-  checks_->write_text(text);
+  auto families = registry_->Collect();
+  external_->apply(families);
+  std::string text = prometheus::TextSerializer().Serialize(families);
+  checks_->write_text(text, external_->text());
   return text;
+}
+
+std::vector<std::shared_ptr<prometheus::Collectable>> Metrics::collectables() const {
+  return {std::make_shared<LabelledCollectable>(registry_, external_),
+          std::make_shared<LabelledCollectable>(checks_, external_)};
 }
 
 }  // namespace campus

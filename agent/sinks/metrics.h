@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "pipeline/result_pipeline.h"
 #include "sinks/check_metrics.h"
+#include "sinks/external_labels.h"
 
 namespace campus {
 
@@ -31,6 +32,8 @@ class Metrics final : public ResultSink {
   const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
   /// The per-check metrics.
   const std::shared_ptr<CheckMetrics>& checks() const { return checks_; }
+  /// Everything, with the site and the extra labels on every series: what a push sends.
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectables() const;
 
   /// Drops the series of checks that are not the same check any more, and sets up indicator
   /// series for the enabled editions and the info series that name indicators and map checks
@@ -57,6 +60,7 @@ class Metrics final : public ResultSink {
   const Catalog& catalog_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<CheckMetrics> checks_ = std::make_shared<CheckMetrics>();
+  std::shared_ptr<ExternalLabels> external_ = std::make_shared<ExternalLabels>();
   prometheus::Family<prometheus::Gauge>& indicator_status_;
   prometheus::Family<prometheus::Gauge>& indicator_checks_;
   prometheus::Family<prometheus::Gauge>& attestation_expiry_;

@@ -36,7 +36,12 @@ void PushSink::configure(const ConfigChange& change) {
   const std::string host = url.substr(0, host_start) + authority.substr(0, colon);
   const std::string port = colon == std::string::npos ? (url.rfind("https", 0) == 0 ? "443" : "80")
                                                       : authority.substr(colon + 1);
+  // Agents of several sites may push to one gateway: the site and the extra labels are part of
+  // the grouping key, or each agent's push would replace the others'.
   prometheus::Labels grouping(push.grouping.begin(), push.grouping.end());
+  for (const auto& [name, value] : change.config.site_labels())
+    grouping[name] = value;
+  if (!change.config.agent.site.empty()) grouping["site"] = change.config.agent.site;
   gateway_ = std::make_shared<prometheus::Gateway>(host, port, push.job, grouping);
   for (const auto& collectable : collectables_)
     gateway_->RegisterCollectable(collectable);
