@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Central metrics, end to end on 127.0.0.1, with the real servers of deploy/central:
 
-  campus zhijiao: three campus-probe agents, one per site (dorm, teach, office) -> its vmagent
-  campus gongye:  one agent (site main)                                        -> its vmagent
+  campus zhijiao: three campus-probe agents from one config, `run --site dorm|teach|office`,
+                  agent.labels {campus: zhijiao}: they label their own series  -> its vmagent
+  campus gongye:  one agent without a site, labelled by the scrape config        -> its vmagent
     -> one VictoriaMetrics (the central store; each vmagent's scrape config is the campus-probe
-       job of deploy/central/vmagent/scrape.yml with the test's targets and labels)
+       job of deploy/central/vmagent/scrape.yml with the test's targets and labels, which for
+       zhijiao equal the agents' own: honor_labels must leave no exported_site behind)
     <- vmalert with deploy/prometheus/campus-probe.rules.yml as shipped
 
 1. The central store answers /api/v1/query with every site's campus_indicator_status, each
@@ -30,9 +32,11 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -180,19 +184,49 @@ def export(vm, selector, start, end):
     return {site: sorted(ts) for site, ts in out.items()}
 
 
-def agent_config(port, where):
-    # One check per site on the agent's own listener (a tcp connect that passes), and at the
-    # failing site one on a port nobody listens on: the indicator they prove fails there only.
-    target = f"127.0.0.1:{free_port()}" if where == FAILING else f"127.0.0.1:{port}"
-    return f"""agent: {{listen: 127.0.0.1:{port}, default_interval: 1s, default_timeout: 1s}}
+def campus_config(campus, listen, up_port):
+    """One campus's config, for every agent of it. zhijiao's agents label their own series: each
+    is started with --site, and agent.labels names the campus. gongye's agent has no site of its
+    own: the scrape config labels it. A check at every site connects to a port that accepts
+    (it passes) and, at the failing site only, one to a port nobody listens on: the indicator
+    both prove fails there and nowhere else."""
+    failing_campus, failing_site = FAILING.split("/")
+    own = f"site: {CAMPUSES[campus][0]}, labels: {{campus: {campus}}}, " if campus == "zhijiao" else ""
+    failing = f"""  - id: sso-{failing_site}
+    probe: tcp
+    target: 127.0.0.1:{free_port()}
+    sites: [{failing_site}]
+    labels: {{system: sso}}
+    indicators: [{INDICATOR}]
+""" if campus == failing_campus else ""
+    return f"""agent: {{listen: {listen}, {own}default_interval: 1s, default_timeout: 1s}}
 editions: [higher]
 checks:
   - id: sso-port
     probe: tcp
-    target: {target}
+    target: 127.0.0.1:{up_port}
     labels: {{system: sso}}
     indicators: [{INDICATOR}]
-"""
+{failing}"""
+
+
+def accept_forever(listener):
+    """The port the passing checks connect to: accepts and closes, until the test ends."""
+    while True:
+        try:
+            connection, _ = listener.accept()
+            connection.close()
+        except OSError:
+            return
+
+
+def announced_port(log_path):
+    """The port an agent listening on port 0 says it got."""
+    try:
+        m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", open(log_path, errors="replace").read())
+    except OSError:
+        return None
+    return int(m.group(1)) if m else None
 
 
 def scrape_config(targets):
@@ -212,19 +246,41 @@ def scrape_config(targets):
 
 
 def run(binary, d):
-    # An agent per site.
-    ports = {}
-    for where in PLACES:
-        ports[where] = port = free_port()
-        name = where.replace("/", "-")
-        path = os.path.join(d, f"agent-{name}.yaml")
-        open(path, "w", encoding="utf-8").write(agent_config(port, where))
-        out = open(os.path.join(d, f"agent-{name}.log"), "wb")
-        children.append(subprocess.Popen([binary, "run", "--config", path], stdout=out,
-                                          stderr=subprocess.STDOUT, start_new_session=True))
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    threading.Thread(target=accept_forever, args=(listener,), daemon=True).start()
+    up_port = listener.getsockname()[1]
+
+    # An agent per site: zhijiao's three from one config with --site (each listening on a port
+    # of its own choosing), gongye's from its own config.
+    ports, logs = {}, {}
+    for campus, sites in CAMPUSES.items():
+        path = os.path.join(d, f"{campus}.yaml")
+        listen = "127.0.0.1:0" if campus == "zhijiao" else f"127.0.0.1:{free_port()}"
+        open(path, "w", encoding="utf-8").write(campus_config(campus, listen, up_port))
+        for site in sites:
+            where = f"{campus}/{site}"
+            logs[where] = os.path.join(d, f"agent-{campus}-{site}.log")
+            args = [binary, "run", "--config", path] + (["--site", site] if campus == "zhijiao" else [])
+            children.append(subprocess.Popen(args, stdout=open(logs[where], "wb"), stderr=subprocess.STDOUT,
+                                             start_new_session=True))
+            if listen.endswith(":0"):
+                ports[where] = wait_for(f"agent {where}'s port", lambda: announced_port(logs[where]), 60)
+            else:
+                ports[where] = int(listen.rsplit(":", 1)[1])
     for where, port in ports.items():
         wait_for(f"agent {where} on {port}", lambda: http(f"http://127.0.0.1:{port}/metrics")[0] == 200, 60)
     log(f"agents up: {ports}")
+    # The agents of a site label their series themselves; an agent without a site does not.
+    for where, port in ports.items():
+        body = http(f"http://127.0.0.1:{port}/metrics")[1]
+        line = next((l for l in body.splitlines() if l.startswith("campus_indicator_status{")), "")
+        campus, site = where.split("/")
+        labelled = f'site="{site}"' in line and f'campus="{campus}"' in line
+        if labelled != (campus == "zhijiao"):
+            fail(f"agent {where}: {line!r}")
+    log("zhijiao's agents put site and campus on their own series; gongye's agent has neither")
 
     # The central store, a vmagent per campus, and vmalert on the store.
     victoria = helper("start-victoria.sh", os.path.join(d, "victoria"))
@@ -253,6 +309,11 @@ def run(binary, d):
         result, error = query(vm, "campus_indicator_status")
         raise TimeoutError(f"central store has: {error or [r['metric'] for r in result][:10]}")
     log(f"central store: {INDICATOR} per site {got}")
+    # The scrape config's target labels equal the agents' own (as deploy/central recommends);
+    # honor_labels keeps them as they are instead of renaming the agent's to exported_*.
+    exported, error = query(vm, 'count({__name__=~"campus_.+",exported_site!=""} or {__name__=~"campus_.+",exported_campus!=""})')
+    if error or exported:
+        fail(f"series with exported_site or exported_campus: {exported} {error or ''}")
     per_site, error = query(vm, 'count by (campus, site) (campus_indicator_status{job="campus-probe"})')
     counts = {place(r["metric"]): int(r["value"][1]) for r in per_site or []}
     if error or sorted(counts) != sorted(PLACES) or len(set(counts.values())) != 1:
@@ -285,10 +346,11 @@ def run(binary, d):
                 and place(a["labels"]) == FAILING] or None
     alert = wait_for("vmalert's CampusCheckFailing for the failing site", teach_alert, 60)[0]
     labels = alert["labels"]
-    if (labels.get("check"), labels.get("system")) != ("sso-port", "sso"):
+    failing_check = "sso-" + FAILING.split("/")[1]
+    if (labels.get("check"), labels.get("system")) != (failing_check, "sso"):
         fail(f"CampusCheckFailing labels: {labels}")
     summary = alert["annotations"].get("summary", "")
-    if not summary.startswith(f"【{FAILING}】sso 系统的检查 sso-port 失败"):
+    if not summary.startswith(f"【{FAILING}】sso 系统的检查 {failing_check} 失败"):
         fail(f"CampusCheckFailing summary: {summary!r}")
     if INDICATOR not in alert["annotations"].get("indicators", ""):
         fail(f"CampusCheckFailing indicators: {alert['annotations'].get('indicators')!r}")
