@@ -9,7 +9,8 @@
 #   /lib/systemd/system/campus-probe.service      deploy/campus-probe.service
 #   /var/lib/campus-probe/                        state: the evidence log; owned by campus-probe
 #   /usr/share/campus-probe/                      indicator catalogs, recipes, other configs,
-#                                                 Prometheus scrape config and alert rules
+#                                                 Prometheus scrape config and alert rules,
+#                                                 central metrics configs (deploy/central)
 #   /usr/share/doc/campus-probe/                  README and docs/
 #   /usr/include/campus_probe/plugin.h, /usr/lib/cmake/campus_probe/, /usr/share/pkgconfig/
 #                                                 the native plugin ABI for vendors
@@ -23,8 +24,9 @@ set(campus_doc "${CMAKE_INSTALL_DATAROOTDIR}/doc/${CAMPUS_PACKAGE_NAME}")
 # other config there (the demo); the example config goes to /etc instead.
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/configs/" DESTINATION "${campus_share}"
         PATTERN "campus.example.yaml" EXCLUDE)
-# Monitoring-side files from deploy/: Prometheus (and Grafana and Alertmanager, when present).
-foreach(dir prometheus grafana alertmanager)
+# Monitoring-side files from deploy/: Prometheus (and Grafana, Alertmanager and the central
+# metrics configs, when present).
+foreach(dir prometheus grafana alertmanager central)
   if(IS_DIRECTORY "${PROJECT_SOURCE_DIR}/deploy/${dir}")
     install(DIRECTORY "${PROJECT_SOURCE_DIR}/deploy/${dir}" DESTINATION "${campus_share}"
             PATTERN "*_test.yml" EXCLUDE)

@@ -38,6 +38,8 @@ test_packages=(
   # Request Tracker 5 for the repair-ticket probe (REST2 and auth tokens are built in), with
   # its SQLite backend and the standalone Starlet server; started by tests/servers/start-rt.sh.
   request-tracker5 rt5-db-sqlite rt5-standalone
+  # VictoriaMetrics, vmagent and vmalert, for the central-metrics test (tests/central/).
+  victoria-metrics
 )
 
 # The demo campus (tests/sim/campus-sim): the servers it starts from tests/servers/ and the tools

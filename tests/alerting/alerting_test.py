@@ -26,7 +26,8 @@ copy per agent, as in production with several agents.
    is notified. amtool renders the template from the webhook payload too.
 2. Every PromQL expression of deploy/grafana/campus-probe.json (panels and variables) and of the
    loaded rules (read back from Prometheus' /api/v1/rules) is run through /api/v1/query and must
-   answer without error and with data.
+   answer without error and with data (CampusSiteSilent without error only: a silent site is a
+   central store's matter, tests/central).
 3. `campus-sim heal onecard` resolves it: a resolved notification for onecard on both.
 The demo is stopped with `campus-sim stop` on every path. Its ports are fixed, so ctest runs
 this test and demo-campus under one RESOURCE_LOCK.
@@ -456,11 +457,14 @@ scrape_configs:
     tested_alerts = [w.split()[1] for w, _ in expressions if w.startswith("rule ")]
     if sorted(shipped_alerts) != sorted(tested_alerts):
         fail(f"rules loaded {tested_alerts} != rules shipped {shipped_alerts}")
+    # CampusSiteSilent needs a site whose every series stopped arriving, scraper included: a
+    # central store whose campus vmagent is gone, which tests/central shows; here it must run.
+    central_only = {"rule CampusSiteSilent"}
     for where, expr in expressions:
         result, error = query(prom_port, expr)
         if error:
             fail(f"{where}: {error}\n    {expr}")
-        elif not result:
+        elif not result and where not in central_only:
             fail(f"{where}: no data\n    {expr}")
     log(f"{len(expressions)} expressions run, every one with data")
 
