@@ -15,8 +15,9 @@ namespace {
 // Every this many lines read, the index notes where a line starts.
 constexpr std::uint64_t kIndexStride = 256;
 
-// The seq of an evidence line: cheaply for a canonical line, by parsing otherwise.
-std::optional<std::uint64_t> served_line_seq(const std::string& line) {
+}  // namespace
+
+std::optional<std::uint64_t> evidence_line_seq(const std::string& line) {
   if (const auto canonical = read_canonical_line(line)) return canonical->seq;
   const auto record = parse_json_bounded(line);
   if (!record.is_object()) return std::nullopt;
@@ -24,8 +25,6 @@ std::optional<std::uint64_t> served_line_seq(const std::string& line) {
   if (it == record.end() || !it->is_number_unsigned()) return std::nullopt;
   return it->get<std::uint64_t>();
 }
-
-}  // namespace
 
 void EvidenceLineReader::refresh_segments() {
   std::map<std::string, SegmentIndex> now;
@@ -45,7 +44,7 @@ std::optional<std::uint64_t> EvidenceLineReader::first_seq_of(const std::string&
   std::ifstream in(dir_ + "/" + segment, std::ios::binary);
   std::string line;
   if (!std::getline(in, line) || in.eof()) return std::nullopt;  // nothing whole yet
-  index.first_seq = served_line_seq(line);
+  index.first_seq = evidence_line_seq(line);
   if (index.first_seq) index.offsets[*index.first_seq] = 0;
   return index.first_seq;
 }
@@ -82,7 +81,7 @@ EvidenceLineReader::Lines EvidenceLineReader::lines_after(std::optional<std::uin
       if (in.eof()) return out;  // a line still being written
       const std::uint64_t line_offset = offset;
       offset += line.size() + 1;
-      const auto seq = served_line_seq(line);
+      const auto seq = evidence_line_seq(line);
       if (seq && *seq > synced) return out;
       if (seq && read++ % kIndexStride == 0) index.offsets[*seq] = line_offset;
       if (seq && *seq < target) continue;

@@ -12,6 +12,10 @@
 
 namespace campus {
 
+/// The seq of an evidence line: cheaply for a canonical line, by parsing otherwise; nullopt when
+/// the line has none.
+std::optional<std::uint64_t> evidence_line_seq(const std::string& line);
+
 class EvidenceLineReader {
  public:
   explicit EvidenceLineReader(std::string dir) : dir_(std::move(dir)) {}

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/json_parse.h"
+#include "evidence/line_reader.h"
 
 namespace campus {
 namespace {
@@ -79,14 +80,6 @@ std::vector<std::string> replica_segments(const std::string& dir) {
   }
   std::sort(out.begin(), out.end());
   return out;
-}
-
-std::optional<std::uint64_t> seq_of_line(const std::string& line) {
-  const auto record = parse_json_bounded(line);
-  if (!record.is_object()) return std::nullopt;
-  const auto it = record.find("seq");
-  if (it == record.end() || !it->is_number_unsigned()) return std::nullopt;
-  return it->get<std::uint64_t>();
 }
 
 }  // namespace
@@ -205,7 +198,7 @@ std::optional<std::string> EvidenceReplica::hash_at(std::uint64_t seq) const {
     std::ifstream in(dir_ + "/" + name, std::ios::binary);
     std::string first;
     std::getline(in, first);
-    const auto first_seq = seq_of_line(first);
+    const auto first_seq = evidence_line_seq(first);
     if (!first_seq || *first_seq > seq) break;
     chosen = name;
   }

@@ -3,22 +3,10 @@
 #include <cstdio>
 #include <set>
 
+#include "sinks/external_labels.h"
+
 namespace campus {
 namespace {
-
-// Label values come from the config, but a system label may hold any text.
-void escape_into(std::string& out, std::string_view value) {
-  for (char c : value) {
-    if (c == '\\' || c == '"') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-}
 
 void append_number(std::string& out, double v) {
   char buffer[32];
@@ -68,13 +56,13 @@ class TextSink {
     }
     out_ += name_;
     out_ += "{check=\"";
-    escape_into(out_, check);
+    escape_label_value(out_, check);
     out_ += '"';
     for (const auto& [label, v] : labels) {
       out_ += ',';
       out_ += label;
       out_ += "=\"";
-      escape_into(out_, v);
+      escape_label_value(out_, v);
       out_ += '"';
     }
     out_ += extra_labels_;

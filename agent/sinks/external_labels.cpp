@@ -1,7 +1,6 @@
 #include "sinks/external_labels.h"
 
 namespace campus {
-namespace {
 
 // Label values come from the config; a value may still hold any text.
 void escape_label_value(std::string& out, std::string_view value) {
@@ -16,8 +15,6 @@ void escape_label_value(std::string& out, std::string_view value) {
     }
   }
 }
-
-}  // namespace
 
 void ExternalLabels::set(const std::string& site,
                          const std::map<std::string, std::string>& labels) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -15,6 +16,9 @@
 #include <prometheus/metric_family.h>
 
 namespace campus {
+
+/// Appends `value` escaped as a label value of the text exposition (backslash, quote, newline).
+void escape_label_value(std::string& out, std::string_view value);
 
 /// Thread-safe: set on the io_context thread when the config changes, read by scrapes and by
 /// pushes on the worker pool.
