@@ -17,6 +17,7 @@
 #include "evidence/evidence_log.h"
 #include "evidence/timestamp.h"
 #include "evidence/verify.h"
+#include "http/tls_context.h"
 #include "net/curl_driver.h"
 #include "net/curl_handles.h"
 #include "probe/registry.h"
@@ -94,6 +95,15 @@ int check_config(const std::string& config_path, const CheckConfigOptions& optio
   const ProbeRegistry probes = ProbeRegistry::builtin();
   auto plan = load_or_report(config_path, catalog, probes, err, options.skip_secrets);
   if (!plan) return kExitUsage;
+  // The listener's certificate, key and CA, read as the agent will read them.
+  if (const auto& web = plan->config->agent.web; web && web->tls) {
+    try {
+      make_tls_context(*web->tls);
+    } catch (const std::exception& e) {
+      err << config_path << ": web config " << web->file << ": " << e.what() << "\n";
+      return kExitUsage;
+    }
+  }
   out << config_path << ": ok, " << config_summary(*plan->config, catalog) << "\n";
   print_unmapped(*plan->config, catalog, out);
   std::map<std::string, int> recipes;
