@@ -18,6 +18,7 @@
 #include "evidence/evidence_log.h"
 #include "evidence/timestamp.h"
 #include "evidence/verify.h"
+#include "http/tls_context.h"
 #include "net/curl_driver.h"
 #include "net/curl_handles.h"
 #include "probe/registry.h"
@@ -98,6 +99,15 @@ int check_config(const std::string& config_path, const CheckConfigOptions& optio
   load.all_sites = !options.site;
   auto plan = load_or_report(config_path, load, probes, err);
   if (!plan) return kExitUsage;
+  // The listener's certificate, key and CA, read as the agent will read them.
+  if (const auto& web = plan->config->agent.web; web && web->tls) {
+    try {
+      make_tls_context(*web->tls);
+    } catch (const std::exception& e) {
+      err << config_path << ": web config " << web->file << ": " << e.what() << "\n";
+      return kExitUsage;
+    }
+  }
   out << config_path << ": ok, " << config_summary(*plan->config, catalog) << "\n";
   print_unmapped(*plan->config, catalog, out);
   // Every site's view, or with --site that site's alone (its checks are all that was kept).

@@ -312,6 +312,11 @@ TEST_CASE(
   CHECK(agent->output().find("reload failed; keeping the running config and certificate") !=
         std::string::npos);
   CHECK(served_subject().find("CN = campus-renewed") != std::string::npos);
+  const auto checked =
+      sh(std::string(CAMPUS_PROBE_BIN) + " check-config " + quoted(dir.path() + "/campus.yaml"));
+  CHECK(checked.status == 2);
+  CHECK(checked.output.find("certificate " + dir.path() + "/tls.crt cannot be used") !=
+        std::string::npos);
   CHECK(curl_status(dir, bearer(kAdminToken) + " " + base + "/-/healthy") == 200);
 }
 

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdlib.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -138,6 +139,20 @@ TEST_CASE("web config: errors name the file, line, key and what was expected") {
   const std::string typo = errors_of(file, "basic_auth_user:\n  ops: x\n");
   CHECK(typo.find(file + ":1:1: ") == 0);
   CHECK(typo.find("basic_auth_users") != std::string::npos);  // the suggestion
+}
+
+TEST_CASE("web config: the example in configs/ is valid but for its certificate paths") {
+  std::ifstream in(std::string(CAMPUS_SOURCE_DIR) + "/configs/web.example.yml");
+  REQUIRE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  Diagnostics diagnostics;
+  parse_web_config("web.example.yml", text.str(), diagnostics);
+  CHECK(diagnostics.size() == 2);  // cert_file and key_file: not on this machine
+  for (const auto& item : diagnostics.items()) {
+    CAPTURE(item.str());
+    CHECK(item.message.rfind("cannot read file /etc/campus-probe/tls/agent.", 0) == 0);
+  }
 }
 
 TEST_CASE("web config: a key file or web config other users can read is refused") {
