@@ -135,8 +135,7 @@ class NativeProbe final : public Probe {
 ProbeFactory factory_for(std::shared_ptr<const Library> library, std::string type) {
   return [library = std::move(library),
           type = std::move(type)](ProbeSetup& setup) -> std::unique_ptr<Probe> {
-    nlohmann::json params =
-        setup.params ? yaml_to_json(*setup.params) : nlohmann::json::object();
+    nlohmann::json params = setup.params ? yaml_to_json(*setup.params) : nlohmann::json::object();
     std::vector<std::string> secrets;
     // `credentials: SECRET` reaches the plugin as the secret's fields.
     if (setup.params && params.is_object() && params.contains("credentials") &&
