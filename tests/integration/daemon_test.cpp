@@ -356,12 +356,8 @@ TEST_CASE("HEAD gets GET's headers, Content-Length included, and no body") {
   const std::string base = "http://127.0.0.1:" + std::to_string(port);
   REQUIRE_MESSAGE(wait_until([&] { return http_request(base + "/metrics").status == 200; }),
                   agent.output());
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(std::uint16_t(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  const int fd = connect_loopback(port);
+  REQUIRE(fd >= 0);
   const std::string request = "HEAD /metrics HTTP/1.1\r\nHost: campus\r\nConnection: close\r\n\r\n";
   REQUIRE(write(fd, request.data(), request.size()) == ssize_t(request.size()));
   std::string answer;

@@ -27,19 +27,6 @@ namespace limits_test {
 
 using Clock = std::chrono::steady_clock;
 
-int open_connection(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(std::uint16_t(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 bool send_text(int fd, const std::string& text) {
   return send(fd, text.data(), text.size(), MSG_NOSIGNAL) == ssize_t(text.size());
 }
@@ -72,7 +59,7 @@ std::string one_check_config(int port) {
 
 // Sends `request` and reads the answer until the agent closes the connection.
 std::string ask(int port, const std::string& request) {
-  const int fd = open_connection(port);
+  const int fd = connect_loopback(port);
   REQUIRE(fd >= 0);
   send_text(fd, request);
   std::string answer;
@@ -125,7 +112,7 @@ TEST_CASE("an idle-connection flood leaves /metrics and the checks working at 25
   // Twice the agent's descriptors, saying nothing.
   std::vector<int> flood;
   for (int i = 0; i < 512; ++i) {
-    const int fd = open_connection(port);
+    const int fd = connect_loopback(port);
     if (fd >= 0) flood.push_back(fd);
   }
   CHECK(flood.size() == 512);
@@ -170,7 +157,7 @@ TEST_CASE("the listener cuts off a slowloris client after the read timeout") {
   const int port = free_port();
   const std::string base = "http://127.0.0.1:" + std::to_string(port);
   const auto agent = ready_agent(dir, port, one_check_config(port));
-  const int fd = open_connection(port);
+  const int fd = connect_loopback(port);
   REQUIRE(fd >= 0);
   const auto started = Clock::now();
   bool open = send_text(fd, "GET /metrics HTTP/1.1\r\nHost: campus\r\n");

@@ -63,6 +63,8 @@ HttpReply http_request(const std::string& url, const std::string& method = "GET"
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.
 int free_port();
+/// A TCP connection to 127.0.0.1:port (a blocking socket the caller closes); -1 when refused.
+int connect_loopback(int port);
 
 /// Polls `done` every 50 ms until it holds or `limit` passes.
 bool wait_until(const std::function<bool()>& done,

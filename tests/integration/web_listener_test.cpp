@@ -232,12 +232,8 @@ TEST_CASE("web listener: client certificates from the CA are required and verifi
   CHECK(curl_status(dir, with_cert("client") + base + "/api/evidence") == 200);
 
   // A client that starts a handshake and never finishes it is cut off by the read timeout (10 s).
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(std::uint16_t(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  const int fd = connect_loopback(port);
+  REQUIRE(fd >= 0);
   const char partial_hello[] = {0x16, 0x03, 0x01};  // the start of a TLS record, nothing more
   CHECK(send(fd, partial_hello, sizeof partial_hello, MSG_NOSIGNAL) == 3);
   const auto opened = std::chrono::steady_clock::now();
